@@ -1,0 +1,134 @@
+#!/bin/sh
+# Build the testbed initramfs: busybox-static + tests/vm/init + caller files.
+#
+# Usage: tests/vm/mkinitramfs.sh -o OUT.cpio.gz
+#            [--prog HOSTPATH[:VMPATH]]...   dynamically linked (or static)
+#                                            program + its shared libraries
+#                                            (ldd) and the ELF loader, at
+#                                            their host paths; VMPATH default
+#                                            /usr/local/bin/<name>
+#            [--file HOSTPATH:VMPATH]...     a plain file
+#            [--dir HOSTDIR:VMDIR]...        a directory tree (copied as is)
+#            [--init PATH]                   init script (default tests/vm/init)
+#
+# The archive is cpio newc, gzip compressed, owned by root. Directories of
+# the copied libraries go to /etc/nestiommu/ld-library-path, which the init
+# exports as LD_LIBRARY_PATH (libraries found on the host through RUNPATH or
+# LD_LIBRARY_PATH are found in the VM too). The payload command of run-vm.sh
+# is just a --file ...:/etc/nestiommu/payload.
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
+
+OUT=""
+INIT="$HERE/init"
+BUSYBOX=${NESTIOMMU_BUSYBOX:-/bin/busybox}
+STAGE=$(mktemp -d "${TMPDIR:-/tmp}/nestiommu-initramfs.XXXXXX")
+trap 'rm -rf "$STAGE"' EXIT INT TERM
+LIBDIRS="$STAGE.libdirs"
+: >"$LIBDIRS"
+trap 'rm -rf "$STAGE" "$LIBDIRS"' EXIT INT TERM
+
+# copy HOSTPATH to VMPATH inside the staging tree (dereferencing symlinks)
+put() {
+	[ -e "$1" ] || die "no such file: $1"
+	case $2 in /*) ;; *) die "VM path must be absolute: $2" ;; esac
+	mkdir -p "$STAGE$(dirname "$2")"
+	cp -L "$1" "$STAGE$2"
+}
+
+# a program and, if dynamic, its libraries and loader
+put_prog() {
+	host=$1 vm=$2
+	[ -f "$host" ] || die "no such program: $host"
+	[ -x "$host" ] || die "not executable: $host"
+	if head -c 4 "$host" | grep -q ELF; then :; else
+		if grep -q 'libtool' "$host" 2>/dev/null; then
+			die "$host is a libtool wrapper script; pass the real binary (.libs/$(basename "$host"))"
+		fi
+		die "$host is not an ELF program"
+	fi
+	put "$host" "$vm"
+	chmod 755 "$STAGE$vm"
+	# ldd exits 1 with "not a dynamic executable" for static programs
+	deps=$(ldd "$host" 2>/dev/null) || return 0
+	echo "$deps" | while read -r a b c rest; do
+		case "$a $b $c" in
+		*"=> not found"*) die "$host: library $a not found by ldd" ;;
+		*" => /"*) lib=$c loader=0 ;;
+		/*) lib=$a loader=1 ;;  # /lib64/ld-linux-x86-64.so.2 (0x...)
+		*) continue ;;          # linux-vdso.so.1 (0x...)
+		esac
+		if [ ! -e "$STAGE$lib" ]; then
+			put "$lib" "$lib"
+			[ "$loader" = 1 ] || dirname "$lib" >>"$LIBDIRS"
+		fi
+	done
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	-o) [ $# -ge 2 ] || die "-o needs a path"; OUT=$2; shift ;;
+	--init) [ $# -ge 2 ] || die "--init needs a path"; INIT=$2; shift ;;
+	--prog)
+		[ $# -ge 2 ] || die "--prog needs HOSTPATH[:VMPATH]"
+		case $2 in
+		*:*) put_prog "${2%%:*}" "${2#*:}" ;;
+		*) put_prog "$2" "/usr/local/bin/$(basename "$2")" ;;
+		esac
+		shift ;;
+	--file)
+		[ $# -ge 2 ] || die "--file needs HOSTPATH:VMPATH"
+		case $2 in *:*) ;; *) die "--file needs HOSTPATH:VMPATH, got $2" ;; esac
+		put "${2%%:*}" "${2#*:}"
+		shift ;;
+	--dir)
+		[ $# -ge 2 ] || die "--dir needs HOSTDIR:VMDIR"
+		case $2 in *:*) ;; *) die "--dir needs HOSTDIR:VMDIR, got $2" ;; esac
+		src=${2%%:*} dst=${2#*:}
+		[ -d "$src" ] || die "no such directory: $src"
+		case $dst in /*) ;; *) die "VM path must be absolute: $dst" ;; esac
+		mkdir -p "$STAGE$dst"
+		cp -a "$src/." "$STAGE$dst/"
+		shift ;;
+	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown argument: $1 (see --help)" ;;
+	esac
+	shift
+done
+
+[ -n "$OUT" ] || die "missing -o OUT.cpio.gz"
+[ -f "$INIT" ] || die "no init script $INIT"
+[ -x "$BUSYBOX" ] || die "no busybox at $BUSYBOX (apt-get install busybox-static)"
+if ldd "$BUSYBOX" >/dev/null 2>&1; then
+	die "$BUSYBOX is dynamically linked; the initramfs needs busybox-static"
+fi
+
+# busybox and its applets at their canonical paths
+mkdir -p "$STAGE/bin" "$STAGE/sbin" "$STAGE/usr/bin" "$STAGE/usr/sbin" \
+	"$STAGE/etc/nestiommu" "$STAGE/proc" "$STAGE/sys" "$STAGE/dev" \
+	"$STAGE/tmp" "$STAGE/run" "$STAGE/root" "$STAGE/lib" "$STAGE/lib64"
+cp "$BUSYBOX" "$STAGE/bin/busybox"
+"$BUSYBOX" --list-full | while read -r app; do
+	[ "$app" = bin/busybox ] && continue
+	[ -e "$STAGE/$app" ] && continue
+	# relative link: bin/x -> busybox, usr/sbin/x -> ../../bin/busybox
+	up=$(echo "$app" | sed 's|[^/]*/|../|g; s|[^/]*$||')
+	ln -s "${up}bin/busybox" "$STAGE/$app"
+done
+cp "$INIT" "$STAGE/init"
+chmod 755 "$STAGE/init"
+# the kernel's built-in initramfs has /dev/console too; keep ours complete
+mknod -m 600 "$STAGE/dev/console" c 5 1 2>/dev/null || true
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$STAGE/etc/passwd"
+printf 'root:x:0:\n' >"$STAGE/etc/group"
+if [ -s "$LIBDIRS" ]; then
+	sort -u "$LIBDIRS" | paste -sd: - >"$STAGE/etc/nestiommu/ld-library-path"
+fi
+
+mkdir -p "$(dirname "$OUT")"
+(cd "$STAGE" && find . -print | LC_ALL=C sort | cpio -o -H newc --owner 0:0 --quiet) \
+	| gzip -1 >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+echo "mkinitramfs: $OUT ($(du -k "$OUT" | cut -f1) KiB)" >&2
