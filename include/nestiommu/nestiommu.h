@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libnestiommu: a stable C API over Linux iommufd and VFIO device cdevs,
+ * for two-stage (nested) DMA translation of devices assigned to VMs.
+ *
+ * Conventions (see libnestiommu(3)):
+ *  - Every function returning int returns 0 (or a count) on success and a
+ *    negative errno on failure, and also leaves errno set to that value.
+ *    nio_ctx_last_error() then names the failing ioctl and its arguments.
+ *  - Kernel objects are named by their u32 iommufd IDs, exactly as the
+ *    kernel does, so a VMM can mix library and raw calls.  The context
+ *    tracks every object it created (nio_object_next()/nio_object_info()).
+ *  - Option structs start with "size_t sz" (see NIO_OPTS in common.h);
+ *    a NULL opts pointer means all defaults.
+ *  - A context is safe to use from several threads.
+ */
+#ifndef NESTIOMMU_NESTIOMMU_H
+#define NESTIOMMU_NESTIOMMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <nestiommu/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct nio_ctx;
+
+/* Library version, e.g. "0.1.0". */
+NIO_API const char *nio_version(void);
+
+/* ------------------------------------------------------------------ */
+/* Context                                                             */
+
+enum nio_log_level {
+	NIO_LOG_ERR = 3,
+	NIO_LOG_WARN = 4,
+	NIO_LOG_INFO = 6,
+	NIO_LOG_DEBUG = 7,
+};
+
+typedef void (*nio_log_fn)(struct nio_ctx *ctx, enum nio_log_level level,
+			   const char *msg, void *userdata);
+
+struct nio_ctx_opts {
+	size_t sz;
+	/* Device node to open; default "/dev/iommu". */
+	const char *path;
+	/* Log callback (default: none, the library is silent). */
+	nio_log_fn log_fn;
+	void *log_userdata;
+	/*
+	 * Most verbose level passed to log_fn; 0 means NIO_LOG_ERR, or the
+	 * level named by $NESTIOMMU_LOG ("err", "warn", "info", "debug").
+	 */
+	int log_level;
+};
+#define nio_ctx_opts__last_field log_level
+
+/* Open /dev/iommu (or opts->path) and create a context owning it. */
+NIO_API int nio_ctx_open(struct nio_ctx **ctx, const struct nio_ctx_opts *opts);
+
+enum nio_adopt_flags {
+	/*
+	 * The caller keeps ownership of the descriptor: the library never
+	 * closes it, and on the last unref destroys the objects it created
+	 * (newest first) instead.  Without this flag the context owns the
+	 * descriptor and closes it, which frees everything in the kernel.
+	 */
+	NIO_ADOPT_BORROW = 1 << 0,
+};
+
+/*
+ * Create a context over an iommufd descriptor opened elsewhere (e.g. by a
+ * management layer and passed with SCM_RIGHTS).  The descriptor is checked
+ * to be an iommufd (-ENOTTY otherwise).  On failure the descriptor is left
+ * open, whatever the flags.
+ */
+NIO_API int nio_ctx_adopt_fd(int fd, unsigned int flags,
+			     const struct nio_ctx_opts *opts,
+			     struct nio_ctx **ctx);
+
+NIO_API struct nio_ctx *nio_ctx_ref(struct nio_ctx *ctx);
+/* Drop a reference; the last one frees everything.  Returns NULL. */
+NIO_API struct nio_ctx *nio_ctx_unref(struct nio_ctx *ctx);
+/* The iommufd descriptor (owned by the context unless borrowed). */
+NIO_API int nio_ctx_fd(const struct nio_ctx *ctx);
+/* Text of the last error on this context ("" if none).  Thread-local. */
+NIO_API const char *nio_ctx_last_error(const struct nio_ctx *ctx);
+NIO_API void nio_ctx_set_log(struct nio_ctx *ctx, nio_log_fn fn,
+			     void *userdata, enum nio_log_level level);
+
+/* ------------------------------------------------------------------ */
+/* Objects and the context's object graph                              */
+
+enum nio_object_type {
+	NIO_OBJ_NONE = 0,
+	NIO_OBJ_IOAS,
+	NIO_OBJ_DEVICE,
+	NIO_OBJ_HWPT_PAGING,
+	NIO_OBJ_HWPT_NESTED,
+	NIO_OBJ_VIOMMU,
+	NIO_OBJ_VDEVICE,
+	NIO_OBJ_VEVENTQ,
+	NIO_OBJ_FAULT,
+	NIO_OBJ_HW_QUEUE,
+};
+
+/* "ioas", "device", "hwpt-paging", ... or NULL for an unknown type. */
+NIO_API const char *nio_object_type_name(enum nio_object_type type);
+
+struct nio_object_info {
+	size_t sz;
+	uint32_t id;
+	enum nio_object_type type;
+	/*
+	 * The object this one was built on: IOAS or HWPT for a HWPT,
+	 * nest parent for a vIOMMU, vIOMMU for vDEVICE/vEVENTQ/HW queue,
+	 * IOAS/HWPT a device is attached to (0 when detached).
+	 */
+	uint32_t parent_id;
+	/* Device the object was created for (HWPT, vIOMMU, vDEVICE). */
+	uint32_t dev_id;
+	/* HWPT flags, vIOMMU/vEVENTQ/HW queue type, hw_info type... */
+	uint32_t flags;
+	uint32_t type_param;
+	/* vDEVICE virtual ID; vEVENTQ depth; HW queue index/IOVA. */
+	uint64_t virt_id;
+	uint64_t iova;
+	uint64_t length;
+	/* Descriptor of a device cdev, vEVENTQ or fault queue, else -1. */
+	int fd;
+	/* cdev path of a device ("" otherwise). */
+	char path[64];
+};
+#define nio_object_info__last_field path
+
+/*
+ * Iterate the objects the context created, oldest first: pass 0 to get the
+ * first ID; returns the next ID, or 0 at the end.
+ */
+NIO_API uint32_t nio_object_next(struct nio_ctx *ctx, uint32_t prev_id);
+NIO_API int nio_object_info(struct nio_ctx *ctx, uint32_t id,
+			    struct nio_object_info *info);
+
+/*
+ * Destroy any object by ID (IOMMU_DESTROY).  A device ID unbinds and
+ * closes the cdev; a vEVENTQ or fault queue ID closes its descriptor.
+ */
+NIO_API int nio_destroy(struct nio_ctx *ctx, uint32_t id);
+
+/* ------------------------------------------------------------------ */
+/* IOAS                                                                */
+
+struct nio_iova_range {
+	uint64_t start;
+	uint64_t last; /* inclusive */
+};
+
+enum nio_map_flags {
+	NIO_MAP_FIXED_IOVA = 1 << 0, /* *iova is the input */
+	NIO_MAP_WRITE = 1 << 1,
+	NIO_MAP_READ = 1 << 2,
+};
+
+NIO_API int nio_ioas_alloc(struct nio_ctx *ctx, uint32_t *ioas_id);
+NIO_API int nio_ioas_map(struct nio_ctx *ctx, uint32_t ioas_id,
+			 const void *va, uint64_t length, uint64_t *iova,
+			 uint32_t flags);
+/* Map from a memfd (or, since Linux 6.19, a VFIO dma-buf). */
+NIO_API int nio_ioas_map_file(struct nio_ctx *ctx, uint32_t ioas_id, int fd,
+			      uint64_t start, uint64_t length, uint64_t *iova,
+			      uint32_t flags);
+/* Unmap whole mappings inside [iova, iova+length); *unmapped may be NULL. */
+NIO_API int nio_ioas_unmap(struct nio_ctx *ctx, uint32_t ioas_id,
+			   uint64_t iova, uint64_t length, uint64_t *unmapped);
+NIO_API int nio_ioas_unmap_all(struct nio_ctx *ctx, uint32_t ioas_id,
+			       uint64_t *unmapped);
+NIO_API int nio_ioas_copy(struct nio_ctx *ctx, uint32_t dst_ioas_id,
+			  uint32_t src_ioas_id, uint64_t src_iova,
+			  uint64_t length, uint64_t *dst_iova, uint32_t flags);
+/*
+ * Usable IOVA ranges.  *num is the capacity of ranges on input and the
+ * number of ranges on output; when too small, returns -EMSGSIZE with *num
+ * set to the count needed.  alignment may be NULL.
+ */
+NIO_API int nio_ioas_iova_ranges(struct nio_ctx *ctx, uint32_t ioas_id,
+				 struct nio_iova_range *ranges, uint32_t *num,
+				 uint64_t *alignment);
+NIO_API int nio_ioas_allow_iovas(struct nio_ctx *ctx, uint32_t ioas_id,
+				 const struct nio_iova_range *ranges,
+				 uint32_t num);
+/* Move pinned-page accounting of every IOAS to the calling process. */
+NIO_API int nio_ioas_change_process(struct nio_ctx *ctx);
+/* Physical address behind an IOVA (no-IOMMU mode only, Linux 7.3). */
+NIO_API int nio_ioas_get_pa(struct nio_ctx *ctx, uint32_t ioas_id,
+			    uint64_t iova, uint64_t *length, uint64_t *phys);
+
+enum nio_vfio_ioas_op {
+	NIO_VFIO_IOAS_GET = 0,
+	NIO_VFIO_IOAS_SET = 1,
+	NIO_VFIO_IOAS_CLEAR = 2,
+};
+/* The IOAS used by the VFIO container compatibility layer. */
+NIO_API int nio_vfio_ioas(struct nio_ctx *ctx, enum nio_vfio_ioas_op op,
+			  uint32_t *ioas_id);
+
+enum nio_option {
+	NIO_OPTION_RLIMIT_MODE = 0, /* global: 0 per-user, 1 per-process */
+	NIO_OPTION_HUGE_PAGES = 1,  /* per IOAS: 1 allow (default), 0 deny */
+};
+NIO_API int nio_option_get(struct nio_ctx *ctx, enum nio_option option,
+			   uint32_t object_id, uint64_t *val);
+NIO_API int nio_option_set(struct nio_ctx *ctx, enum nio_option option,
+			   uint32_t object_id, uint64_t val);
+
+/* ------------------------------------------------------------------ */
+/* Devices (VFIO cdev)                                                 */
+
+/*
+ * Find the VFIO cdev of a device given as a sysfs path
+ * ("/sys/bus/pci/devices/0000:00:03.0", or any device directory) or a PCI
+ * address ("0000:00:03.0" or "00:03.0").  Writes "/dev/vfio/devices/vfioN".
+ */
+NIO_API int nio_device_find_cdev(const char *device, char *cdev,
+				 size_t cdev_len);
+/* Group number from the device's iommu_group link. */
+NIO_API int nio_device_iommu_group(const char *device, int *group);
+
+enum nio_resv_type {
+	NIO_RESV_DIRECT,
+	NIO_RESV_DIRECT_RELAXABLE,
+	NIO_RESV_RESERVED,
+	NIO_RESV_MSI,
+	NIO_RESV_SW_MSI,
+	NIO_RESV_UNKNOWN,
+};
+struct nio_resv_region {
+	uint64_t start;
+	uint64_t last; /* inclusive */
+	enum nio_resv_type type;
+};
+/*
+ * The reserved regions of the device's IOMMU group.  *num is capacity in,
+ * count out (-EMSGSIZE with the count needed when too small).
+ */
+NIO_API int nio_device_reserved_regions(const char *device,
+					struct nio_resv_region *regions,
+					uint32_t *num);
+NIO_API const char *nio_resv_type_name(enum nio_resv_type type);
+
+struct nio_bind_opts {
+	size_t sz;
+	/* Already open cdev descriptor to use (the context takes it). */
+	int cdev_fd;
+	/* 16-byte VF token (VFIO_DEVICE_BIND_FLAG_TOKEN), or NULL. */
+	const uint8_t *token_uuid;
+};
+#define nio_bind_opts__last_field token_uuid
+
+/*
+ * Open the device's cdev (device as for nio_device_find_cdev(), or a
+ * /dev/vfio/devices/vfioN path) and bind it to the context.  The cdev
+ * descriptor belongs to the context; nio_destroy(dev_id) unbinds.
+ */
+NIO_API int nio_device_bind(struct nio_ctx *ctx, const char *device,
+			    const struct nio_bind_opts *opts, uint32_t *dev_id);
+NIO_API int nio_device_fd(struct nio_ctx *ctx, uint32_t dev_id);
+/*
+ * Attach to an IOAS or HWPT (an IOAS gets an automatic paging HWPT whose
+ * ID goes to *out_hwpt_id, which may be NULL).  Attaching again replaces.
+ */
+NIO_API int nio_device_attach(struct nio_ctx *ctx, uint32_t dev_id,
+			      uint32_t pt_id, uint32_t *out_hwpt_id);
+NIO_API int nio_device_replace(struct nio_ctx *ctx, uint32_t dev_id,
+			       uint32_t pt_id, uint32_t *out_hwpt_id);
+NIO_API int nio_device_detach(struct nio_ctx *ctx, uint32_t dev_id);
+NIO_API int nio_device_pasid_attach(struct nio_ctx *ctx, uint32_t dev_id,
+				    uint32_t pasid, uint32_t pt_id,
+				    uint32_t *out_hwpt_id);
+NIO_API int nio_device_pasid_detach(struct nio_ctx *ctx, uint32_t dev_id,
+				    uint32_t pasid);
+
+struct nio_device_info {
+	size_t sz;
+	uint32_t flags; /* VFIO_DEVICE_FLAGS_* */
+	uint32_t num_regions;
+	uint32_t num_irqs;
+};
+#define nio_device_info__last_field num_irqs
+NIO_API int nio_device_info(struct nio_ctx *ctx, uint32_t dev_id,
+			    struct nio_device_info *info);
+
+/* ------------------------------------------------------------------ */
+/* hw_info                                                             */
+
+enum nio_hw_info_type {
+	NIO_HW_INFO_DEFAULT = 0,
+	NIO_HW_INFO_INTEL_VTD = 1,
+	NIO_HW_INFO_ARM_SMMUV3 = 2,
+	NIO_HW_INFO_TEGRA241_CMDQV = 3,
+	NIO_HW_INFO_AMD = 4,
+	NIO_HW_INFO_SELFTEST = 0xfeedbeef,
+};
+
+enum nio_hw_cap {
+	NIO_HW_CAP_DIRTY_TRACKING = 1 << 0,
+	NIO_HW_CAP_PCI_PASID_EXEC = 1 << 1,
+	NIO_HW_CAP_PCI_PASID_PRIV = 1 << 2,
+	NIO_HW_CAP_PCI_ATS_NOT_SUPPORTED = 1 << 3,
+};
+
+#define NIO_HW_INFO_DATA_MAX 128
+
+struct nio_hw_info {
+	size_t sz;
+	/* In: requested type (DEFAULT = the driver's own). Out: its type. */
+	uint32_t type;
+	uint8_t max_pasid_log2;
+	uint64_t capabilities;
+	uint32_t data_len;
+	/* Raw driver data, e.g. struct iommu_hw_info_arm_smmuv3 (LE). */
+	uint8_t data[NIO_HW_INFO_DATA_MAX] __attribute__((aligned(8)));
+};
+#define nio_hw_info__last_field data
+
+NIO_API int nio_hw_info(struct nio_ctx *ctx, uint32_t dev_id,
+			struct nio_hw_info *info);
+NIO_API const char *nio_hw_info_type_name(uint32_t type);
+/* "dirty-tracking", ... for one capability bit, or NULL. */
+NIO_API const char *nio_hw_cap_name(uint64_t cap_bit);
+
+/* ------------------------------------------------------------------ */
+/* HW page tables                                                      */
+
+enum nio_hwpt_flags {
+	NIO_HWPT_NEST_PARENT = 1 << 0,
+	NIO_HWPT_DIRTY_TRACKING = 1 << 1,
+	NIO_HWPT_FAULT_ID_VALID = 1 << 2,
+	NIO_HWPT_PASID = 1 << 3,
+};
+
+enum nio_hwpt_data_type {
+	NIO_HWPT_DATA_NONE = 0,
+	NIO_HWPT_DATA_VTD_S1 = 1,
+	NIO_HWPT_DATA_ARM_SMMUV3 = 2,
+	NIO_HWPT_DATA_AMD_GUEST = 3,
+	NIO_HWPT_DATA_SELFTEST = 0xdead,
+};
+
+struct nio_hwpt_alloc_opts {
+	size_t sz;
+	uint32_t flags; /* enum nio_hwpt_flags */
+	uint32_t fault_id; /* with NIO_HWPT_FAULT_ID_VALID */
+	uint32_t data_type; /* enum nio_hwpt_data_type */
+	uint32_t data_len;
+	const void *data; /* driver data: vSTE, VT-d stage 1, ... */
+};
+#define nio_hwpt_alloc_opts__last_field data
+
+/*
+ * Allocate a HWPT for dev_id on pt_id: an IOAS gives a paging HWPT
+ * (NIO_HWPT_NEST_PARENT for a stage 2), a nest-parent HWPT or a vIOMMU
+ * gives a nested HWPT described by opts->data.
+ */
+NIO_API int nio_hwpt_alloc(struct nio_ctx *ctx, uint32_t dev_id,
+			   uint32_t pt_id,
+			   const struct nio_hwpt_alloc_opts *opts,
+			   uint32_t *hwpt_id);
+/* Shorthands for the two allocations every nesting VMM makes. */
+NIO_API int nio_hwpt_alloc_nest_parent(struct nio_ctx *ctx, uint32_t dev_id,
+				       uint32_t ioas_id, uint32_t *hwpt_id);
+NIO_API int nio_hwpt_alloc_smmuv3_nested(struct nio_ctx *ctx,
+					 uint32_t dev_id, uint32_t viommu_id,
+					 const uint64_t ste[2],
+					 uint32_t *hwpt_id);
+
+NIO_API int nio_hwpt_set_dirty_tracking(struct nio_ctx *ctx, uint32_t hwpt_id,
+					bool enable);
+enum nio_dirty_flags {
+	NIO_DIRTY_NO_CLEAR = 1 << 0,
+};
+/*
+ * Read (and clear unless NIO_DIRTY_NO_CLEAR) the dirty bits of
+ * [iova, iova+length) into bitmap, one bit per page_size page.
+ */
+NIO_API int nio_hwpt_get_dirty_bitmap(struct nio_ctx *ctx, uint32_t hwpt_id,
+				      uint64_t iova, uint64_t length,
+				      uint64_t page_size, uint64_t *bitmap,
+				      uint32_t flags);
+
+enum nio_invalidate_data_type {
+	NIO_INVALIDATE_VTD_S1 = 0,
+	NIO_INVALIDATE_ARM_SMMUV3 = 1,
+	NIO_INVALIDATE_SELFTEST = 0xdeadbeef,
+};
+
+/*
+ * Invalidate caches with an array of entry_len-byte entries, on a nested
+ * HWPT or a vIOMMU.  The library issues as few ioctls as the kernel allows.
+ * *entry_num is the number of entries on input and the number the kernel
+ * processed on output, also on failure: when the call fails at entry k,
+ * entries [0, k) took effect and *entry_num == k.  An empty array
+ * (*entry_num == 0) is passed to the kernel as is, which some drivers
+ * use to probe data_type support.
+ */
+NIO_API int nio_invalidate(struct nio_ctx *ctx, uint32_t id,
+			   uint32_t data_type, const void *entries,
+			   uint32_t entry_len, uint32_t *entry_num);
+
+/* ------------------------------------------------------------------ */
+/* vIOMMU, vDEVICE, HW queue                                           */
+
+enum nio_viommu_type {
+	NIO_VIOMMU_DEFAULT = 0,
+	NIO_VIOMMU_ARM_SMMUV3 = 1,
+	NIO_VIOMMU_TEGRA241_CMDQV = 2,
+	NIO_VIOMMU_SELFTEST = 0xdeadbeef,
+};
+
+struct nio_viommu_alloc_opts {
+	size_t sz;
+	/* Driver data, in and out (the kernel may write it back). */
+	void *data;
+	uint32_t data_len;
+};
+#define nio_viommu_alloc_opts__last_field data_len
+
+NIO_API int nio_viommu_alloc(struct nio_ctx *ctx, uint32_t dev_id,
+			     uint32_t parent_hwpt_id, uint32_t type,
+			     const struct nio_viommu_alloc_opts *opts,
+			     uint32_t *viommu_id);
+/* Bind dev_id to the vIOMMU under virt_id (the vSID on SMMUv3). */
+NIO_API int nio_vdevice_alloc(struct nio_ctx *ctx, uint32_t viommu_id,
+			      uint32_t dev_id, uint64_t virt_id,
+			      uint32_t *vdevice_id);
+NIO_API int nio_hw_queue_alloc(struct nio_ctx *ctx, uint32_t viommu_id,
+			       uint32_t type, uint32_t index, uint64_t iova,
+			       uint64_t length, uint32_t *hw_queue_id);
+
+/* ------------------------------------------------------------------ */
+/* vEVENTQ and fault queue                                             */
+
+enum nio_veventq_type {
+	NIO_VEVENTQ_DEFAULT = 0,
+	NIO_VEVENTQ_ARM_SMMUV3 = 1,
+	NIO_VEVENTQ_TEGRA241_CMDQV = 2,
+	NIO_VEVENTQ_SELFTEST = 0xbeefbeef,
+};
+
+NIO_API int nio_veventq_alloc(struct nio_ctx *ctx, uint32_t viommu_id,
+			      uint32_t type, uint32_t depth,
+			      uint32_t *veventq_id);
+/* The queue's descriptor, to poll() for readability. */
+NIO_API int nio_veventq_fd(struct nio_ctx *ctx, uint32_t veventq_id);
+
+#define NIO_VEVENT_DATA_MAX 64
+
+enum nio_vevent_flags {
+	/* The kernel dropped events here (queue full): no payload. */
+	NIO_VEVENT_LOST_EVENTS = 1 << 0,
+};
+
+struct nio_vevent {
+	uint32_t flags; /* enum nio_vevent_flags */
+	uint32_t sequence;
+	/*
+	 * Sequence numbers missing between the previous record read from
+	 * this queue and this one (0 when contiguous).
+	 */
+	uint32_t gap;
+	uint32_t data_len;
+	uint8_t data[NIO_VEVENT_DATA_MAX] __attribute__((aligned(8)));
+};
+
+/*
+ * Read up to max records without blocking; returns the number read (0 when
+ * the queue is empty; poll nio_veventq_fd() to wait).  Sequence numbers are checked
+ * across calls; gaps are reported in each record's gap field.
+ */
+NIO_API int nio_veventq_read(struct nio_ctx *ctx, uint32_t veventq_id,
+			     struct nio_vevent *events, unsigned int max);
+
+NIO_API int nio_fault_alloc(struct nio_ctx *ctx, uint32_t *fault_id,
+			    int *fault_fd);
+
+enum nio_fault_flags {
+	NIO_FAULT_PASID_VALID = 1 << 0,
+	NIO_FAULT_LAST_PAGE = 1 << 1,
+};
+enum nio_fault_perm {
+	NIO_FAULT_PERM_READ = 1 << 0,
+	NIO_FAULT_PERM_WRITE = 1 << 1,
+	NIO_FAULT_PERM_EXEC = 1 << 2,
+	NIO_FAULT_PERM_PRIV = 1 << 3,
+};
+struct nio_fault {
+	uint32_t flags;
+	uint32_t dev_id;
+	uint32_t pasid;
+	uint32_t grpid;
+	uint32_t perm;
+	uint32_t __reserved;
+	uint64_t addr;
+	uint32_t length;
+	uint32_t cookie;
+};
+/* Non-blocking read of page fault records; returns the count. */
+NIO_API int nio_fault_read(struct nio_ctx *ctx, uint32_t fault_id,
+			   struct nio_fault *faults, unsigned int max);
+enum nio_fault_code {
+	NIO_FAULT_RESP_SUCCESS = 0,
+	NIO_FAULT_RESP_INVALID = 1,
+};
+NIO_API int nio_fault_respond(struct nio_ctx *ctx, uint32_t fault_id,
+			      uint32_t cookie, enum nio_fault_code code);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
