@@ -1,0 +1,858 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nestiommu.ko: the DMA engine of the endpoints, the TLB and the
+ * configuration (CD) cache.
+ *
+ * A request is translated through the installed STE: for a nested STE the
+ * guest's context descriptor is fetched at S1ContextPtr through stage 2,
+ * the guest's stage 1 table (ARMv8 VMSA, 4 KiB granule) is walked with
+ * every table address translated through stage 2, and the result goes
+ * through stage 2 to a host page.  Only pages that stage 2 maps are read
+ * or written, with the stage 2 domain's pt_lock held, so an unmap (which
+ * takes the same lock and flushes the TLB) cannot race with an access.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/highmem.h>
+#include <linux/irq.h>
+#include <linux/irqdesc.h>
+#include <linux/ktime.h>
+#include <linux/slab.h>
+
+#include "nestiommu.h"
+
+#define NIO_TLB_MAX		(1U << 18)
+
+static struct kmem_cache *nio_tlb_cache;
+static DEFINE_MUTEX(nio_tlb_cache_lock);
+static unsigned int nio_tlb_cache_users;
+
+/* ------------------------------------------------------------------ */
+/* TLB                                                                 */
+
+static inline u32 nio_tlb_hash(u16 vmid, u16 asid, u64 va)
+{
+	return hash_64((va >> PAGE_SHIFT) ^ ((u64)vmid << 48) ^
+		       ((u64)asid << 32), NIO_TLB_HASH_BITS);
+}
+
+static inline u32 nio_asid_hash(u16 vmid, u16 asid)
+{
+	return hash_32(((u32)vmid << 16) | asid, NIO_ASID_HASH_BITS);
+}
+
+int nio_tlb_init(struct nio_smmu *smmu)
+{
+	unsigned int i;
+
+	spin_lock_init(&smmu->tlb_lock);
+	smmu->tlb_hash = kvmalloc_array(1U << NIO_TLB_HASH_BITS,
+					sizeof(*smmu->tlb_hash), GFP_KERNEL);
+	smmu->asid_hash = kvmalloc_array(1U << NIO_ASID_HASH_BITS,
+					 sizeof(*smmu->asid_hash), GFP_KERNEL);
+	if (!smmu->tlb_hash || !smmu->asid_hash) {
+		kvfree(smmu->tlb_hash);
+		kvfree(smmu->asid_hash);
+		smmu->tlb_hash = NULL;
+		smmu->asid_hash = NULL;
+		return -ENOMEM;
+	}
+	for (i = 0; i < (1U << NIO_TLB_HASH_BITS); i++)
+		INIT_HLIST_HEAD(&smmu->tlb_hash[i]);
+	for (i = 0; i < (1U << NIO_ASID_HASH_BITS); i++)
+		INIT_HLIST_HEAD(&smmu->asid_hash[i]);
+
+	mutex_lock(&nio_tlb_cache_lock);
+	if (!nio_tlb_cache_users) {
+		nio_tlb_cache = KMEM_CACHE(nio_tlb_entry, 0);
+		if (!nio_tlb_cache) {
+			mutex_unlock(&nio_tlb_cache_lock);
+			kvfree(smmu->tlb_hash);
+			kvfree(smmu->asid_hash);
+			smmu->tlb_hash = NULL;
+			smmu->asid_hash = NULL;
+			return -ENOMEM;
+		}
+	}
+	nio_tlb_cache_users++;
+	mutex_unlock(&nio_tlb_cache_lock);
+	return 0;
+}
+
+void nio_tlb_destroy(struct nio_smmu *smmu)
+{
+	if (!smmu->tlb_hash)
+		return;
+	nio_tlb_inv_all(smmu);
+	kvfree(smmu->tlb_hash);
+	kvfree(smmu->asid_hash);
+	smmu->tlb_hash = NULL;
+	smmu->asid_hash = NULL;
+	mutex_lock(&nio_tlb_cache_lock);
+	if (!--nio_tlb_cache_users) {
+		kmem_cache_destroy(nio_tlb_cache);
+		nio_tlb_cache = NULL;
+	}
+	mutex_unlock(&nio_tlb_cache_lock);
+}
+
+static struct nio_tlb_asid *nio_tlb_find_asid(struct nio_smmu *smmu, u16 vmid,
+					      u16 asid)
+{
+	struct nio_tlb_asid *g;
+
+	hlist_for_each_entry(g, &smmu->asid_hash[nio_asid_hash(vmid, asid)],
+			     hnode)
+		if (g->vmid == vmid && g->asid == asid)
+			return g;
+	return NULL;
+}
+
+static void nio_tlb_del(struct nio_smmu *smmu, struct nio_tlb_entry *e)
+{
+	hlist_del(&e->hnode);
+	list_del(&e->asid_node);
+	kmem_cache_free(nio_tlb_cache, e);
+	smmu->tlb_count--;
+}
+
+static void nio_tlb_del_group(struct nio_smmu *smmu, struct nio_tlb_asid *g)
+{
+	struct nio_tlb_entry *e, *tmp;
+
+	list_for_each_entry_safe(e, tmp, &g->entries, asid_node)
+		nio_tlb_del(smmu, e);
+	hlist_del(&g->hnode);
+	kfree(g);
+}
+
+static void __nio_tlb_inv_all(struct nio_smmu *smmu)
+{
+	struct nio_tlb_asid *g;
+	struct hlist_node *tmp;
+	unsigned int i;
+
+	for (i = 0; i < (1U << NIO_ASID_HASH_BITS); i++)
+		hlist_for_each_entry_safe(g, tmp, &smmu->asid_hash[i], hnode)
+			nio_tlb_del_group(smmu, g);
+}
+
+void nio_tlb_inv_all(struct nio_smmu *smmu)
+{
+	spin_lock(&smmu->tlb_lock);
+	__nio_tlb_inv_all(smmu);
+	spin_unlock(&smmu->tlb_lock);
+}
+
+void nio_tlb_inv_vmid(struct nio_smmu *smmu, u16 vmid)
+{
+	struct nio_tlb_asid *g;
+	struct hlist_node *tmp;
+	unsigned int i;
+
+	spin_lock(&smmu->tlb_lock);
+	for (i = 0; i < (1U << NIO_ASID_HASH_BITS); i++)
+		hlist_for_each_entry_safe(g, tmp, &smmu->asid_hash[i], hnode)
+			if (g->vmid == vmid)
+				nio_tlb_del_group(smmu, g);
+	spin_unlock(&smmu->tlb_lock);
+}
+
+/* Costs O(entries of this ASID), whatever else is cached */
+void nio_tlb_inv_asid(struct nio_smmu *smmu, u16 vmid, u16 asid)
+{
+	struct nio_tlb_asid *g;
+
+	spin_lock(&smmu->tlb_lock);
+	g = nio_tlb_find_asid(smmu, vmid, asid);
+	if (g)
+		nio_tlb_del_group(smmu, g);
+	spin_unlock(&smmu->tlb_lock);
+}
+
+static void nio_tlb_inv_group_range(struct nio_smmu *smmu,
+				    struct nio_tlb_asid *g, u64 va, u64 size)
+{
+	struct nio_tlb_entry *e, *tmp;
+
+	list_for_each_entry_safe(e, tmp, &g->entries, asid_node)
+		if (e->va >= (va & PAGE_MASK) && e->va < va + size)
+			nio_tlb_del(smmu, e);
+	if (list_empty(&g->entries)) {
+		hlist_del(&g->hnode);
+		kfree(g);
+	}
+}
+
+void nio_tlb_inv_va(struct nio_smmu *smmu, u16 vmid, u16 asid, bool all_asid,
+		    u64 va, u64 size)
+{
+	struct nio_tlb_asid *g;
+	struct hlist_node *tmp;
+	unsigned int i;
+
+	spin_lock(&smmu->tlb_lock);
+	if (!all_asid) {
+		g = nio_tlb_find_asid(smmu, vmid, asid);
+		if (g)
+			nio_tlb_inv_group_range(smmu, g, va, size);
+	} else {
+		for (i = 0; i < (1U << NIO_ASID_HASH_BITS); i++)
+			hlist_for_each_entry_safe(g, tmp, &smmu->asid_hash[i],
+						  hnode)
+				if (g->vmid == vmid)
+					nio_tlb_inv_group_range(smmu, g, va,
+								size);
+	}
+	spin_unlock(&smmu->tlb_lock);
+}
+
+static struct nio_tlb_entry *nio_tlb_lookup(struct nio_smmu *smmu, u16 vmid,
+					    u16 asid, u64 va)
+{
+	struct nio_tlb_entry *e;
+
+	lockdep_assert_held(&smmu->tlb_lock);
+	va &= PAGE_MASK;
+	hlist_for_each_entry(e, &smmu->tlb_hash[nio_tlb_hash(vmid, asid, va)],
+			     hnode)
+		if (e->va == va && e->vmid == vmid && e->asid == asid)
+			return e;
+	return NULL;
+}
+
+static int nio_tlb_insert(struct nio_smmu *smmu, u16 vmid, u16 asid, u64 va,
+			  u64 ipa, u64 pa, u8 perm)
+{
+	struct nio_tlb_asid *g, *newg;
+	struct nio_tlb_entry *e;
+
+	e = kmem_cache_zalloc(nio_tlb_cache, GFP_KERNEL);
+	newg = kzalloc_obj(*newg);
+	if (!e || !newg) {
+		kfree(newg);
+		if (e)
+			kmem_cache_free(nio_tlb_cache, e);
+		return -ENOMEM;
+	}
+	e->va = va & PAGE_MASK;
+	e->ipa = ipa & PAGE_MASK;
+	e->pa = pa & PAGE_MASK;
+	e->vmid = vmid;
+	e->asid = asid;
+	e->perm = perm;
+
+	spin_lock(&smmu->tlb_lock);
+	if (nio_tlb_lookup(smmu, vmid, asid, va)) {
+		spin_unlock(&smmu->tlb_lock);
+		kmem_cache_free(nio_tlb_cache, e);
+		kfree(newg);
+		return 0;
+	}
+	/* Full: a hardware TLB may drop anything at any time */
+	if (smmu->tlb_count >= NIO_TLB_MAX)
+		__nio_tlb_inv_all(smmu);
+	g = nio_tlb_find_asid(smmu, vmid, asid);
+	if (!g) {
+		g = newg;
+		newg = NULL;
+		g->vmid = vmid;
+		g->asid = asid;
+		INIT_LIST_HEAD(&g->entries);
+		hlist_add_head(&g->hnode,
+			       &smmu->asid_hash[nio_asid_hash(vmid, asid)]);
+	}
+	hlist_add_head(&e->hnode,
+		       &smmu->tlb_hash[nio_tlb_hash(vmid, asid, e->va)]);
+	list_add_tail(&e->asid_node, &g->entries);
+	smmu->tlb_count++;
+	spin_unlock(&smmu->tlb_lock);
+	kfree(newg);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* CD cache                                                            */
+
+void nio_cd_cache_inv(struct nio_master *master, bool all, u32 ssid)
+{
+	unsigned int i;
+
+	spin_lock(&master->cfg_lock);
+	for (i = 0; i < NIO_CD_CACHE_SIZE; i++)
+		if (all || master->cd_cache[i].ssid == ssid)
+			master->cd_cache[i].valid = false;
+	spin_unlock(&master->cfg_lock);
+}
+
+static bool nio_cd_cache_get(struct nio_master *master, u32 ssid, u64 *cd)
+{
+	bool hit = false;
+	unsigned int i;
+
+	spin_lock(&master->cfg_lock);
+	for (i = 0; i < NIO_CD_CACHE_SIZE; i++) {
+		if (master->cd_cache[i].valid &&
+		    master->cd_cache[i].ssid == ssid) {
+			memcpy(cd, master->cd_cache[i].cd,
+			       sizeof(master->cd_cache[i].cd));
+			hit = true;
+			break;
+		}
+	}
+	spin_unlock(&master->cfg_lock);
+	return hit;
+}
+
+static void nio_cd_cache_put(struct nio_master *master, u32 ssid, u64 *cd)
+{
+	struct nio_cd_cache *c;
+
+	spin_lock(&master->cfg_lock);
+	c = &master->cd_cache[master->cd_next++ % NIO_CD_CACHE_SIZE];
+	c->ssid = ssid;
+	memcpy(c->cd, cd, sizeof(c->cd));
+	c->valid = true;
+	spin_unlock(&master->cfg_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Translation                                                         */
+
+struct nio_xlate {
+	struct nio_master *master;
+	struct nio_domain *s2;		/* stage 2 or the single stage */
+	u16 vmid;
+	bool nested;			/* stage 1 enabled */
+	u32 ssid;			/* NESTIOMMU_NO_PASID: none */
+	u64 ste[2];
+	u64 cd[CTXDESC_CD_DWORDS];
+	bool cd_valid;
+	/* Result */
+	u64 ipa;
+	u64 pa;
+	bool msi;
+	bool tlb_hit;
+	u64 evt[EVTQ_ENT_DWORDS];
+	bool has_evt;
+};
+
+static void nio_evt(struct nio_xlate *x, u8 id, u64 addr, bool read)
+{
+	memset(x->evt, 0, sizeof(x->evt));
+	x->evt[0] = FIELD_PREP(EVTQ_0_ID, id) |
+		    FIELD_PREP(EVTQ_0_SID, x->master->sid);
+	if (x->ssid != NESTIOMMU_NO_PASID)
+		x->evt[0] |= EVTQ_0_SSV | FIELD_PREP(EVTQ_0_SSID, x->ssid);
+	if (id >= EVT_ID_TRANSLATION_FAULT) {
+		if (read)
+			x->evt[1] |= EVTQ_1_RNW;
+		x->evt[2] = addr;
+	}
+	x->has_evt = true;
+}
+
+/* A stage 2 fault: class is what was being accessed (CD, TT or IN) */
+static void nio_evt_s2(struct nio_xlate *x, u8 id, u64 va, u64 ipa,
+		       unsigned int class, bool read)
+{
+	nio_evt(x, id, va, read);
+	x->evt[1] |= EVTQ_1_S2 | FIELD_PREP(EVTQ_1_CLASS, class);
+	if (class == EVTQ_1_CLASS_TT)
+		x->evt[1] |= EVTQ_1_TT_READ;
+	x->evt[3] = ipa & EVTQ_3_IPA;
+}
+
+/* Stage 2: IPA to host physical, with the permission needed */
+static int nio_s2(struct nio_xlate *x, u64 va, u64 ipa, bool write,
+		  unsigned int class, u64 *pa, u8 *perm)
+{
+	int ret;
+
+	ret = nio_pt_walk(x->s2, ipa, pa, perm, NULL);
+	if (ret == -ERANGE) {
+		nio_evt_s2(x, EVT_ID_ADDR_SIZE_FAULT, va, ipa, class, !write);
+		return -EFAULT;
+	}
+	if (ret) {
+		nio_evt_s2(x, EVT_ID_TRANSLATION_FAULT, va, ipa, class, !write);
+		return -EFAULT;
+	}
+	if (!(*perm & (write ? NIO_PERM_W : NIO_PERM_R))) {
+		nio_evt_s2(x, EVT_ID_PERMISSION_FAULT, va, ipa, class, !write);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+/* Copy from or to a host page that stage 2 maps (pt_lock held) */
+static int nio_access_pa(u64 pa, void *buf, size_t len, bool write)
+{
+	unsigned long pfn = pa >> PAGE_SHIFT;
+	struct page *page;
+	void *va;
+
+	if (!pfn_valid(pfn))
+		return -EFAULT;
+	page = pfn_to_page(pfn);
+	va = kmap_local_page(page);
+	if (write)
+		memcpy(va + offset_in_page(pa), buf, len);
+	else
+		memcpy(buf, va + offset_in_page(pa), len);
+	kunmap_local(va);
+	return 0;
+}
+
+/* Read guest memory (a CD or a descriptor) at an IPA through stage 2 */
+static int nio_read_ipa(struct nio_xlate *x, u64 va, u64 ipa, void *buf,
+			size_t len, unsigned int class)
+{
+	u64 pa;
+	u8 perm;
+	int ret;
+
+	ret = nio_s2(x, va, ipa, false, class, &pa, &perm);
+	if (ret)
+		return ret;
+	return nio_access_pa(pa, buf, len, false);
+}
+
+static bool nio_in_msi_window(struct nio_smmu *smmu, u64 ipa)
+{
+	return ipa >= smmu->msi_start && ipa - smmu->msi_start < smmu->msi_size;
+}
+
+/* Fetch and check the CD of x->ssid; C_BAD_CD and friends on error */
+static int nio_get_cd(struct nio_xlate *x, u64 va)
+{
+	u64 ptr = x->ste[0] & STRTAB_STE_0_S1CTXPTR_MASK;
+	unsigned int cdmax = FIELD_GET(STRTAB_STE_0_S1CDMAX, x->ste[0]);
+	unsigned int dss = FIELD_GET(STRTAB_STE_1_S1DSS, x->ste[1]);
+	u32 idx;
+	u64 *cd = x->cd;
+	unsigned int t0sz;
+	int ret, i;
+
+	if (x->ssid == NESTIOMMU_NO_PASID) {
+		idx = 0;
+		if (cdmax && dss == STRTAB_STE_1_S1DSS_TERMINATE) {
+			nio_evt(x, EVT_ID_STREAM_DISABLED_FAULT, va, true);
+			return -EFAULT;
+		}
+		if (cdmax && dss == STRTAB_STE_1_S1DSS_BYPASS)
+			return 1;	/* stage 1 bypassed */
+	} else {
+		if (!cdmax || x->ssid >= (1U << cdmax)) {
+			nio_evt(x, EVT_ID_BAD_SUBSTREAMID_CONFIG, va, true);
+			return -EFAULT;
+		}
+		idx = x->ssid;
+	}
+
+	if (nio_cd_cache_get(x->master, idx, cd)) {
+		x->cd_valid = true;
+		return 0;
+	}
+	ret = nio_read_ipa(x, va, ptr + idx * CTXDESC_CD_DWORDS * 8, cd,
+			   CTXDESC_CD_DWORDS * 8, EVTQ_1_CLASS_CD);
+	if (ret)
+		return ret;
+	for (i = 0; i < CTXDESC_CD_DWORDS; i++)
+		cd[i] = le64_to_cpu((__force __le64)cd[i]);
+
+	t0sz = FIELD_GET(CTXDESC_CD_0_TCR_T0SZ, cd[0]);
+	if (!(cd[0] & CTXDESC_CD_0_V) || !(cd[0] & CTXDESC_CD_0_AA64) ||
+	    (cd[0] & CTXDESC_CD_0_ENDI) ||
+	    FIELD_GET(CTXDESC_CD_0_TCR_TG0, cd[0]) != 0 ||
+	    t0sz < 16 || t0sz > 39) {
+		nio_evt(x, EVT_ID_BAD_CD_CONFIG, va, true);
+		return -EFAULT;
+	}
+	nio_cd_cache_put(x->master, idx, cd);
+	x->cd_valid = true;
+	return 0;
+}
+
+static const unsigned int nio_ips_bits[] = { 32, 36, 40, 42, 44, 48, 52, 56 };
+
+/* Stage 1 walk of the guest table; every table read goes through stage 2 */
+static int nio_s1_walk(struct nio_xlate *x, u64 va, bool write, u64 *ipa,
+		       u8 *perm)
+{
+	unsigned int t0sz = FIELD_GET(CTXDESC_CD_0_TCR_T0SZ, x->cd[0]);
+	unsigned int ias = 64 - t0sz;
+	unsigned int oas = nio_ips_bits[FIELD_GET(CTXDESC_CD_0_TCR_IPS,
+						  x->cd[0])];
+	u64 table = x->cd[1] & CTXDESC_CD_1_TTB0_MASK;
+	int lvl = ias > 39 ? 0 : ias > 30 ? 1 : 2;
+
+	if (oas > NIO_OAS)
+		oas = NIO_OAS;
+	if ((va >> ias) || (x->cd[0] & CTXDESC_CD_0_TCR_EPD0)) {
+		nio_evt(x, EVT_ID_TRANSLATION_FAULT, va, !write);
+		return -EFAULT;
+	}
+	if (table >> oas) {
+		nio_evt(x, EVT_ID_ADDR_SIZE_FAULT, va, !write);
+		return -EFAULT;
+	}
+
+	for (;; lvl++) {
+		unsigned int shift = 12 + 9 * (3 - lvl);
+		u64 idx = (va >> shift) & 511;
+		u64 desc, out;
+		int ret;
+
+		ret = nio_read_ipa(x, va, (table & ~7ULL) + idx * 8, &desc,
+				   sizeof(desc), EVTQ_1_CLASS_TT);
+		if (ret)
+			return ret;
+		desc = le64_to_cpu((__force __le64)desc);
+
+		if (!(desc & NIO_PTE_VALID) ||
+		    (lvl == 3 && !(desc & NIO_PTE_TABLE)) ||
+		    (lvl == 0 && !(desc & NIO_PTE_TABLE))) {
+			nio_evt(x, EVT_ID_TRANSLATION_FAULT, va, !write);
+			return -EFAULT;
+		}
+		out = desc & GENMASK_ULL(47, 12);
+		if (out >> oas) {
+			nio_evt(x, EVT_ID_ADDR_SIZE_FAULT, va, !write);
+			return -EFAULT;
+		}
+		if (lvl < 3 && (desc & NIO_PTE_TABLE)) {
+			table = out;
+			continue;
+		}
+		/* A page (level 3) or a block (levels 1 and 2) */
+		if (!(desc & NIO_PTE_AF)) {
+			nio_evt(x, EVT_ID_ACCESS_FAULT, va, !write);
+			return -EFAULT;
+		}
+		*perm = 0;
+		if (desc & NIO_PTE_AP_UNPRIV) {
+			*perm |= NIO_PERM_R;
+			if (!(desc & NIO_PTE_AP_RDONLY))
+				*perm |= NIO_PERM_W;
+		}
+		out &= ~((1ULL << shift) - 1);
+		*ipa = out | (va & ((1ULL << shift) - 1));
+		return 0;
+	}
+}
+
+/*
+ * Translate one address.  Returns 0 with x->pa (or x->msi), -EFAULT with
+ * x->evt on a fault, -EPERM when the configuration aborts silently.
+ * Caller holds master->dma_lock and x->s2->pt_lock.
+ */
+static int nio_translate(struct nio_xlate *x, u64 va, bool write)
+{
+	struct nio_smmu *smmu = x->master->smmu;
+	struct nio_tlb_entry *e;
+	u8 s1perm = NIO_PERM_R | NIO_PERM_W, s2perm;
+	u16 asid = 0;
+	u64 ipa = va, pa;
+	int ret;
+
+	x->msi = false;
+	x->tlb_hit = false;
+	x->has_evt = false;
+	nio_count(smmu, NESTIOMMU_CNT_TRANSLATIONS);
+
+	if (x->nested) {
+		if (!x->cd_valid) {
+			ret = nio_get_cd(x, va);
+			if (ret < 0)
+				return ret;
+			if (ret > 0)
+				goto stage2;	/* S1DSS bypass */
+		}
+		asid = FIELD_GET(CTXDESC_CD_0_ASID, x->cd[0]);
+
+		spin_lock(&smmu->tlb_lock);
+		e = nio_tlb_lookup(smmu, x->vmid, asid, va);
+		if (e) {
+			u8 perm = e->perm;
+
+			x->ipa = e->ipa | offset_in_page(va);
+			x->pa = e->pa | offset_in_page(va);
+			spin_unlock(&smmu->tlb_lock);
+			nio_count(smmu, NESTIOMMU_CNT_TLB_HITS);
+			x->tlb_hit = true;
+			/* perm holds stage 1 in bits 0-1, stage 2 in 2-3 */
+			if (!(perm & (write ? NIO_PERM_W : NIO_PERM_R))) {
+				nio_evt(x, EVT_ID_PERMISSION_FAULT, va, !write);
+				return -EFAULT;
+			}
+			if (!((perm >> 2) & (write ? NIO_PERM_W : NIO_PERM_R))) {
+				nio_evt_s2(x, EVT_ID_PERMISSION_FAULT, va,
+					   x->ipa, EVTQ_1_CLASS_IN, !write);
+				return -EFAULT;
+			}
+			return 0;
+		}
+		spin_unlock(&smmu->tlb_lock);
+		nio_count(smmu, NESTIOMMU_CNT_TLB_MISSES);
+
+		ret = nio_s1_walk(x, va, write, &ipa, &s1perm);
+		if (ret)
+			return ret;
+		if (!(s1perm & (write ? NIO_PERM_W : NIO_PERM_R))) {
+			nio_evt(x, EVT_ID_PERMISSION_FAULT, va, !write);
+			return -EFAULT;
+		}
+	} else if (x->ssid != NESTIOMMU_NO_PASID) {
+		/* Stage 1 disabled: a SubstreamID is a configuration error */
+		nio_evt(x, EVT_ID_BAD_SUBSTREAMID_CONFIG, va, !write);
+		return -EFAULT;
+	}
+
+stage2:
+	x->ipa = ipa;
+	if (nio_in_msi_window(smmu, ipa)) {
+		x->msi = true;
+		return 0;
+	}
+	ret = nio_s2(x, va, ipa, write, EVTQ_1_CLASS_IN, &pa, &s2perm);
+	if (ret)
+		return ret;
+	x->pa = pa;
+	if (x->nested && x->cd_valid)
+		nio_tlb_insert(smmu, x->vmid, asid, va, ipa, pa,
+			       (s1perm & 3) | ((s2perm & 3) << 2));
+	return 0;
+}
+
+static void nio_deliver_msi(struct nio_master *master, const void *buf,
+			    size_t len)
+{
+	struct nio_smmu *smmu = master->smmu;
+	u32 vector;
+
+	if (len < sizeof(vector)) {
+		dev_warn_ratelimited(&master->pdev->dev,
+				     "short doorbell write dropped\n");
+		return;
+	}
+	/* The doorbell takes the vector number (like an ITS EventID) */
+	vector = le32_to_cpup(buf);
+	if (vector >= NESTIOMMU_MSI_VECTORS) {
+		dev_warn_ratelimited(&master->pdev->dev,
+				     "doorbell write of unknown vector %u\n",
+				     vector);
+		return;
+	}
+	nio_count(smmu, NESTIOMMU_CNT_MSIS);
+	generic_handle_domain_irq_safe(smmu->msi_domain,
+				       master->index * NESTIOMMU_MSI_VECTORS +
+				       vector);
+}
+
+/*
+ * Snapshot the configuration of @master into @x.  Returns -EPERM when the
+ * configuration aborts without an event, -EFAULT with an event for an
+ * invalid STE.  Caller holds master->dma_lock.
+ */
+static int nio_xlate_setup(struct nio_master *master, u32 pasid,
+			   struct nio_xlate *x)
+{
+	enum nestiommu_domain_kind kind;
+	struct nio_nested *nested;
+	struct nio_domain *paging;
+
+	memset(x, 0, sizeof(*x));
+	x->master = master;
+	x->ssid = pasid;
+
+	spin_lock(&master->cfg_lock);
+	kind = master->kind;
+	nested = master->nested;
+	paging = master->paging;
+	x->ste[0] = le64_to_cpu(master->ste[0]);
+	x->ste[1] = le64_to_cpu(master->ste[1]);
+	spin_unlock(&master->cfg_lock);
+
+	switch (kind) {
+	case NESTIOMMU_DOMAIN_PAGING:
+	case NESTIOMMU_DOMAIN_S2:
+		x->s2 = paging;
+		return 0;
+	case NESTIOMMU_DOMAIN_NESTED:
+		x->s2 = nested->vsmmu->s2;
+		x->vmid = nested->vsmmu->vmid;
+		if (!(x->ste[0] & STRTAB_STE_0_V)) {
+			nio_evt(x, EVT_ID_BAD_STE_CONFIG, 0, true);
+			return -EFAULT;
+		}
+		switch (FIELD_GET(STRTAB_STE_0_CFG, x->ste[0])) {
+		case STRTAB_STE_0_CFG_NESTED:
+			/* No 2-level CD tables (IDR0.CD2L = 0) */
+			if (FIELD_GET(STRTAB_STE_0_S1FMT, x->ste[0])) {
+				nio_evt(x, EVT_ID_BAD_STE_CONFIG, 0, true);
+				return -EFAULT;
+			}
+			x->nested = true;
+			return 0;
+		case STRTAB_STE_0_CFG_S2_TRANS:
+			return 0;
+		default:
+			return -EPERM;	/* abort STE */
+		}
+	default:
+		return -EPERM;		/* blocked */
+	}
+}
+
+int nio_dma(struct nio_master *master, u32 pasid, u64 iova, void *buf,
+	    size_t len, bool write, u64 *evt, bool *has_evt)
+{
+	struct nio_xlate *x;
+	size_t done = 0;
+	int ret;
+
+	*has_evt = false;
+	x = kmalloc_obj(*x);
+	if (!x)
+		return -ENOMEM;
+
+	mutex_lock(&master->dma_lock);
+	ret = nio_xlate_setup(master, pasid, x);
+	while (!ret && done < len) {
+		u64 va = iova + done;
+		size_t chunk = min_t(size_t, len - done,
+				     PAGE_SIZE - offset_in_page(va));
+
+		mutex_lock(&x->s2->pt_lock);
+		ret = nio_translate(x, va, write);
+		if (!ret && !x->msi)
+			ret = nio_access_pa(x->pa, buf + done, chunk, write);
+		mutex_unlock(&x->s2->pt_lock);
+		if (!ret && x->msi) {
+			if (write)
+				nio_deliver_msi(master, buf + done, chunk);
+			else
+				memset(buf + done, 0, chunk);
+		}
+		done += chunk;
+	}
+	if (ret == -EFAULT && x->has_evt) {
+		nio_report_event(master, x->evt);
+		memcpy(evt, x->evt, sizeof(x->evt));
+		*has_evt = true;
+	} else if (ret == -EPERM) {
+		nio_count(master->smmu, NESTIOMMU_CNT_FAULTS);
+	}
+	mutex_unlock(&master->dma_lock);
+	kfree(x);
+	return ret;
+}
+
+int nio_msi_trigger(struct nio_master *master, unsigned int vector)
+{
+	__le32 data = cpu_to_le32(vector);
+	u64 evt[EVTQ_ENT_DWORDS];
+	bool has_evt;
+
+	if (vector >= NESTIOMMU_MSI_VECTORS)
+		return -EINVAL;
+	return nio_dma(master, NESTIOMMU_NO_PASID, master->msi[vector].addr,
+		       &data, sizeof(data), true, evt, &has_evt);
+}
+
+/* ------------------------------------------------------------------ */
+/* Benchmarks                                                          */
+
+static int nio_bench_xlate(struct nio_master *master, u32 mode, u32 pasid,
+			   u64 iova, u32 iters, u64 *ns)
+{
+	struct nio_xlate *x;
+	u64 total = 0;
+	u32 i;
+	int ret;
+
+	x = kmalloc_obj(*x);
+	if (!x)
+		return -ENOMEM;
+	mutex_lock(&master->dma_lock);
+	ret = nio_xlate_setup(master, pasid, x);
+	if (!ret && !x->nested)
+		ret = -EINVAL;	/* needs a nested (S1 + S2) configuration */
+	for (i = 0; !ret && i <= iters; i++) {
+		u64 t0;
+
+		if (mode == NESTIOMMU_BENCH_MISS) {
+			u16 asid = FIELD_GET(CTXDESC_CD_0_ASID, x->cd[0]);
+
+			nio_tlb_inv_va(master->smmu, x->vmid, asid, false,
+				       iova, PAGE_SIZE);
+		}
+		mutex_lock(&x->s2->pt_lock);
+		t0 = ktime_get_ns();
+		ret = nio_translate(x, iova, false);
+		t0 = ktime_get_ns() - t0;
+		mutex_unlock(&x->s2->pt_lock);
+		if (!ret && x->msi)
+			ret = -EINVAL;
+		if (!ret && mode == NESTIOMMU_BENCH_HIT && i && !x->tlb_hit)
+			ret = -EAGAIN;	/* the entry did not stay cached */
+		if (!ret && mode == NESTIOMMU_BENCH_MISS && x->tlb_hit)
+			ret = -EAGAIN;
+		if (i)		/* iteration 0 warms the CD and the TLB */
+			total += t0;
+	}
+	mutex_unlock(&master->dma_lock);
+	kfree(x);
+	*ns = total;
+	return ret;
+}
+
+/*
+ * TLBI_NH_ASID cost with @entries entries of other ASIDs cached: they are
+ * inserted under VMID 0, which no vIOMMU ever gets (VMIDs start at 1), and
+ * removed at the end.
+ */
+static int nio_bench_inval(struct nio_smmu *smmu, u32 iters, u32 entries,
+			   u64 *ns)
+{
+	const u16 vmid = 0, asid = 0xffff;
+	u64 total = 0;
+	u32 i, j;
+	int ret = 0;
+
+	if (entries > NIO_TLB_MAX / 2)
+		return -EINVAL;
+	for (i = 0; i < entries && !ret; i++)
+		ret = nio_tlb_insert(smmu, vmid, 1 + i % 1000,
+				     (u64)(i / 1000) << PAGE_SHIFT, 0, 0, 0);
+	for (i = 0; i < iters && !ret; i++) {
+		u64 t0;
+
+		for (j = 0; j < 16 && !ret; j++)
+			ret = nio_tlb_insert(smmu, vmid, asid,
+					     (u64)j << PAGE_SHIFT, 0, 0, 0);
+		t0 = ktime_get_ns();
+		nio_tlb_inv_asid(smmu, vmid, asid);
+		total += ktime_get_ns() - t0;
+	}
+	nio_tlb_inv_vmid(smmu, vmid);
+	*ns = total;
+	return ret;
+}
+
+int nio_bench(struct nio_master *master, u32 mode, u32 pasid, u64 iova,
+	      u32 iters, u32 entries, u64 *ns)
+{
+	if (!iters || iters > 10000000)
+		return -EINVAL;
+	switch (mode) {
+	case NESTIOMMU_BENCH_HIT:
+	case NESTIOMMU_BENCH_MISS:
+		return nio_bench_xlate(master, mode, pasid, iova, iters, ns);
+	case NESTIOMMU_BENCH_INVAL:
+		return nio_bench_inval(master->smmu, iters, entries, ns);
+	default:
+		return -EINVAL;
+	}
+}

@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nestiommu.ko: a software SMMUv3 with a nested backend.
+ *
+ * Registration: instances (an iommu_device each, with its own software
+ * fwnode), their endpoints (platform devices with a StreamID, each probed
+ * into its own IOMMU group and exposed as a VFIO device cdev), and the
+ * per-instance MSI irq domain that is the endpoints' only MSI path.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/eventfd.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/irqdomain.h>
+#include <linux/module.h>
+#include <linux/property.h>
+#include <linux/slab.h>
+#include <linux/vfio.h>
+
+#include "nestiommu.h"
+
+unsigned int nio_nr_instances = 1;
+module_param_named(instances, nio_nr_instances, uint, 0444);
+MODULE_PARM_DESC(instances, "Number of software SMMUv3 instances (1-16)");
+
+static unsigned int nio_nr_devices = 4;
+module_param_named(devices, nio_nr_devices, uint, 0444);
+MODULE_PARM_DESC(devices, "Number of endpoints per instance (0-64)");
+
+static bool nio_ats;
+module_param_named(ats, nio_ats, bool, 0444);
+MODULE_PARM_DESC(ats, "Report ATS support in IDR0 (ATC_INV accepted)");
+
+struct nio_smmu **nio_smmus;
+DEFINE_MUTEX(nio_global_lock);
+
+/* ------------------------------------------------------------------ */
+/* MSI irq domain: delivery through the instance's doorbell only       */
+
+static void nio_msi_noop(struct irq_data *d)
+{
+}
+
+static struct irq_chip nio_msi_chip = {
+	.name		= "nestiommu-msi",
+	.irq_mask	= nio_msi_noop,
+	.irq_unmask	= nio_msi_noop,
+};
+
+static int nio_msi_map(struct irq_domain *d, unsigned int virq,
+		       irq_hw_number_t hw)
+{
+	irq_set_chip_and_handler(virq, &nio_msi_chip, handle_simple_irq);
+	irq_set_chip_data(virq, d->host_data);
+	return 0;
+}
+
+static const struct irq_domain_ops nio_msi_domain_ops = {
+	.map = nio_msi_map,
+};
+
+static irqreturn_t nio_msi_handler(int irq, void *data)
+{
+	struct nio_msi_vec *vec = data;
+	struct eventfd_ctx *trigger = READ_ONCE(vec->trigger);
+
+	if (trigger)
+		eventfd_signal(trigger);
+	return IRQ_HANDLED;
+}
+
+static int nio_msi_domain_create(struct nio_smmu *smmu)
+{
+	struct irq_domain_info info = {
+		.domain_flags	= IRQ_DOMAIN_FLAG_ISOLATED_MSI,
+		.size		= nio_nr_devices * NESTIOMMU_MSI_VECTORS,
+		.hwirq_max	= nio_nr_devices * NESTIOMMU_MSI_VECTORS,
+		.ops		= &nio_msi_domain_ops,
+		.host_data	= smmu,
+	};
+	struct irq_domain *d;
+
+	smmu->msi_fwnode = irq_domain_alloc_named_id_fwnode("nestiommu-msi",
+							    smmu->id);
+	if (!smmu->msi_fwnode)
+		return -ENOMEM;
+	info.fwnode = smmu->msi_fwnode;
+	d = irq_domain_instantiate(&info);
+	if (IS_ERR(d)) {
+		irq_domain_free_fwnode(smmu->msi_fwnode);
+		smmu->msi_fwnode = NULL;
+		return PTR_ERR(d);
+	}
+	smmu->msi_domain = d;
+	return 0;
+}
+
+static void nio_msi_domain_destroy(struct nio_smmu *smmu)
+{
+	if (smmu->msi_domain)
+		irq_domain_remove(smmu->msi_domain);
+	if (smmu->msi_fwnode)
+		irq_domain_free_fwnode(smmu->msi_fwnode);
+	smmu->msi_domain = NULL;
+	smmu->msi_fwnode = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* VFIO device of an endpoint                                          */
+
+struct nio_vfio {
+	struct vfio_device vdev;
+	struct nio_master *master;
+};
+
+static int nio_vfio_open(struct vfio_device *vdev)
+{
+	struct nio_vfio *nv = container_of(vdev, struct nio_vfio, vdev);
+
+	mutex_lock(&nv->master->smmu->lock);
+	nv->master->open_count++;
+	mutex_unlock(&nv->master->smmu->lock);
+	return 0;
+}
+
+static void nio_vfio_close(struct vfio_device *vdev)
+{
+	struct nio_vfio *nv = container_of(vdev, struct nio_vfio, vdev);
+
+	mutex_lock(&nv->master->smmu->lock);
+	nv->master->open_count--;
+	mutex_unlock(&nv->master->smmu->lock);
+}
+
+static long nio_vfio_ioctl(struct vfio_device *vdev, unsigned int cmd,
+			   unsigned long arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_device_info, num_irqs);
+	struct vfio_device_info info;
+
+	if (cmd != VFIO_DEVICE_GET_INFO)
+		return -ENOTTY;
+	if (copy_from_user(&info, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	info.flags = VFIO_DEVICE_FLAGS_PLATFORM;
+	info.num_regions = 0;
+	info.num_irqs = 0;
+	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
+}
+
+static const struct vfio_device_ops nio_vfio_ops = {
+	.name			= "nestiommu-ep",
+	.open_device		= nio_vfio_open,
+	.close_device		= nio_vfio_close,
+	.ioctl			= nio_vfio_ioctl,
+	.bind_iommufd		= vfio_iommufd_physical_bind,
+	.unbind_iommufd		= vfio_iommufd_physical_unbind,
+	.attach_ioas		= vfio_iommufd_physical_attach_ioas,
+	.detach_ioas		= vfio_iommufd_physical_detach_ioas,
+	.pasid_attach_ioas	= vfio_iommufd_physical_pasid_attach_ioas,
+	.pasid_detach_ioas	= vfio_iommufd_physical_pasid_detach_ioas,
+};
+
+static int nio_ep_probe(struct platform_device *pdev)
+{
+	struct nio_master *master = *(struct nio_master **)
+		dev_get_platdata(&pdev->dev);
+	struct nio_vfio *nv;
+	int ret;
+
+	nv = vfio_alloc_device(nio_vfio, vdev, &pdev->dev, &nio_vfio_ops);
+	if (IS_ERR(nv))
+		return PTR_ERR(nv);
+	nv->master = master;
+	ret = vfio_register_group_dev(&nv->vdev);
+	if (ret) {
+		vfio_put_device(&nv->vdev);
+		return ret;
+	}
+	master->vdev = &nv->vdev;
+	platform_set_drvdata(pdev, nv);
+	return 0;
+}
+
+static void nio_ep_remove(struct platform_device *pdev)
+{
+	struct nio_vfio *nv = platform_get_drvdata(pdev);
+
+	vfio_unregister_group_dev(&nv->vdev);
+	nv->master->vdev = NULL;
+	vfio_put_device(&nv->vdev);
+}
+
+static struct platform_driver nio_ep_driver = {
+	.driver = {
+		.name = NIO_EP_NAME,
+	},
+	.probe = nio_ep_probe,
+	.remove = nio_ep_remove,
+	.driver_managed_dma = true,
+};
+
+/* ------------------------------------------------------------------ */
+/* Endpoints                                                           */
+
+/*
+ * Give the endpoint its fwspec before it is added, so the platform bus
+ * notifier probes it into the instance.  This is exactly what
+ * iommu_fwspec_init() + iommu_fwspec_add_ids() do, done by hand because
+ * iommu_fwspec_init() asserts iommu_probe_device_lock (not exported),
+ * which would be a lockdep splat with PROVE_LOCKING.  The device is not
+ * yet added, so nothing else can look at dev->iommu; the core frees both
+ * allocations in dev_iommu_free().
+ */
+static int nio_ep_set_fwspec(struct nio_master *master)
+{
+	struct device *dev = &master->pdev->dev;
+	struct iommu_fwspec *fwspec;
+	struct dev_iommu *param;
+
+	param = kzalloc_obj(*param);
+	if (!param)
+		return -ENOMEM;
+	fwspec = kzalloc_flex(*fwspec, ids, 1);
+	if (!fwspec) {
+		kfree(param);
+		return -ENOMEM;
+	}
+	mutex_init(&param->lock);
+	fwnode_handle_get(master->smmu->fwnode);
+	fwspec->iommu_fwnode = master->smmu->fwnode;
+	fwspec->num_ids = 1;
+	fwspec->ids[0] = master->sid;
+	param->fwspec = fwspec;
+	dev->iommu = param;
+	return 0;
+}
+
+static void nio_ep_free_fwspec(struct device *dev)
+{
+	struct dev_iommu *param = dev->iommu;
+
+	if (!param)
+		return;
+	dev->iommu = NULL;
+	if (param->fwspec) {
+		fwnode_handle_put(param->fwspec->iommu_fwnode);
+		kfree(param->fwspec);
+	}
+	kfree(param);
+}
+
+static int nio_ep_create(struct nio_smmu *smmu, unsigned int index)
+{
+	struct nio_master *master;
+	unsigned int i;
+	int ret;
+
+	master = kzalloc_obj(*master);
+	if (!master)
+		return -ENOMEM;
+	master->smmu = smmu;
+	master->index = index;
+	/* StreamIDs look like PCI RIDs of bus (instance + 1), device index */
+	master->sid = ((smmu->id + 1) << 8) | (index << 3);
+	mutex_init(&master->dma_lock);
+	spin_lock_init(&master->cfg_lock);
+	master->kind = NESTIOMMU_DOMAIN_BLOCKED;
+
+	for (i = 0; i < NESTIOMMU_MSI_VECTORS; i++) {
+		struct nio_msi_vec *vec = &master->msi[i];
+		unsigned int hw = index * NESTIOMMU_MSI_VECTORS + i;
+
+		vec->virq = irq_create_mapping(smmu->msi_domain, hw);
+		if (!vec->virq) {
+			ret = -ENOSPC;
+			goto err_irqs;
+		}
+		ret = request_irq(vec->virq, nio_msi_handler, 0,
+				  "nestiommu-ep", vec);
+		if (ret) {
+			irq_dispose_mapping(vec->virq);
+			vec->virq = 0;
+			goto err_irqs;
+		}
+	}
+
+	master->pdev = platform_device_alloc(NIO_EP_NAME,
+					     smmu->id * 256 + index);
+	if (!master->pdev) {
+		ret = -ENOMEM;
+		goto err_irqs;
+	}
+	master->pdev->dev.parent = &smmu->pdev->dev;
+	ret = platform_device_add_data(master->pdev, &master, sizeof(master));
+	if (ret)
+		goto err_put;
+	ret = nio_ep_set_fwspec(master);
+	if (ret)
+		goto err_put;
+	/* The instance's doorbell domain is the endpoint's only MSI path */
+	dev_set_msi_domain(&master->pdev->dev, smmu->msi_domain);
+
+	ret = platform_device_add(master->pdev);
+	if (ret) {
+		nio_ep_free_fwspec(&master->pdev->dev);
+		goto err_put;
+	}
+	if (!master->pdev->dev.iommu_group) {
+		dev_err(&master->pdev->dev, "not probed by the IOMMU core\n");
+		platform_device_unregister(master->pdev);
+		master->pdev = NULL;
+		ret = -ENODEV;
+		goto err_irqs;
+	}
+	smmu->masters[index] = master;
+	return 0;
+
+err_put:
+	platform_device_put(master->pdev);
+	master->pdev = NULL;
+err_irqs:
+	for (i = 0; i < NESTIOMMU_MSI_VECTORS; i++) {
+		if (!master->msi[i].virq)
+			continue;
+		free_irq(master->msi[i].virq, &master->msi[i]);
+		irq_dispose_mapping(master->msi[i].virq);
+	}
+	kfree(master);
+	return ret;
+}
+
+static void nio_ep_destroy(struct nio_master *master)
+{
+	unsigned int i;
+
+	platform_device_unregister(master->pdev);
+	for (i = 0; i < NESTIOMMU_MSI_VECTORS; i++) {
+		struct nio_msi_vec *vec = &master->msi[i];
+
+		free_irq(vec->virq, vec);
+		irq_dispose_mapping(vec->virq);
+		if (vec->trigger)
+			eventfd_ctx_put(vec->trigger);
+	}
+	kfree(master);
+}
+
+/*
+ * Remove every endpoint of @smmu.  Each probed endpoint holds a reference
+ * on this module (taken by the IOMMU core), so this must run before rmmod.
+ * Refused while a VFIO device is open.
+ */
+int nio_remove_endpoints(struct nio_smmu *smmu)
+{
+	struct nio_master *master;
+	unsigned int i;
+
+	mutex_lock(&smmu->lock);
+	for (i = 0; i < smmu->nr_masters; i++) {
+		if (smmu->masters[i] && smmu->masters[i]->open_count) {
+			mutex_unlock(&smmu->lock);
+			return -EBUSY;
+		}
+	}
+	mutex_unlock(&smmu->lock);
+
+	for (i = 0; i < smmu->nr_masters; i++) {
+		mutex_lock(&smmu->lock);
+		master = smmu->masters[i];
+		smmu->masters[i] = NULL;
+		mutex_unlock(&smmu->lock);
+		if (master)
+			nio_ep_destroy(master);
+	}
+	return 0;
+}
+
+struct nio_master *nio_find_master(u32 instance, u32 index)
+{
+	struct nio_smmu *smmu;
+
+	lockdep_assert_held(&nio_global_lock);
+	if (instance >= nio_nr_instances || !nio_smmus[instance])
+		return NULL;
+	smmu = nio_smmus[instance];
+	if (index >= smmu->nr_masters)
+		return NULL;
+	return smmu->masters[index];
+}
+
+/* ------------------------------------------------------------------ */
+/* Instances                                                           */
+
+static void nio_smmu_init_regs(struct nio_smmu *smmu)
+{
+	smmu->features = NIO_FEAT_TRANS_S1 | NIO_FEAT_TRANS_S2 |
+			 NIO_FEAT_NESTING | NIO_FEAT_RANGE_INV;
+	if (nio_ats)
+		smmu->features |= NIO_FEAT_ATS;
+	smmu->asid_bits = 16;
+	smmu->ssid_bits = 16;
+
+	smmu->idr[0] = IDR0_S1P | IDR0_S2P |
+		       FIELD_PREP(IDR0_TTF, IDR0_TTF_AARCH64) | IDR0_COHACC |
+		       IDR0_ASID16 | IDR0_VMID16 |
+		       FIELD_PREP(IDR0_TTENDIAN, IDR0_TTENDIAN_LE) |
+		       FIELD_PREP(IDR0_STALL_MODEL, IDR0_STALL_MODEL_NONE);
+	if (nio_ats)
+		smmu->idr[0] |= IDR0_ATS;
+	smmu->idr[1] = FIELD_PREP(IDR1_SIDSIZE, 16) |
+		       FIELD_PREP(IDR1_SSIDSIZE, smmu->ssid_bits) |
+		       FIELD_PREP(IDR1_EVTQS, 7) | FIELD_PREP(IDR1_CMDQS, 8);
+	smmu->idr[2] = 0;
+	smmu->idr[3] = IDR3_RIL;
+	smmu->idr[4] = 0;
+	smmu->idr[5] = IDR5_GRAN4K | FIELD_PREP(IDR5_OAS, IDR5_OAS_48_BIT);
+	/* ProductID 0x4e5 ("NE"stiommu), no JEP106 implementer: not ARM's */
+	smmu->iidr = FIELD_PREP(IIDR_PRODUCTID, 0x4e5);
+	smmu->aidr = 0x02;	/* SMMUv3.2 (range invalidation) */
+}
+
+static void nio_smmu_destroy(struct nio_smmu *smmu)
+{
+	if (smmu->masters)
+		nio_remove_endpoints(smmu);
+	if (smmu->iommu_registered)
+		iommu_device_unregister(&smmu->iommu);
+	if (smmu->sysfs_added)
+		iommu_device_sysfs_remove(&smmu->iommu);
+	if (smmu->pdev)
+		platform_device_unregister(smmu->pdev);
+	if (smmu->fwnode)
+		fwnode_remove_software_node(smmu->fwnode);
+	nio_msi_domain_destroy(smmu);
+	nio_tlb_destroy(smmu);
+	ida_destroy(&smmu->vmid_ida);
+	kfree(smmu->masters);
+	kfree(smmu);
+}
+
+static struct nio_smmu *nio_smmu_create(int id)
+{
+	struct platform_device_info info = {
+		.name = NIO_NAME,
+		.id = id,
+	};
+	struct nio_smmu *smmu;
+	unsigned int i;
+	int ret;
+
+	smmu = kzalloc_obj(*smmu);
+	if (!smmu)
+		return ERR_PTR(-ENOMEM);
+	smmu->id = id;
+	mutex_init(&smmu->lock);
+	ida_init(&smmu->vmid_ida);
+	smmu->msi_start = 0x8000000;
+	smmu->msi_size = 0x100000;
+	nio_smmu_init_regs(smmu);
+
+	ret = nio_tlb_init(smmu);
+	if (ret)
+		goto err;
+	smmu->nr_masters = nio_nr_devices;
+	smmu->masters = kcalloc(nio_nr_devices, sizeof(*smmu->masters),
+				GFP_KERNEL);
+	if (!smmu->masters) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	ret = nio_msi_domain_create(smmu);
+	if (ret)
+		goto err;
+
+	smmu->fwnode = fwnode_create_software_node(NULL, NULL);
+	if (IS_ERR(smmu->fwnode)) {
+		ret = PTR_ERR(smmu->fwnode);
+		smmu->fwnode = NULL;
+		goto err;
+	}
+	info.fwnode = smmu->fwnode;
+	smmu->pdev = platform_device_register_full(&info);
+	if (IS_ERR(smmu->pdev)) {
+		ret = PTR_ERR(smmu->pdev);
+		smmu->pdev = NULL;
+		goto err;
+	}
+
+	ret = iommu_device_sysfs_add(&smmu->iommu, &smmu->pdev->dev, NULL,
+				     "nestiommu.%d", id);
+	if (ret)
+		goto err;
+	smmu->sysfs_added = true;
+	ret = iommu_device_register(&smmu->iommu, &nio_iommu_ops,
+				    &smmu->pdev->dev);
+	if (ret)
+		goto err;
+	smmu->iommu_registered = true;
+
+	for (i = 0; i < nio_nr_devices; i++) {
+		ret = nio_ep_create(smmu, i);
+		if (ret)
+			goto err;
+	}
+	return smmu;
+
+err:
+	nio_smmu_destroy(smmu);
+	return ERR_PTR(ret);
+}
+
+static int __init nio_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	if (!nio_nr_instances || nio_nr_instances > 16 || nio_nr_devices > 64)
+		return -EINVAL;
+
+	nio_smmus = kcalloc(nio_nr_instances, sizeof(*nio_smmus), GFP_KERNEL);
+	if (!nio_smmus)
+		return -ENOMEM;
+
+	ret = platform_driver_register(&nio_ep_driver);
+	if (ret)
+		goto err_free;
+
+	for (i = 0; i < nio_nr_instances; i++) {
+		struct nio_smmu *smmu = nio_smmu_create(i);
+
+		if (IS_ERR(smmu)) {
+			ret = PTR_ERR(smmu);
+			goto err_instances;
+		}
+		mutex_lock(&nio_global_lock);
+		nio_smmus[i] = smmu;
+		mutex_unlock(&nio_global_lock);
+	}
+
+	ret = nio_genl_init();
+	if (ret)
+		goto err_instances;
+	pr_info("%u instance(s), %u endpoint(s) each\n", nio_nr_instances,
+		nio_nr_devices);
+	return 0;
+
+err_instances:
+	for (i = 0; i < nio_nr_instances; i++) {
+		if (nio_smmus[i])
+			nio_smmu_destroy(nio_smmus[i]);
+		nio_smmus[i] = NULL;
+	}
+	platform_driver_unregister(&nio_ep_driver);
+err_free:
+	kfree(nio_smmus);
+	return ret;
+}
+
+static void __exit nio_exit(void)
+{
+	unsigned int i;
+
+	nio_genl_exit();
+	for (i = 0; i < nio_nr_instances; i++) {
+		struct nio_smmu *smmu;
+
+		mutex_lock(&nio_global_lock);
+		smmu = nio_smmus[i];
+		nio_smmus[i] = NULL;
+		mutex_unlock(&nio_global_lock);
+		if (smmu)
+			nio_smmu_destroy(smmu);
+	}
+	platform_driver_unregister(&nio_ep_driver);
+	kfree(nio_smmus);
+}
+
+module_init(nio_init);
+module_exit(nio_exit);
+
+MODULE_DESCRIPTION("Software SMMUv3 with a nested iommufd backend");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("IOMMUFD");

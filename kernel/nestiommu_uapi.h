@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR LGPL-2.1-or-later */
+/*
+ * nestiommu.ko control interface: generic netlink family "nestiommu".
+ *
+ * Shared by the module and by the userspace client (lib/genl.c).  Every
+ * command needs CAP_NET_ADMIN (GENL_ADMIN_PERM).  Errors come back as a
+ * netlink error with a negative errno and, where useful, an extack message.
+ */
+#ifndef _NESTIOMMU_UAPI_H
+#define _NESTIOMMU_UAPI_H
+
+#include <linux/types.h>
+
+#define NESTIOMMU_GENL_NAME	"nestiommu"
+#define NESTIOMMU_GENL_VERSION	1
+
+/* Number of MSI vectors of each endpoint */
+#define NESTIOMMU_MSI_VECTORS	4
+
+/* NESTIOMMU_ATTR_PASID value meaning "no SubstreamID" (also the default) */
+#define NESTIOMMU_NO_PASID	0xffffffffU
+
+enum nestiommu_cmd {
+	NESTIOMMU_CMD_UNSPEC,
+	NESTIOMMU_CMD_INSTANCE_GET,	/* dump: instances, IDRs, MSI window, counters */
+	NESTIOMMU_CMD_DEVICE_GET,	/* dump: endpoints, cdev, SID, vSID, STE */
+	NESTIOMMU_CMD_TLB_GET,		/* dump: TLB entries of one instance */
+	NESTIOMMU_CMD_MSI_WINDOW_SET,	/* INSTANCE, MSI_START, MSI_SIZE */
+	NESTIOMMU_CMD_MSI_SET,		/* INSTANCE, DEVICE, VECTOR, MSI_ADDR, FD */
+	NESTIOMMU_CMD_DMA,		/* INSTANCE, DEVICE, [PASID], IOVA, LEN|DATA, [WRITE] */
+	NESTIOMMU_CMD_MSI_TRIGGER,	/* INSTANCE, DEVICE, VECTOR */
+	NESTIOMMU_CMD_REMOVE_DEVICES,	/* [INSTANCE] */
+	NESTIOMMU_CMD_BENCH,		/* INSTANCE, DEVICE, BENCH_* */
+	NESTIOMMU_CMD_COUNTERS_RESET,	/* [INSTANCE] */
+	__NESTIOMMU_CMD_MAX,
+};
+#define NESTIOMMU_CMD_MAX (__NESTIOMMU_CMD_MAX - 1)
+
+enum nestiommu_attr {
+	NESTIOMMU_ATTR_UNSPEC,
+	NESTIOMMU_ATTR_INSTANCE,	/* u32 */
+	NESTIOMMU_ATTR_DEVICE,		/* u32: index of the endpoint in its instance */
+	NESTIOMMU_ATTR_NUM_DEVICES,	/* u32 */
+	NESTIOMMU_ATTR_IDR,		/* binary: u32 idr[6], iidr, aidr */
+	NESTIOMMU_ATTR_MSI_START,	/* u64 */
+	NESTIOMMU_ATTR_MSI_SIZE,	/* u64 */
+	NESTIOMMU_ATTR_CDEV,		/* string, e.g. "vfio0" */
+	NESTIOMMU_ATTR_SID,		/* u32 */
+	NESTIOMMU_ATTR_VSID,		/* u32, present when a vDEVICE exists */
+	NESTIOMMU_ATTR_DOMAIN,		/* u32: enum nestiommu_domain_kind */
+	NESTIOMMU_ATTR_STE,		/* binary: 8 x le64, the installed STE */
+	NESTIOMMU_ATTR_VMID,		/* u32 */
+	NESTIOMMU_ATTR_ASID,		/* u32 */
+	NESTIOMMU_ATTR_IOVA,		/* u64 */
+	NESTIOMMU_ATTR_IPA,		/* u64 */
+	NESTIOMMU_ATTR_PA,		/* u64 (host physical; dumps only) */
+	NESTIOMMU_ATTR_PERM,		/* u32: bit0 read, bit1 write */
+	NESTIOMMU_ATTR_PASID,		/* u32, NESTIOMMU_NO_PASID = none */
+	NESTIOMMU_ATTR_LEN,		/* u32: bytes to read */
+	NESTIOMMU_ATTR_DATA,		/* binary: bytes written / read */
+	NESTIOMMU_ATTR_WRITE,		/* flag: DMA write (else read) */
+	NESTIOMMU_ATTR_EVENT,		/* binary: 4 x le64 SMMUv3 event record */
+	NESTIOMMU_ATTR_VECTOR,		/* u32 */
+	NESTIOMMU_ATTR_FD,		/* s32: eventfd, -1 to unregister */
+	NESTIOMMU_ATTR_MSI_ADDR,	/* u64: IOVA the vector's MSI write goes to */
+	NESTIOMMU_ATTR_COUNTERS,	/* nest: NESTIOMMU_CNT_* (u64 each) */
+	NESTIOMMU_ATTR_TLB_ENTRY,	/* nest (in TLB dumps) */
+	NESTIOMMU_ATTR_BENCH_MODE,	/* u32: enum nestiommu_bench_mode */
+	NESTIOMMU_ATTR_BENCH_ITERS,	/* u32 */
+	NESTIOMMU_ATTR_BENCH_ENTRIES,	/* u32: background TLB entries (INVAL) */
+	NESTIOMMU_ATTR_BENCH_NS,	/* u64: total nanoseconds measured */
+	NESTIOMMU_ATTR_ATTACHED,	/* u32: number of attached endpoints */
+	NESTIOMMU_ATTR_PAD,
+	__NESTIOMMU_ATTR_MAX,
+};
+#define NESTIOMMU_ATTR_MAX (__NESTIOMMU_ATTR_MAX - 1)
+
+enum nestiommu_domain_kind {
+	NESTIOMMU_DOMAIN_BLOCKED,
+	NESTIOMMU_DOMAIN_PAGING,	/* plain paging domain (S1-like, one stage) */
+	NESTIOMMU_DOMAIN_S2,		/* NEST_PARENT paging domain */
+	NESTIOMMU_DOMAIN_NESTED,	/* nested: guest vSTE over a stage 2 */
+};
+
+enum nestiommu_counter {
+	NESTIOMMU_CNT_UNSPEC,
+	NESTIOMMU_CNT_TRANSLATIONS,
+	NESTIOMMU_CNT_TLB_HITS,
+	NESTIOMMU_CNT_TLB_MISSES,
+	NESTIOMMU_CNT_FAULTS,
+	NESTIOMMU_CNT_EVENTS,		/* delivered to a vEVENTQ */
+	NESTIOMMU_CNT_EVENTS_LOST,	/* no vEVENTQ or queue error */
+	NESTIOMMU_CNT_MSIS,
+	NESTIOMMU_CNT_INV_TLBI_NH_ALL,
+	NESTIOMMU_CNT_INV_TLBI_NH_ASID,
+	NESTIOMMU_CNT_INV_TLBI_NH_VA,
+	NESTIOMMU_CNT_INV_TLBI_NH_VAA,
+	NESTIOMMU_CNT_INV_TLBI_NSNH_ALL,
+	NESTIOMMU_CNT_INV_ATC_INV,
+	NESTIOMMU_CNT_INV_CFGI_CD,
+	NESTIOMMU_CNT_INV_CFGI_CD_ALL,
+	NESTIOMMU_CNT_INV_REJECTED,
+	NESTIOMMU_CNT_TLB_ENTRIES,	/* current number of TLB entries */
+	__NESTIOMMU_CNT_MAX,
+};
+#define NESTIOMMU_CNT_MAX (__NESTIOMMU_CNT_MAX - 1)
+
+enum nestiommu_bench_mode {
+	/* ITERS translations of IOVA, all TLB hits (after one warm-up) */
+	NESTIOMMU_BENCH_HIT,
+	/* ITERS translations of IOVA, each a full nested walk (TLB dropped) */
+	NESTIOMMU_BENCH_MISS,
+	/*
+	 * ENTRIES synthetic TLB entries of other ASIDs are inserted, then
+	 * ITERS rounds of (fill 16 entries of ASID, TLBI_NH_ASID) are timed.
+	 */
+	NESTIOMMU_BENCH_INVAL,
+};
+
+#endif /* _NESTIOMMU_UAPI_H */
