@@ -9,7 +9,8 @@
 #   containing:
 #     arch/x86/boot/bzImage   the kernel
 #     Module.symvers          + modules_prepare: make -C <builddir> M=<dir>
-#     usr/include/linux/...   uapi headers (make headers_install)
+#     usr/include/linux/...   uapi headers (make headers: same result as
+#                             headers_install INSTALL_HDR_PATH=<builddir>/usr)
 #     .config                 tinyconfig + tests/vm/kernel.config
 #     .built                  marker, written last: the cache is valid
 #   A second run with a valid cache returns immediately.
@@ -126,7 +127,10 @@ fi
 # module configured it is (nearly) empty but must exist for M= builds.
 kmake -j"$JOBS" modules || { tail -n 30 "$LOG" >&2; die "make modules failed"; }
 [ -f "$OUT/Module.symvers" ] || die "no Module.symvers after make modules"
-kmake headers_install INSTALL_HDR_PATH="$OUT/usr" || { tail -n 30 "$LOG" >&2; die "headers_install failed"; }
+# uapi headers into <builddir>/usr/include. "make headers" writes exactly
+# there ($(objtree)/usr/include); headers_install INSTALL_HDR_PATH=<builddir>/usr
+# would only copy them onto themselves, and needs rsync (not installed).
+kmake headers || { tail -n 30 "$LOG" >&2; die "make headers failed"; }
 kill $ppid 2>/dev/null || true
 trap - EXIT INT TERM
 
