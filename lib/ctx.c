@@ -15,7 +15,8 @@
 
 #include "internal.h"
 
-__thread char nio_last_error[512];
+/* Errors of calls that have no context yet (nio_ctx_open, sysfs lookups). */
+static __thread char last_error_no_ctx[512];
 
 NIO_API const char *nio_version(void)
 {
@@ -59,20 +60,20 @@ void nio_log(struct nio_ctx *ctx, int level, const char *fmt, ...)
 
 int nio_err(struct nio_ctx *ctx, int err, const char *fmt, ...)
 {
+	char *buf = ctx ? ctx->last_error : last_error_no_ctx;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(nio_last_error, sizeof(nio_last_error), fmt, ap);
+	vsnprintf(buf, sizeof(ctx->last_error), fmt, ap);
 	va_end(ap);
-	nio_log(ctx, NIO_LOG_ERR, "%s", nio_last_error);
+	nio_log(ctx, NIO_LOG_ERR, "%s", buf);
 	errno = err;
 	return -err;
 }
 
 NIO_API const char *nio_ctx_last_error(const struct nio_ctx *ctx)
 {
-	(void)ctx;
-	return nio_last_error;
+	return ctx ? ctx->last_error : last_error_no_ctx;
 }
 
 /* The release that added each ioctl, for -EOPNOTSUPP messages. */

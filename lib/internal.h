@@ -29,13 +29,13 @@ struct nio_ctx {
 	pthread_mutex_t lock; /* protects objs */
 	struct nio_obj *objs; /* creation order */
 	size_t nr_objs, cap_objs;
+	/* Text of the context's last error (errors without one: thread-local). */
+	char last_error[512];
 	nio_log_fn log_fn;
 	void *log_userdata;
 	int log_level;
 };
 
-/* Thread-local text of the last error, shared by all contexts. */
-extern __thread char nio_last_error[512];
 
 __attribute__((format(printf, 3, 4)))
 void nio_log(struct nio_ctx *ctx, int level, const char *fmt, ...);

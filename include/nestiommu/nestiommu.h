@@ -89,7 +89,12 @@ NIO_API struct nio_ctx *nio_ctx_ref(struct nio_ctx *ctx);
 NIO_API struct nio_ctx *nio_ctx_unref(struct nio_ctx *ctx);
 /* The iommufd descriptor (owned by the context unless borrowed). */
 NIO_API int nio_ctx_fd(const struct nio_ctx *ctx);
-/* Text of the last error on this context ("" if none).  Thread-local. */
+/*
+ * Text of the last error on this context ("" if none); with a NULL ctx,
+ * of the calling thread's last error in a call that had no context
+ * (nio_ctx_open, nio_device_find_cdev, ...).  When several threads share a
+ * context, it is the most recent error of any of them.
+ */
 NIO_API const char *nio_ctx_last_error(const struct nio_ctx *ctx);
 NIO_API void nio_ctx_set_log(struct nio_ctx *ctx, nio_log_fn fn,
 			     void *userdata, enum nio_log_level level);
