@@ -540,7 +540,9 @@ static uint32_t *idreg_slot(struct nio_smmuv3_idregs *regs, unsigned int r)
 static uint32_t idreg_value(const struct nio_smmuv3_idregs *regs,
 			    unsigned int r)
 {
-	return idreg_slot((struct nio_smmuv3_idregs *)regs, r)[0];
+	if (r < 6)
+		return regs->idr[r];
+	return r == IIDR ? regs->iidr : regs->aidr;
 }
 
 static unsigned int oas_to_bits(unsigned int oas)
@@ -710,6 +712,7 @@ NIO_API int nio_smmuv3_feature_get(const struct nio_smmuv3_features *feat,
 #define STE1_S1CSH		GENMASK64(7, 6)
 #define STE1_S1STALLD		BIT64(27)
 #define STE1_EATS		GENMASK64(29, 28)
+#define STE1_MEV		BIT64(19)
 
 /* STRTAB_STE_{0,1}_NESTING_ALLOWED of Linux 7.3 */
 #define STE0_NESTING_ALLOWED	(STE0_V | STE0_CFG | STE0_S1FMT | \
@@ -823,6 +826,7 @@ NIO_API int nio_smmuv3_vste_validate(const void *buf, size_t len,
 	/* V=0: the kernel zeroes the whole vSTE and accepts it. */
 	if (!(words[0] & STE0_V)) {
 		res.install = NIO_SMMUV3_VSTE_INSTALL_ABORT;
+		res.phys[0] = STE0_V | field_prep(STE0_CFG, NIO_SMMUV3_STE_CFG_ABORT);
 		if (result)
 			*result = res;
 		set_reason(reason, "STE.V is 0: accepted, installed as an abort STE (guest gets C_BAD_STE)");
@@ -869,18 +873,27 @@ NIO_API int nio_smmuv3_vste_validate(const void *buf, size_t len,
 	res.stored[1] = words[1] & ~STE1_EATS;
 	res.enable_ats = cfg == NIO_SMMUV3_STE_CFG_S1_TRANS &&
 			 eats == NIO_SMMUV3_STE_EATS_TRANS;
+	/* arm_smmu_make_nested_domain_ste() */
 	switch (cfg) {
 	case NIO_SMMUV3_STE_CFG_S1_TRANS:
 		res.install = NIO_SMMUV3_VSTE_INSTALL_NESTED;
 		res.needs_vdevice = true;
+		res.phys[0] = STE0_V |
+			      field_prep(STE0_CFG, NIO_SMMUV3_STE_CFG_NESTED) |
+			      (res.stored[0] & ~STE0_CFG);
+		res.phys[1] = res.stored[1] | STE1_MEV;
 		set_reason(reason, "accepted: Config=S1_TRANS, installed as a nested STE over the parent's stage 2");
 		break;
 	case NIO_SMMUV3_STE_CFG_BYPASS:
 		res.install = NIO_SMMUV3_VSTE_INSTALL_BYPASS;
+		res.phys[0] = STE0_V |
+			      field_prep(STE0_CFG, NIO_SMMUV3_STE_CFG_S2_TRANS);
 		set_reason(reason, "accepted: Config=bypass, installed as the parent's stage-2-only STE");
 		break;
 	default:
 		res.install = NIO_SMMUV3_VSTE_INSTALL_ABORT;
+		res.phys[0] = STE0_V |
+			      field_prep(STE0_CFG, NIO_SMMUV3_STE_CFG_ABORT);
 		set_reason(reason, "accepted: Config=abort, installed as an abort STE");
 		break;
 	}

@@ -361,9 +361,15 @@ enum nio_smmuv3_vste_install {
  * @enable_ats: ATS stays enabled at attach (Config=S1_TRANS, EATS=TRANS)
  * @needs_vdevice: attach fails (-ENOENT) without a vDEVICE for the device
  *	(translating configuration); abort/bypass attach without one
+ * @phys: words 0 and 1 of the physical STE as far as they follow from the
+ *	vSTE: abort {V, 0}; bypass {V | Config=S2_TRANS, 0}; nested
+ *	{V | Config=NESTED | the vSTE's word 0 but Config, the vSTE's word 1
+ *	without EATS | MEV}.  The host adds its stage 2 fields (S2FWB,
+ *	SHCFG, EATS from the ATS state) and words 2..7.
  */
 struct nio_smmuv3_vste_result {
 	uint64_t stored[2];
+	uint64_t phys[2];
 	enum nio_smmuv3_vste_install install;
 	bool enable_ats;
 	bool needs_vdevice;
@@ -894,8 +900,8 @@ NIO_API const char *nio_smmuv3_name(enum nio_smmuv3_name_kind kind,
  *	"CMD_CFGI_STE_RANGE"; a number (0x.., decimal) is accepted too
  * @value: the value on success
  *
- * Return: 0, -ENOENT for an unknown name, -EINVAL for NULL pointers or
- * an unknown @kind.
+ * Return: 0, -ENOENT for an unknown name, -ERANGE for a number too large
+ * for the field, -EINVAL for NULL pointers or an unknown @kind.
  */
 NIO_API int nio_smmuv3_value(enum nio_smmuv3_name_kind kind, const char *name,
 			     unsigned int *value);
