@@ -467,9 +467,9 @@ static struct iommu_device *nio_probe_device(struct device *dev)
 	return &master->smmu->iommu;
 }
 
+/* iommu_deinit_device() clears the private pointer itself */
 static void nio_release_device(struct device *dev)
 {
-	dev_iommu_priv_set(dev, NULL);
 }
 
 const struct iommu_ops nio_iommu_ops = {

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libnestiommu: control of the nestiommu.ko software SMMUv3 through its
+ * generic netlink family "nestiommu" (libnl-3).
+ *
+ * Every operation needs CAP_NET_ADMIN (the module refuses others with
+ * -EPERM).  Functions return 0 (or a count) on success, a negative errno
+ * on failure, and then also set errno; nio_smmu_last_error() gives the
+ * module's explanation (netlink extended ack) when it sent one.
+ *
+ * Instances are numbered from 0 (module parameter "instances"), endpoints
+ * within an instance from 0 (parameter "devices").
+ */
+#ifndef NESTIOMMU_SMMU_H
+#define NESTIOMMU_SMMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <nestiommu/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* "No SubstreamID" for the pasid arguments */
+#define NIO_SMMU_NO_PASID	0xffffffffU
+/* MSI vectors of each endpoint */
+#define NIO_SMMU_MSI_VECTORS	4
+
+/* What an endpoint is attached to */
+enum nio_smmu_domain {
+	NIO_SMMU_DOMAIN_BLOCKED,
+	NIO_SMMU_DOMAIN_PAGING,		/* plain paging domain (one stage) */
+	NIO_SMMU_DOMAIN_S2,		/* NEST_PARENT paging domain */
+	NIO_SMMU_DOMAIN_NESTED,		/* nested: vSTE over a stage 2 */
+};
+
+/* Instance counters (index into nio_smmu_instance.counters) */
+enum nio_smmu_counter {
+	NIO_SMMU_CNT_TRANSLATIONS = 1,
+	NIO_SMMU_CNT_TLB_HITS,
+	NIO_SMMU_CNT_TLB_MISSES,
+	NIO_SMMU_CNT_FAULTS,
+	NIO_SMMU_CNT_EVENTS,		/* delivered to a vEVENTQ */
+	NIO_SMMU_CNT_EVENTS_LOST,	/* no vEVENTQ (host log) or queue error */
+	NIO_SMMU_CNT_MSIS,
+	NIO_SMMU_CNT_INV_TLBI_NH_ALL,
+	NIO_SMMU_CNT_INV_TLBI_NH_ASID,
+	NIO_SMMU_CNT_INV_TLBI_NH_VA,
+	NIO_SMMU_CNT_INV_TLBI_NH_VAA,
+	NIO_SMMU_CNT_INV_TLBI_NSNH_ALL,
+	NIO_SMMU_CNT_INV_ATC_INV,
+	NIO_SMMU_CNT_INV_CFGI_CD,
+	NIO_SMMU_CNT_INV_CFGI_CD_ALL,
+	NIO_SMMU_CNT_INV_REJECTED,
+	NIO_SMMU_CNT_TLB_ENTRIES,	/* current number of TLB entries */
+	NIO_SMMU_CNT_MAX = NIO_SMMU_CNT_TLB_ENTRIES,
+};
+
+enum nio_smmu_bench_mode {
+	NIO_SMMU_BENCH_HIT,	/* translations that hit the TLB */
+	NIO_SMMU_BENCH_MISS,	/* full nested walks (TLB entry dropped) */
+	NIO_SMMU_BENCH_INVAL,	/* TLBI_NH_ASID with N other entries cached */
+};
+
+struct nio_smmu;	/* a netlink connection to the module */
+
+struct nio_smmu_instance {
+	uint32_t id;
+	uint32_t num_devices;
+	uint32_t attached;		/* endpoints not blocked */
+	uint32_t idr[6];
+	uint32_t iidr;
+	uint32_t aidr;
+	uint64_t msi_start;		/* SW_MSI window */
+	uint64_t msi_size;
+	uint64_t counters[NIO_SMMU_CNT_MAX + 1];
+};
+
+struct nio_smmu_device {
+	uint32_t instance;
+	uint32_t index;
+	uint32_t sid;			/* physical StreamID */
+	bool has_vsid;
+	uint32_t vsid;			/* virtual StreamID (vDEVICE) */
+	enum nio_smmu_domain domain;
+	char cdev[32];			/* "vfioN" */
+	uint64_t ste[8];		/* the installed STE, CPU order */
+	bool has_event;
+	uint64_t event[4];		/* fault of the last DMA request */
+};
+
+struct nio_smmu_tlb_entry {
+	uint32_t vmid;
+	uint32_t asid;
+	uint32_t perm;			/* bits 0-1 stage 1 R/W, 2-3 stage 2 */
+	uint64_t iova;
+	uint64_t ipa;
+	uint64_t pa;
+};
+
+/* Connect to the family; -ENOENT when the module is not loaded */
+NIO_API int nio_smmu_open(struct nio_smmu **out);
+NIO_API void nio_smmu_close(struct nio_smmu *smmu);
+/* The module's message for the last failure, or "" */
+NIO_API const char *nio_smmu_last_error(const struct nio_smmu *smmu);
+
+/* Dumps: *out is malloc()ed (free() it), *n entries; return 0 or -errno */
+NIO_API int nio_smmu_instances(struct nio_smmu *smmu,
+			       struct nio_smmu_instance **out, size_t *n);
+NIO_API int nio_smmu_devices(struct nio_smmu *smmu,
+			     struct nio_smmu_device **out, size_t *n);
+NIO_API int nio_smmu_tlb(struct nio_smmu *smmu, uint32_t instance,
+			 struct nio_smmu_tlb_entry **out, size_t *n);
+NIO_API int nio_smmu_device_get(struct nio_smmu *smmu, uint32_t instance,
+				uint32_t index, struct nio_smmu_device *out);
+
+/* SW_MSI window of an instance; -EBUSY while endpoints are attached */
+NIO_API int nio_smmu_set_msi_window(struct nio_smmu *smmu, uint32_t instance,
+				    uint64_t start, uint64_t size);
+/*
+ * Program an endpoint's MSI vector: the IOVA its MSI write goes to and
+ * the eventfd signalled when that write lands in the MSI window
+ * (eventfd < 0: unregister; keep_fd: leave the eventfd as it is).
+ */
+NIO_API int nio_smmu_set_msi(struct nio_smmu *smmu, uint32_t instance,
+			     uint32_t device, uint32_t vector, uint64_t addr,
+			     int eventfd, bool keep_fd);
+NIO_API int nio_smmu_msi_trigger(struct nio_smmu *smmu, uint32_t instance,
+				 uint32_t device, uint32_t vector);
+
+/*
+ * DMA by an endpoint through its translation (pasid NIO_SMMU_NO_PASID for
+ * none).  -EFAULT: translation fault (see nio_smmu_device_get().event);
+ * -EPERM: blocked or abort configuration.  At most 32 KiB per request.
+ */
+NIO_API int nio_smmu_dma_read(struct nio_smmu *smmu, uint32_t instance,
+			      uint32_t device, uint32_t pasid, uint64_t iova,
+			      void *buf, size_t len);
+NIO_API int nio_smmu_dma_write(struct nio_smmu *smmu, uint32_t instance,
+			       uint32_t device, uint32_t pasid, uint64_t iova,
+			       const void *buf, size_t len);
+
+/* Remove the endpoints of one instance (instance < 0: all), before rmmod */
+NIO_API int nio_smmu_remove_devices(struct nio_smmu *smmu, int instance);
+
+/* Benchmark; *ns is the total time of @iters measured operations */
+NIO_API int nio_smmu_bench(struct nio_smmu *smmu, uint32_t instance,
+			   uint32_t device, enum nio_smmu_bench_mode mode,
+			   uint32_t pasid, uint64_t iova, uint32_t iters,
+			   uint32_t entries, uint64_t *ns);
+/* instance < 0: all */
+NIO_API int nio_smmu_counters_reset(struct nio_smmu *smmu, int instance);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

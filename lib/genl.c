@@ -1,0 +1,642 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libnestiommu: client of the nestiommu.ko generic netlink family.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+
+#include <nestiommu/smmu.h>
+
+#include "../kernel/nestiommu_uapi.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+/* The public enums are the module's, renamed */
+_Static_assert(NIO_SMMU_NO_PASID == NESTIOMMU_NO_PASID, "pasid");
+_Static_assert(NIO_SMMU_MSI_VECTORS == NESTIOMMU_MSI_VECTORS, "vectors");
+_Static_assert((int)NIO_SMMU_CNT_MAX == (int)NESTIOMMU_CNT_MAX, "counters");
+_Static_assert((int)NIO_SMMU_CNT_INV_REJECTED ==
+	       (int)NESTIOMMU_CNT_INV_REJECTED,
+	       "counters");
+_Static_assert((int)NIO_SMMU_DOMAIN_NESTED == (int)NESTIOMMU_DOMAIN_NESTED,
+	       "domains");
+_Static_assert((int)NIO_SMMU_BENCH_INVAL == (int)NESTIOMMU_BENCH_INVAL, "bench");
+
+struct nio_smmu {
+	struct nl_sock *sk;
+	int family;
+	char err[256];
+};
+
+/* One request in flight: its parser and result */
+struct nio_req {
+	struct nio_smmu *smmu;
+	int (*parse)(struct nio_req *req, struct nlattr **tb);
+	int done;		/* 0 running, 1 finished */
+	int err;		/* negative errno */
+	/* dump results */
+	void *items;
+	size_t n;
+	size_t size;		/* bytes per item */
+	/* doit results */
+	void *buf;
+	size_t len;
+	uint64_t u64;
+	/* filter */
+	uint32_t instance;
+	uint32_t index;
+	bool found;
+};
+
+static int nio_fail(int err)
+{
+	errno = -err;
+	return err;
+}
+
+static int nio_errno_from_nl(int nlerr)
+{
+	switch (-nlerr) {
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_OBJ_NOTFOUND:
+		return -ENOENT;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_BUSY:
+		return -EBUSY;
+	case NLE_INVAL:
+		return -EINVAL;
+	case NLE_AGAIN:
+		return -EAGAIN;
+	default:
+		return -EIO;
+	}
+}
+
+NIO_API int nio_smmu_open(struct nio_smmu **out)
+{
+	struct nio_smmu *smmu;
+	int one = 1, ret;
+
+	*out = NULL;
+	smmu = calloc(1, sizeof(*smmu));
+	if (!smmu)
+		return nio_fail(-ENOMEM);
+	smmu->sk = nl_socket_alloc();
+	if (!smmu->sk) {
+		free(smmu);
+		return nio_fail(-ENOMEM);
+	}
+	ret = genl_connect(smmu->sk);
+	if (ret) {
+		ret = nio_errno_from_nl(ret);
+		goto err;
+	}
+	/* The module's explanations come as extended ack attributes */
+	setsockopt(nl_socket_get_fd(smmu->sk), SOL_NETLINK, NETLINK_EXT_ACK,
+		   &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(smmu->sk), SOL_NETLINK, NETLINK_CAP_ACK,
+		   &one, sizeof(one));
+	smmu->family = genl_ctrl_resolve(smmu->sk, NESTIOMMU_GENL_NAME);
+	if (smmu->family < 0) {
+		ret = -ENOENT;
+		snprintf(smmu->err, sizeof(smmu->err),
+			 "generic netlink family \"%s\" not found (is nestiommu.ko loaded?)",
+			 NESTIOMMU_GENL_NAME);
+		goto err;
+	}
+	*out = smmu;
+	return 0;
+err:
+	nl_socket_free(smmu->sk);
+	free(smmu);
+	return nio_fail(ret);
+}
+
+NIO_API void nio_smmu_close(struct nio_smmu *smmu)
+{
+	if (!smmu)
+		return;
+	nl_socket_free(smmu->sk);
+	free(smmu);
+}
+
+NIO_API const char *nio_smmu_last_error(const struct nio_smmu *smmu)
+{
+	return smmu ? smmu->err : "";
+}
+
+static int nio_cb_valid(struct nl_msg *msg, void *arg)
+{
+	struct nio_req *req = arg;
+	struct nlattr *tb[NESTIOMMU_ATTR_MAX + 1];
+	int ret;
+
+	ret = genlmsg_parse(nlmsg_hdr(msg), 0, tb, NESTIOMMU_ATTR_MAX, NULL);
+	if (ret < 0) {
+		req->err = -EPROTO;
+		return NL_STOP;
+	}
+	if (req->parse) {
+		ret = req->parse(req, tb);
+		if (ret) {
+			req->err = ret;
+			return NL_STOP;
+		}
+	}
+	return NL_OK;
+}
+
+static int nio_cb_finish(struct nl_msg *msg, void *arg)
+{
+	struct nio_req *req = arg;
+
+	req->done = 1;
+	return NL_STOP;
+}
+
+static int nio_cb_ack(struct nl_msg *msg, void *arg)
+{
+	struct nio_req *req = arg;
+
+	req->done = 1;
+	return NL_STOP;
+}
+
+static int nio_cb_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct nio_req *req = arg;
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	size_t off = sizeof(*e);
+	struct nlattr *a;
+	int rem;
+
+	req->done = 1;
+	req->err = e->error ? e->error : -EIO;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NL_STOP;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(e->msg);
+	if (NLMSG_HDRLEN + off >= nlh->nlmsg_len)
+		return NL_STOP;
+	rem = nlh->nlmsg_len - NLMSG_HDRLEN - off;
+	nla_for_each_attr(a, (struct nlattr *)((char *)e + off), rem, rem) {
+		if (nla_type(a) == NLMSGERR_ATTR_MSG)
+			snprintf(req->smmu->err, sizeof(req->smmu->err), "%s",
+				 (const char *)nla_data(a));
+	}
+	return NL_STOP;
+}
+
+/* Send @msg (consumed) and process the replies until done */
+static int nio_run(struct nio_smmu *smmu, struct nl_msg *msg,
+		   struct nio_req *req)
+{
+	struct nl_cb *cb;
+	int ret;
+
+	smmu->err[0] = 0;
+	req->smmu = smmu;
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, nio_cb_valid, req);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, nio_cb_finish, req);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, nio_cb_ack, req);
+	nl_cb_err(cb, NL_CB_CUSTOM, nio_cb_error, req);
+
+	ret = nl_send_auto(smmu->sk, msg);
+	nlmsg_free(msg);
+	if (ret < 0) {
+		nl_cb_put(cb);
+		return nio_errno_from_nl(ret);
+	}
+	while (!req->done) {
+		ret = nl_recvmsgs(smmu->sk, cb);
+		if (ret < 0 && !req->done) {
+			if (!req->err)
+				req->err = nio_errno_from_nl(ret);
+			break;
+		}
+		if (req->err)
+			break;
+	}
+	nl_cb_put(cb);
+	return req->err;
+}
+
+static struct nl_msg *nio_msg(struct nio_smmu *smmu, uint8_t cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, smmu->family, 0,
+			 flags, cmd, NESTIOMMU_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/* Add an item to req->items (growing the array) and return it */
+static void *nio_push(struct nio_req *req)
+{
+	void *items;
+
+	items = realloc(req->items, (req->n + 1) * req->size);
+	if (!items)
+		return NULL;
+	req->items = items;
+	memset((char *)items + req->n * req->size, 0, req->size);
+	return (char *)items + req->n++ * req->size;
+}
+
+static int nio_dump(struct nio_smmu *smmu, struct nl_msg *msg,
+		    struct nio_req *req, void **out, size_t *n)
+{
+	int ret;
+
+	*out = NULL;
+	*n = 0;
+	if (!msg)
+		return nio_fail(-ENOMEM);
+	ret = nio_run(smmu, msg, req);
+	if (ret) {
+		free(req->items);
+		return nio_fail(ret);
+	}
+	*out = req->items;
+	*n = req->n;
+	return 0;
+}
+
+static uint32_t nio_u32(struct nlattr **tb, int attr)
+{
+	return tb[attr] ? nla_get_u32(tb[attr]) : 0;
+}
+
+static uint64_t nio_u64(struct nlattr **tb, int attr)
+{
+	return tb[attr] ? nla_get_u64(tb[attr]) : 0;
+}
+
+static int nio_parse_instance(struct nio_req *req, struct nlattr **tb)
+{
+	struct nio_smmu_instance *in = nio_push(req);
+	uint32_t regs[8];
+	struct nlattr *a;
+	int rem;
+
+	if (!in)
+		return -ENOMEM;
+	in->id = nio_u32(tb, NESTIOMMU_ATTR_INSTANCE);
+	in->num_devices = nio_u32(tb, NESTIOMMU_ATTR_NUM_DEVICES);
+	in->attached = nio_u32(tb, NESTIOMMU_ATTR_ATTACHED);
+	in->msi_start = nio_u64(tb, NESTIOMMU_ATTR_MSI_START);
+	in->msi_size = nio_u64(tb, NESTIOMMU_ATTR_MSI_SIZE);
+	if (tb[NESTIOMMU_ATTR_IDR] &&
+	    nla_len(tb[NESTIOMMU_ATTR_IDR]) == sizeof(regs)) {
+		memcpy(regs, nla_data(tb[NESTIOMMU_ATTR_IDR]), sizeof(regs));
+		memcpy(in->idr, regs, sizeof(in->idr));
+		in->iidr = regs[6];
+		in->aidr = regs[7];
+	}
+	if (tb[NESTIOMMU_ATTR_COUNTERS]) {
+		nla_for_each_nested(a, tb[NESTIOMMU_ATTR_COUNTERS], rem) {
+			int t = nla_type(a);
+
+			if (t > 0 && t <= NIO_SMMU_CNT_MAX &&
+			    nla_len(a) == sizeof(uint64_t))
+				in->counters[t] = nla_get_u64(a);
+		}
+	}
+	return 0;
+}
+
+NIO_API int nio_smmu_instances(struct nio_smmu *smmu,
+			       struct nio_smmu_instance **out, size_t *n)
+{
+	struct nio_req req = { .parse = nio_parse_instance,
+			       .size = sizeof(**out) };
+
+	return nio_dump(smmu, nio_msg(smmu, NESTIOMMU_CMD_INSTANCE_GET,
+				      NLM_F_DUMP),
+			&req, (void **)out, n);
+}
+
+static void nio_fill_device(struct nio_smmu_device *d, struct nlattr **tb)
+{
+	int i;
+
+	d->instance = nio_u32(tb, NESTIOMMU_ATTR_INSTANCE);
+	d->index = nio_u32(tb, NESTIOMMU_ATTR_DEVICE);
+	d->sid = nio_u32(tb, NESTIOMMU_ATTR_SID);
+	d->has_vsid = !!tb[NESTIOMMU_ATTR_VSID];
+	d->vsid = nio_u32(tb, NESTIOMMU_ATTR_VSID);
+	d->domain = nio_u32(tb, NESTIOMMU_ATTR_DOMAIN);
+	if (tb[NESTIOMMU_ATTR_CDEV])
+		snprintf(d->cdev, sizeof(d->cdev), "%s",
+			 nla_get_string(tb[NESTIOMMU_ATTR_CDEV]));
+	if (tb[NESTIOMMU_ATTR_STE] &&
+	    nla_len(tb[NESTIOMMU_ATTR_STE]) == sizeof(d->ste)) {
+		const uint8_t *p = nla_data(tb[NESTIOMMU_ATTR_STE]);
+
+		for (i = 0; i < 8; i++) {
+			uint64_t v = 0;
+			int b;
+
+			for (b = 7; b >= 0; b--)
+				v = (v << 8) | p[i * 8 + b];
+			d->ste[i] = v;
+		}
+	}
+	if (tb[NESTIOMMU_ATTR_EVENT] &&
+	    nla_len(tb[NESTIOMMU_ATTR_EVENT]) == sizeof(d->event)) {
+		const uint8_t *p = nla_data(tb[NESTIOMMU_ATTR_EVENT]);
+
+		d->has_event = true;
+		for (i = 0; i < 4; i++) {
+			uint64_t v = 0;
+			int b;
+
+			for (b = 7; b >= 0; b--)
+				v = (v << 8) | p[i * 8 + b];
+			d->event[i] = v;
+		}
+	}
+}
+
+static int nio_parse_device(struct nio_req *req, struct nlattr **tb)
+{
+	struct nio_smmu_device *d;
+
+	if (req->buf) {		/* nio_smmu_device_get(): one device */
+		if (nio_u32(tb, NESTIOMMU_ATTR_INSTANCE) != req->instance ||
+		    nio_u32(tb, NESTIOMMU_ATTR_DEVICE) != req->index)
+			return 0;
+		memset(req->buf, 0, sizeof(*d));
+		nio_fill_device(req->buf, tb);
+		req->found = true;
+		return 0;
+	}
+	d = nio_push(req);
+	if (!d)
+		return -ENOMEM;
+	nio_fill_device(d, tb);
+	return 0;
+}
+
+NIO_API int nio_smmu_devices(struct nio_smmu *smmu,
+			     struct nio_smmu_device **out, size_t *n)
+{
+	struct nio_req req = { .parse = nio_parse_device,
+			       .size = sizeof(**out) };
+
+	return nio_dump(smmu, nio_msg(smmu, NESTIOMMU_CMD_DEVICE_GET,
+				      NLM_F_DUMP),
+			&req, (void **)out, n);
+}
+
+NIO_API int nio_smmu_device_get(struct nio_smmu *smmu, uint32_t instance,
+				uint32_t index, struct nio_smmu_device *out)
+{
+	struct nio_req req = { .parse = nio_parse_device, .buf = out,
+			       .instance = instance, .index = index };
+	struct nl_msg *msg = nio_msg(smmu, NESTIOMMU_CMD_DEVICE_GET,
+				     NLM_F_DUMP);
+	int ret;
+
+	if (!msg)
+		return nio_fail(-ENOMEM);
+	ret = nio_run(smmu, msg, &req);
+	if (ret)
+		return nio_fail(ret);
+	if (!req.found)
+		return nio_fail(-ENODEV);
+	return 0;
+}
+
+static int nio_parse_tlb(struct nio_req *req, struct nlattr **tb)
+{
+	struct nlattr *nt[NESTIOMMU_ATTR_MAX + 1];
+	struct nio_smmu_tlb_entry *e;
+
+	if (!tb[NESTIOMMU_ATTR_TLB_ENTRY])
+		return 0;
+	if (nla_parse_nested(nt, NESTIOMMU_ATTR_MAX,
+			     tb[NESTIOMMU_ATTR_TLB_ENTRY], NULL))
+		return -EPROTO;
+	e = nio_push(req);
+	if (!e)
+		return -ENOMEM;
+	e->vmid = nio_u32(nt, NESTIOMMU_ATTR_VMID);
+	e->asid = nio_u32(nt, NESTIOMMU_ATTR_ASID);
+	e->perm = nio_u32(nt, NESTIOMMU_ATTR_PERM);
+	e->iova = nio_u64(nt, NESTIOMMU_ATTR_IOVA);
+	e->ipa = nio_u64(nt, NESTIOMMU_ATTR_IPA);
+	e->pa = nio_u64(nt, NESTIOMMU_ATTR_PA);
+	return 0;
+}
+
+NIO_API int nio_smmu_tlb(struct nio_smmu *smmu, uint32_t instance,
+			 struct nio_smmu_tlb_entry **out, size_t *n)
+{
+	struct nio_req req = { .parse = nio_parse_tlb, .size = sizeof(**out) };
+	struct nl_msg *msg = nio_msg(smmu, NESTIOMMU_CMD_TLB_GET, NLM_F_DUMP);
+
+	if (msg && nla_put_u32(msg, NESTIOMMU_ATTR_INSTANCE, instance)) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return nio_dump(smmu, msg, &req, (void **)out, n);
+}
+
+/* A doit request without a reply payload */
+static int nio_doit(struct nio_smmu *smmu, struct nl_msg *msg,
+		    struct nio_req *req)
+{
+	int ret;
+
+	if (!msg)
+		return nio_fail(-ENOMEM);
+	ret = nio_run(smmu, msg, req);
+	return ret ? nio_fail(ret) : 0;
+}
+
+#define NIO_PUT(msg, expr)				\
+	do {						\
+		if ((msg) && (expr) < 0) {		\
+			nlmsg_free(msg);		\
+			(msg) = NULL;			\
+		}					\
+	} while (0)
+
+static struct nl_msg *nio_msg_dev(struct nio_smmu *smmu, uint8_t cmd,
+				  uint32_t instance, uint32_t device)
+{
+	struct nl_msg *msg = nio_msg(smmu, cmd, NLM_F_ACK);
+
+	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_INSTANCE, instance));
+	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_DEVICE, device));
+	return msg;
+}
+
+NIO_API int nio_smmu_set_msi_window(struct nio_smmu *smmu, uint32_t instance,
+				    uint64_t start, uint64_t size)
+{
+	struct nl_msg *msg = nio_msg(smmu, NESTIOMMU_CMD_MSI_WINDOW_SET,
+				     NLM_F_ACK);
+	struct nio_req req = { 0 };
+
+	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_INSTANCE, instance));
+	NIO_PUT(msg, nla_put_u64(msg, NESTIOMMU_ATTR_MSI_START, start));
+	NIO_PUT(msg, nla_put_u64(msg, NESTIOMMU_ATTR_MSI_SIZE, size));
+	return nio_doit(smmu, msg, &req);
+}
+
+NIO_API int nio_smmu_set_msi(struct nio_smmu *smmu, uint32_t instance,
+			     uint32_t device, uint32_t vector, uint64_t addr,
+			     int eventfd, bool keep_fd)
+{
+	struct nl_msg *msg = nio_msg_dev(smmu, NESTIOMMU_CMD_MSI_SET,
+					 instance, device);
+	struct nio_req req = { 0 };
+
+	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_VECTOR, vector));
+	NIO_PUT(msg, nla_put_u64(msg, NESTIOMMU_ATTR_MSI_ADDR, addr));
+	if (!keep_fd)
+		NIO_PUT(msg, nla_put_s32(msg, NESTIOMMU_ATTR_FD,
+					 eventfd < 0 ? -1 : eventfd));
+	return nio_doit(smmu, msg, &req);
+}
+
+NIO_API int nio_smmu_msi_trigger(struct nio_smmu *smmu, uint32_t instance,
+				 uint32_t device, uint32_t vector)
+{
+	struct nl_msg *msg = nio_msg_dev(smmu, NESTIOMMU_CMD_MSI_TRIGGER,
+					 instance, device);
+	struct nio_req req = { 0 };
+
+	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_VECTOR, vector));
+	return nio_doit(smmu, msg, &req);
+}
+
+static int nio_parse_data(struct nio_req *req, struct nlattr **tb)
+{
+	if (!tb[NESTIOMMU_ATTR_DATA] ||
+	    (size_t)nla_len(tb[NESTIOMMU_ATTR_DATA]) != req->len)
+		return -EPROTO;
+	memcpy(req->buf, nla_data(tb[NESTIOMMU_ATTR_DATA]), req->len);
+	req->found = true;
+	return 0;
+}
+
+NIO_API int nio_smmu_dma_read(struct nio_smmu *smmu, uint32_t instance,
+			      uint32_t device, uint32_t pasid, uint64_t iova,
+			      void *buf, size_t len)
+{
+	struct nl_msg *msg;
+	struct nio_req req = { .parse = nio_parse_data, .buf = buf,
+			       .len = len };
+	int ret;
+
+	if (!len || len > 32768)
+		return nio_fail(-EINVAL);
+	msg = nio_msg_dev(smmu, NESTIOMMU_CMD_DMA, instance, device);
+	NIO_PUT(msg, nla_put_u64(msg, NESTIOMMU_ATTR_IOVA, iova));
+	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_PASID, pasid));
+	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_LEN, (uint32_t)len));
+	ret = nio_doit(smmu, msg, &req);
+	if (!ret && !req.found)
+		return nio_fail(-EPROTO);
+	return ret;
+}
+
+NIO_API int nio_smmu_dma_write(struct nio_smmu *smmu, uint32_t instance,
+			       uint32_t device, uint32_t pasid, uint64_t iova,
+			       const void *buf, size_t len)
+{
+	struct nl_msg *msg;
+	struct nio_req req = { 0 };
+
+	if (!len || len > 32768)
+		return nio_fail(-EINVAL);
+	msg = nio_msg_dev(smmu, NESTIOMMU_CMD_DMA, instance, device);
+	NIO_PUT(msg, nla_put_u64(msg, NESTIOMMU_ATTR_IOVA, iova));
+	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_PASID, pasid));
+	NIO_PUT(msg, nla_put(msg, NESTIOMMU_ATTR_DATA, (int)len, buf));
+	NIO_PUT(msg, nla_put_flag(msg, NESTIOMMU_ATTR_WRITE));
+	return nio_doit(smmu, msg, &req);
+}
+
+NIO_API int nio_smmu_remove_devices(struct nio_smmu *smmu, int instance)
+{
+	struct nl_msg *msg = nio_msg(smmu, NESTIOMMU_CMD_REMOVE_DEVICES,
+				     NLM_F_ACK);
+	struct nio_req req = { 0 };
+
+	if (instance >= 0)
+		NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_INSTANCE,
+					 (uint32_t)instance));
+	return nio_doit(smmu, msg, &req);
+}
+
+static int nio_parse_bench(struct nio_req *req, struct nlattr **tb)
+{
+	if (!tb[NESTIOMMU_ATTR_BENCH_NS])
+		return -EPROTO;
+	req->u64 = nla_get_u64(tb[NESTIOMMU_ATTR_BENCH_NS]);
+	req->found = true;
+	return 0;
+}
+
+NIO_API int nio_smmu_bench(struct nio_smmu *smmu, uint32_t instance,
+			   uint32_t device, enum nio_smmu_bench_mode mode,
+			   uint32_t pasid, uint64_t iova, uint32_t iters,
+			   uint32_t entries, uint64_t *ns)
+{
+	struct nl_msg *msg = nio_msg_dev(smmu, NESTIOMMU_CMD_BENCH, instance,
+					 device);
+	struct nio_req req = { .parse = nio_parse_bench };
+	int ret;
+
+	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_BENCH_MODE, mode));
+	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_BENCH_ITERS, iters));
+	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_BENCH_ENTRIES, entries));
+	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_PASID, pasid));
+	NIO_PUT(msg, nla_put_u64(msg, NESTIOMMU_ATTR_IOVA, iova));
+	ret = nio_doit(smmu, msg, &req);
+	if (ret)
+		return ret;
+	if (!req.found)
+		return nio_fail(-EPROTO);
+	*ns = req.u64;
+	return 0;
+}
+
+NIO_API int nio_smmu_counters_reset(struct nio_smmu *smmu, int instance)
+{
+	struct nl_msg *msg = nio_msg(smmu, NESTIOMMU_CMD_COUNTERS_RESET,
+				     NLM_F_ACK);
+	struct nio_req req = { 0 };
+
+	if (instance >= 0)
+		NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_INSTANCE,
+					 (uint32_t)instance));
+	return nio_doit(smmu, msg, &req);
+}

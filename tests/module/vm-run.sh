@@ -1,0 +1,43 @@
+#!/bin/sh
+# Runs inside the testbed VM (busybox sh): load nestiommu.ko, run the
+# module tests, remove the endpoints and unload, then load/unload in a loop.
+# Usage: vm-run.sh [TEST...]   (default: every nio_* test program)
+set -u
+KO=/lib/nestiommu.ko
+rc=0
+
+step() { echo "# === $*"; }
+fail() { echo "not ok - $*"; rc=1; }
+
+step "insmod"
+insmod $KO || { echo "Bail out! insmod failed"; exit 2; }
+ls /dev/vfio/devices/
+
+TESTS=${*:-nio_basic}
+for t in $TESTS; do
+	step "$t"
+	$t || fail "$t"
+done
+
+step "unload refused while endpoints exist"
+rmmod nestiommu 2>/dev/null && fail "rmmod succeeded with endpoints"
+step "remove endpoints, rmmod"
+nio_ctl remove || fail "nio_ctl remove"
+rmmod nestiommu || fail "rmmod"
+[ -e /sys/module/nestiommu ] && fail "module still loaded"
+
+N=${NIO_LOOPS:-20}
+step "load/unload x$N (instances=2 devices=3)"
+i=0
+while [ $i -lt $N ]; do
+	insmod $KO instances=2 devices=3 || { fail "insmod $i"; break; }
+	nio_ctl remove || { fail "remove $i"; break; }
+	rmmod nestiommu || { fail "rmmod $i"; break; }
+	i=$((i + 1))
+done
+ls /sys/class/iommu
+ls /sys/class/iommu | grep -q nestiommu && fail "iommu device left behind"
+ls /sys/bus/platform/devices | grep -q nestiommu && fail "platform device left behind"
+grep nestiommu /proc/interrupts && fail "irqs left behind"
+echo "# vm-run rc=$rc"
+exit $rc
