@@ -39,7 +39,27 @@ done
 # "<fixture>.<variant>.<test>  reason". A listed case that fails is
 # reported but tolerated; a listed case that passes is reported too (the
 # list must then shrink). Keep it empty unless a case really cannot pass.
+#
+# dmabuf_simple/dmabuf_revoke (4 variants each): a kernel bug, no config
+# can fix it. In 7.3.4's drivers/iommu/iommufd/selftest.c,
+# iommufd_test_dmabuf_get() installs the new dma-buf fd (rc = dma_buf_fd())
+# but ends with "return 0;" instead of "return rc;", while the selftest
+# (iommufd_utils.h, _test_cmd_get_dmabuf) takes the ioctl's return value as
+# the fd. It then uses fd 0 (/dev/null): map_file of a non-dma-buf succeeds
+# where EINVAL is expected, revoke fails with EINVAL. Verified in the VM: the
+# ioctl returns 0 and /proc/self/fd shows the "/dmabuf:" fd; a copy of the
+# selftest that looks the fd up in /proc/self/fd passes all 8 cases, so the
+# dma-buf support of this kernel is otherwise fine.
+DMABUF_BUG="kernel bug: IOMMU_TEST_OP_DMABUF_GET returns 0, not the dma-buf fd"
 KNOWN_FAIL=(
+	"iommufd_ioas.no_domain.dmabuf_simple  $DMABUF_BUG"
+	"iommufd_ioas.no_domain.dmabuf_revoke  $DMABUF_BUG"
+	"iommufd_ioas.mock_domain.dmabuf_simple  $DMABUF_BUG"
+	"iommufd_ioas.mock_domain.dmabuf_revoke  $DMABUF_BUG"
+	"iommufd_ioas.two_mock_domain.dmabuf_simple  $DMABUF_BUG"
+	"iommufd_ioas.two_mock_domain.dmabuf_revoke  $DMABUF_BUG"
+	"iommufd_ioas.mock_domain_limit.dmabuf_simple  $DMABUF_BUG"
+	"iommufd_ioas.mock_domain_limit.dmabuf_revoke  $DMABUF_BUG"
 )
 
 BUILD=$("$HERE/build-kernel.sh") || die "kernel build failed"
@@ -106,44 +126,68 @@ set -e
 t1=$(date +%s)
 
 # --- report ---
-echo "===== iommufd kselftest summary ====="
-grep -E '^KSELFTEST-END|^# Totals:' "$LOG" || true
-failed=$(grep -E '^not ok [0-9]+ ' "$LOG" | sed -E 's/^not ok [0-9]+ //; s/ #.*//' || true)
-unexpected=""
-known_seen=""
-while IFS= read -r c; do
-	[ -n "$c" ] || continue
-	known=0
+is_known() {
+	local k
 	for k in "${KNOWN_FAIL[@]+"${KNOWN_FAIL[@]}"}"; do
-		[ "${k%% *}" = "$c" ] && { known=1; known_seen="$known_seen
-  $k"; }
+		[ "${k%% *}" = "$1" ] && return 0
 	done
-	[ $known = 1 ] || unexpected="$unexpected
-  $c"
-done <<<"$failed"
-for k in "${KNOWN_FAIL[@]+"${KNOWN_FAIL[@]}"}"; do
-	if grep -qE "^ok [0-9]+ ${k%% *}( |$)" "$LOG"; then
-		echo "known failure now passes, remove it from KNOWN_FAIL: ${k%% *}"
+	return 1
+}
+echo "===== iommufd kselftest summary ====="
+bad=0
+programs="iommufd"
+[ "$FAIL_NTH" = 1 ] && programs="$programs iommufd_fail_nth"
+for t in $programs; do
+	# this program's section of the output
+	sec=$(awk -v t="$t" '$0 == "KSELFTEST-BEGIN " t {on=1; next}
+		on && $1 == "KSELFTEST-END" && $2 == t {print; exit}
+		on {print}' "$LOG")
+	end=$(printf '%s\n' "$sec" | grep -E "^KSELFTEST-END $t " || true)
+	totals=$(printf '%s\n' "$sec" | grep -E '^# Totals:' || true)
+	echo "$t: ${totals:-no Totals line} (${end:-did not finish})"
+	if [ -z "$end" ] || [ -z "$totals" ]; then
+		echo "  FAILED: $t did not complete"
+		bad=1
+		continue
+	fi
+	status=$(printf '%s\n' "$end" | sed -E 's/.*status=([0-9]+).*/\1/')
+	nfail=$(printf '%s\n' "$totals" | sed -E 's/.* fail:([0-9]+).*/\1/')
+	nerr=$(printf '%s\n' "$totals" | sed -E 's/.* error:([0-9]+).*/\1/')
+	nknown=0
+	while IFS= read -r c; do
+		[ -n "$c" ] || continue
+		if is_known "$c"; then
+			nknown=$((nknown + 1))
+			echo "  known failure (tolerated): $c"
+		else
+			echo "  FAILED: $c"
+			bad=1
+		fi
+	done < <(printf '%s\n' "$sec" | grep -E '^not ok [0-9]+ ' | sed -E 's/^not ok [0-9]+ //; s/ #.*//')
+	printf '%s\n' "$sec" | grep -E '^ok [0-9]+ .* # SKIP' | sed -E 's/^ok [0-9]+ /  skipped: /' || true
+	for k in "${KNOWN_FAIL[@]+"${KNOWN_FAIL[@]}"}"; do
+		if printf '%s\n' "$sec" | grep -qE "^ok [0-9]+ ${k%% *}\$"; then
+			echo "  known failure now passes, remove it from KNOWN_FAIL: ${k%% *}"
+		fi
+	done
+	# a nonzero status must be fully explained by known failures
+	if [ "$nerr" != 0 ] || [ "$nfail" != "$nknown" ] ||
+	   { [ "$status" != 0 ] && [ "$nknown" = 0 ]; }; then
+		echo "  FAILED: $t status=$status fail=$nfail error=$nerr known=$nknown"
+		bad=1
 	fi
 done
-skipped=$(grep -E '^ok [0-9]+ .* # SKIP' "$LOG" | sed -E 's/^ok [0-9]+ //' || true)
-[ -z "$skipped" ] || printf 'skipped:\n%s\n' "$skipped" | sed '2,$s/^/  /'
-[ -z "$known_seen" ] || echo "known failures (tolerated):$known_seen"
+if [ "${#KNOWN_FAIL[@]}" != 0 ]; then
+	echo "known failure list (${#KNOWN_FAIL[@]} cases), reasons:"
+	printf '%s\n' "${KNOWN_FAIL[@]}" | sed 's/^[^ ]*  /  /' | sort -u
+fi
 echo "VM exit status $vmrc, $((t1 - t0)) s wall"
-
-if [ -n "$unexpected" ]; then
-	echo "FAILED cases:$unexpected"
-	exit 1
-fi
-if [ "$vmrc" != 0 ] && [ -z "$known_seen" ]; then
-	echo "FAILED: VM/run status $vmrc"
-	exit 1
-fi
 if [ "$vmrc" -ge 124 ]; then
-	echo "FAILED: testbed status $vmrc (timeout, splat or crash)"
+	echo "FAILED: testbed status $vmrc (timeout, kernel splat or crash; see the console log above)"
+	bad=1
+fi
+if [ "$bad" != 0 ]; then
+	echo "FAIL"
 	exit 1
 fi
-n=$(grep -c '^KSELFTEST-END' "$LOG" || true)
-want=$((1 + FAIL_NTH))
-[ "$n" = "$want" ] || { echo "FAILED: only $n of $want programs completed"; exit 1; }
 echo "PASS"
