@@ -210,6 +210,19 @@ static bool bad_buf(const void *buf, size_t len, size_t want)
 	return !buf || len != want;
 }
 
+/* The reserved tail of a record struct must be zero for the encoders. */
+#define RESERVED_SET(obj)	reserved_set((obj)->reserved, sizeof((obj)->reserved))
+
+static bool reserved_set(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < len; i++)
+		if (c[i])
+			return true;
+	return false;
+}
+
 /* ------------------------------------------------------------------ */
 /* Names                                                               */
 /* ------------------------------------------------------------------ */
@@ -585,7 +598,7 @@ NIO_API int nio_smmuv3_idr_encode(const struct nio_smmuv3_features *feat,
 	struct nio_smmuv3_idregs out;
 	uint32_t known[NUM_IDREGS] = { 0 };
 
-	if (!feat || !regs)
+	if (!feat || !regs || RESERVED_SET(feat))
 		return fail(-EINVAL);
 
 	for (size_t i = 0; i < ARRAY_SIZE(features); i++)
@@ -778,7 +791,7 @@ NIO_API int nio_smmuv3_vste_encode(const struct nio_smmuv3_vste *ste,
 	uint64_t words[2];
 	int ret;
 
-	if (!ste || bad_buf(buf, len, NIO_SMMUV3_VSTE_SIZE))
+	if (!ste || bad_buf(buf, len, NIO_SMMUV3_VSTE_SIZE) || RESERVED_SET(ste))
 		return fail(-EINVAL);
 
 	ret = other_init(vste_fields, ARRAY_SIZE(vste_fields), ste->other,
@@ -1018,7 +1031,7 @@ NIO_API int nio_smmuv3_cd_encode(const struct nio_smmuv3_cd *cd,
 	uint64_t words[8];
 	int ret;
 
-	if (!cd || bad_buf(buf, len, NIO_SMMUV3_CD_SIZE))
+	if (!cd || bad_buf(buf, len, NIO_SMMUV3_CD_SIZE) || RESERVED_SET(cd))
 		return fail(-EINVAL);
 
 	ret = other_init(cd_fields, ARRAY_SIZE(cd_fields), cd->other, words, 8);
@@ -1107,8 +1120,9 @@ static unsigned int cd_ips_bits(const struct nio_smmuv3_features *feat,
 		bits = oas_to_bits(cd->ips);
 		break;
 	}
-	if (bits > feat->oas_bits)
-		bits = feat->oas_bits;
+	/* from the raw field: callers may fill features by hand */
+	if (bits > oas_to_bits(feat->oas))
+		bits = oas_to_bits(feat->oas);
 	return bits;
 }
 
@@ -1405,7 +1419,7 @@ NIO_API int nio_smmuv3_cmd_encode(const struct nio_smmuv3_cmd *cmd,
 	size_t n;
 	int ret;
 
-	if (!cmd || bad_buf(buf, len, NIO_SMMUV3_CMD_SIZE))
+	if (!cmd || bad_buf(buf, len, NIO_SMMUV3_CMD_SIZE) || RESERVED_SET(cmd))
 		return fail(-EINVAL);
 
 	l = cmd_layout(cmd->opcode);
@@ -1656,7 +1670,7 @@ static const struct field event_fields[] = {
 	EVT_FIELD(1, EVT1_IND, ind),
 	EVT_FIELD(1, EVT1_RNW, rnw),
 	EVT_FIELD(1, EVT1_S2, s2),
-	EVT_FIELD(1, EVT1_CLASS, class),
+	EVT_FIELD(1, EVT1_CLASS, event_class),
 	EVT_FIELD(1, EVT1_TTRNW, ttrnw),
 	ADDR_FIELD(nio_smmuv3_event, 2, EVT2_ADDR, input_addr),
 };
@@ -1693,7 +1707,7 @@ NIO_API int nio_smmuv3_event_encode(const struct nio_smmuv3_event *evt,
 	size_t n;
 	int ret;
 
-	if (!evt || bad_buf(buf, len, NIO_SMMUV3_EVENT_SIZE))
+	if (!evt || bad_buf(buf, len, NIO_SMMUV3_EVENT_SIZE) || RESERVED_SET(evt))
 		return fail(-EINVAL);
 
 	/* The address this event does not carry must be left zero. */

@@ -198,7 +198,6 @@ START_TEST(test_idr_encode_by_hand)
 	ck_assert_int_eq(nio_smmuv3_idr_encode(&f, &out), -ERANGE);
 	ck_assert_int_eq(errno, ERANGE);
 	f.sidsize = 16;
-	f.s1p = (bool)1;
 	f.unknown[0] = 1u << 1; /* overlaps S1P */
 	ck_assert_int_eq(nio_smmuv3_idr_encode(&f, &out), -ERANGE);
 }
@@ -485,6 +484,34 @@ START_TEST(test_vste_encode_range)
 	v.other[0] = 0;
 	v.eats = 4;
 	ck_assert_int_eq(nio_smmuv3_vste_encode(&v, buf, sizeof(buf)), -ERANGE);
+}
+END_TEST
+
+START_TEST(test_reserved_must_be_zero)
+{
+	unsigned char buf[NIO_SMMUV3_CD_SIZE];
+	struct nio_smmuv3_features f = host_features();
+	struct nio_smmuv3_idregs regs;
+	struct nio_smmuv3_vste v = { .reserved = { 1 } };
+	struct nio_smmuv3_cd cd = { .reserved = { 0, 1 } };
+	struct nio_smmuv3_cmd c = { .opcode = 0x30, .reserved = { 1 } };
+	struct nio_smmuv3_event e = { .id = 0x10, .reserved = { 1 } };
+
+	ck_assert_int_eq(nio_smmuv3_vste_encode(&v, buf, NIO_SMMUV3_VSTE_SIZE), -EINVAL);
+	ck_assert_int_eq(nio_smmuv3_cd_encode(&cd, buf, NIO_SMMUV3_CD_SIZE), -EINVAL);
+	ck_assert_int_eq(nio_smmuv3_cmd_encode(&c, buf, NIO_SMMUV3_CMD_SIZE), -EINVAL);
+	ck_assert_int_eq(nio_smmuv3_event_encode(&e, buf, NIO_SMMUV3_EVENT_SIZE), -EINVAL);
+	f.reserved[15] = 1;
+	ck_assert_int_eq(nio_smmuv3_idr_encode(&f, &regs), -EINVAL);
+	ck_assert_int_eq(nio_smmuv3_hw_info_encode(&f, buf, NIO_SMMUV3_HW_INFO_SIZE), -EINVAL);
+	/* decoders zero it */
+	memset(&v, 0xff, sizeof(v));
+	memset(buf, 0, sizeof(buf));
+	ck_assert_int_eq(nio_smmuv3_vste_decode(buf, NIO_SMMUV3_VSTE_SIZE, &v), 0);
+	ck_assert_uint_eq(v.reserved[0] | v.reserved[1], 0);
+	memset(&f, 0xff, sizeof(f));
+	ck_assert_int_eq(nio_smmuv3_idr_decode(&host_regs, &f), 0);
+	ck_assert_uint_eq(f.reserved[0] | f.reserved[15], 0);
 }
 END_TEST
 
@@ -1249,8 +1276,8 @@ START_TEST(test_event_decode_by_hand)
 	ck_assert(e.ssv && e.rnw && e.pnu && !e.ind && !e.s2 && !e.stall);
 	ck_assert_uint_eq(e.ssid, 5);
 	ck_assert_uint_eq(e.sid, 0x99);
-	ck_assert_uint_eq(e.class, NIO_SMMUV3_EVT_CLASS_IN);
-	ck_assert_str_eq(nio_smmuv3_name(NIO_SMMUV3_NAME_EVT_CLASS, e.class), "IN");
+	ck_assert_uint_eq(e.event_class, NIO_SMMUV3_EVT_CLASS_IN);
+	ck_assert_str_eq(nio_smmuv3_name(NIO_SMMUV3_NAME_EVT_CLASS, e.event_class), "IN");
 	ck_assert_uint_eq(e.input_addr, 0x0000ffff12345678ULL);
 	ck_assert_uint_eq(e.ipa, 0x80001000);
 	ck_assert_uint_eq(e.fetch_addr, 0);
@@ -1266,7 +1293,7 @@ START_TEST(test_event_decode_by_hand)
 	ck_assert_int_eq(nio_smmuv3_event_decode(buf, sizeof(buf), &e), 0);
 	ck_assert(e.stall && e.s2 && e.ttrnw);
 	ck_assert_uint_eq(e.stag, 0x77);
-	ck_assert_uint_eq(e.class, NIO_SMMUV3_EVT_CLASS_TT);
+	ck_assert_uint_eq(e.event_class, NIO_SMMUV3_EVT_CLASS_TT);
 }
 END_TEST
 
@@ -1301,7 +1328,7 @@ START_TEST(test_event_fetch_addr)
 	e.ipa = 0x1008; /* not page aligned */
 	ck_assert_int_eq(nio_smmuv3_event_encode(&e, buf, sizeof(buf)), -ERANGE);
 	e.ipa = 0;
-	e.class = 4;
+	e.event_class = 4;
 	ck_assert_int_eq(nio_smmuv3_event_encode(&e, buf, sizeof(buf)), -ERANGE);
 }
 END_TEST
@@ -1467,6 +1494,7 @@ static Suite *smmuv3_suite(void)
 	tcase_add_test(tc, test_vste_round_trip);
 	tcase_add_test(tc, test_vste_encode_range);
 	tcase_add_test(tc, test_vste_bad_input);
+	tcase_add_test(tc, test_reserved_must_be_zero);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("cd");

@@ -82,6 +82,10 @@ struct nio_smmuv3_idregs {
  * architecture revision are derived for convenience and ignored by
  * nio_smmuv3_idr_encode().  @unknown keeps the register bits that no member
  * describes (RES0 today), so decode followed by encode is lossless.
+ *
+ * Every record struct of this header ends in "reserved", zeroed by the
+ * decoders and required to be zero by the encoders (else -EINVAL), so
+ * that later versions can name more fields without changing the size.
  */
 struct nio_smmuv3_features {
 	/* IDR0 */
@@ -172,6 +176,8 @@ struct nio_smmuv3_features {
 	unsigned int vmid_bits;	/* 8 or 16 */
 	/* register bits not described above, per nio_smmuv3_idregs order */
 	uint32_t unknown[8];
+	/* room for fields of later SMMU revisions; zero */
+	uint32_t reserved[16];
 };
 
 /**
@@ -224,8 +230,8 @@ NIO_API int nio_smmuv3_idr_decode(const struct nio_smmuv3_idregs *regs,
  * @feat: features; derived members are ignored, @feat->unknown is OR-ed in
  * @regs: filled on success
  *
- * Return: 0, -EINVAL for NULL pointers, -ERANGE when a member does not fit
- * its field (e.g. sidsize > 63).
+ * Return: 0, -EINVAL for NULL pointers or a non-zero @reserved, -ERANGE
+ * when a member does not fit its field (e.g. sidsize > 63).
  */
 NIO_API int nio_smmuv3_idr_encode(const struct nio_smmuv3_features *feat,
 				  struct nio_smmuv3_idregs *regs);
@@ -247,7 +253,7 @@ NIO_API int nio_smmuv3_hw_info_decode(const void *buf, size_t len,
  * @buf: output buffer
  * @len: its length, NIO_SMMUV3_HW_INFO_SIZE
  *
- * Return: 0, -EINVAL for NULL pointers or a wrong @len, -ERANGE as
+ * Return: 0, -EINVAL for NULL pointers or a wrong @len, otherwise as
  * nio_smmuv3_idr_encode().
  */
 NIO_API int nio_smmuv3_hw_info_encode(const struct nio_smmuv3_features *feat,
@@ -336,6 +342,7 @@ struct nio_smmuv3_vste {
 	bool s1stalld;
 	uint8_t eats;
 	uint64_t other[2];
+	uint64_t reserved[2];
 };
 
 /**
@@ -373,6 +380,7 @@ struct nio_smmuv3_vste_result {
 	enum nio_smmuv3_vste_install install;
 	bool enable_ats;
 	bool needs_vdevice;
+	uint64_t reserved[2];
 };
 
 /**
@@ -383,8 +391,9 @@ struct nio_smmuv3_vste_result {
  *
  * Encoding does not judge: nio_smmuv3_vste_validate() does.
  *
- * Return: 0, -EINVAL for NULL pointers or a wrong @len, -ERANGE when a
- * value does not fit its field or @other overlaps a field.
+ * Return: 0, -EINVAL for NULL pointers, a wrong @len or a non-zero
+ * @reserved, -ERANGE when a value does not fit its field or @other
+ * overlaps a field.
  */
 NIO_API int nio_smmuv3_vste_encode(const struct nio_smmuv3_vste *ste,
 				   void *buf, size_t len);
@@ -496,6 +505,7 @@ struct nio_smmuv3_cd {
 	uint64_t piiu;
 	uint64_t piip;
 	uint64_t other[8];
+	uint64_t reserved[2];
 };
 
 /**
@@ -504,8 +514,9 @@ struct nio_smmuv3_cd {
  * @buf: output, NIO_SMMUV3_CD_SIZE bytes of little-endian words
  * @len: NIO_SMMUV3_CD_SIZE
  *
- * Return: 0, -EINVAL for NULL pointers or a wrong @len, -ERANGE when a
- * value does not fit its field or @other overlaps a field.
+ * Return: 0, -EINVAL for NULL pointers, a wrong @len or a non-zero
+ * @reserved, -ERANGE when a value does not fit its field or @other
+ * overlaps a field.
  */
 NIO_API int nio_smmuv3_cd_encode(const struct nio_smmuv3_cd *cd,
 				 void *buf, size_t len);
@@ -639,6 +650,7 @@ struct nio_smmuv3_cmd {
 	uint8_t msiattr;
 	uint32_t msidata;
 	uint64_t other[2];
+	uint64_t reserved[2];
 };
 
 /* Bits of nio_smmuv3_cmd_fields(): which members an opcode uses */
@@ -683,9 +695,9 @@ NIO_API int nio_smmuv3_cmd_fields(uint8_t opcode, uint32_t *fields);
  * An unknown opcode is encoded with @other only (the CLI can build any
  * bit pattern to test the kernel's refusal).
  *
- * Return: 0, -EINVAL for NULL pointers or a wrong @len, -ERANGE when a
- * value does not fit its field, a member the opcode lacks is non-zero,
- * or @other overlaps a field.
+ * Return: 0, -EINVAL for NULL pointers, a wrong @len or a non-zero
+ * @reserved, -ERANGE when a value does not fit its field, a member the
+ * opcode lacks is non-zero, or @other overlaps a field.
  */
 NIO_API int nio_smmuv3_cmd_encode(const struct nio_smmuv3_cmd *cmd,
 				  void *buf, size_t len);
@@ -734,9 +746,9 @@ NIO_API int nio_smmuv3_cmd_validate(const void *buf, size_t len,
  *	index of the first refused command, or @num
  * @reason: as nio_smmuv3_cmd_validate()
  *
- * Return: 0, -EIO at the first refused command, -EINVAL for NULL
- * pointers or an empty array (the kernel refuses entry_num 0 for this
- * data type with EINVAL).
+ * Return: 0, -EIO at the first refused command, -EINVAL for NULL pointers
+ * or an empty array (the kernel refuses entry_num 0 for this data type
+ * with EINVAL).
  */
 NIO_API int nio_smmuv3_cmd_validate_array(const void *cmds, size_t num,
 					  const struct nio_smmuv3_features *feat,
@@ -784,7 +796,7 @@ NIO_API int nio_smmuv3_cmd_validate_array(const void *cmds, size_t num,
  * @ind: InD: instruction
  * @rnw: RnW: read
  * @s2: S2: stage 2 fault
- * @class: CLASS, NIO_SMMUV3_EVT_CLASS_*
+ * @event_class: CLASS, NIO_SMMUV3_EVT_CLASS_*
  * @ttrnw: TTRnW: a table walk read caused the stage 2 permission fault
  * @input_addr: InputAddr
  * @ipa: IPA (bits [51:12] of word 3) for events that carry one
@@ -803,12 +815,13 @@ struct nio_smmuv3_event {
 	bool ind;
 	bool rnw;
 	bool s2;
-	uint8_t class;
+	uint8_t event_class;
 	bool ttrnw;
 	uint64_t input_addr;
 	uint64_t ipa;
 	uint64_t fetch_addr;
 	uint64_t other[4];
+	uint64_t reserved[2];
 };
 
 /**
@@ -831,9 +844,9 @@ enum nio_smmuv3_event_route {
  * @buf: output, NIO_SMMUV3_EVENT_SIZE bytes of little-endian words
  * @len: NIO_SMMUV3_EVENT_SIZE
  *
- * Return: 0, -EINVAL for NULL pointers or a wrong @len, -ERANGE when a
- * value does not fit its field, the unused address of word 3 is set, or
- * @other overlaps a field.
+ * Return: 0, -EINVAL for NULL pointers, a wrong @len or a non-zero
+ * @reserved, -ERANGE when a value does not fit its field, the unused
+ * address of word 3 is set, or @other overlaps a field.
  */
 NIO_API int nio_smmuv3_event_encode(const struct nio_smmuv3_event *evt,
 				    void *buf, size_t len);
@@ -913,8 +926,8 @@ NIO_API int nio_smmuv3_value(enum nio_smmuv3_name_kind kind, const char *name,
  * @name: the idx-th name on success (static)
  * @value: its value on success
  *
- * Return: 0, -ENOENT past the end, -EINVAL for NULL pointers or an
- * unknown @kind.
+ * Return: 0, -ENOENT past the end, -EINVAL for NULL pointers or an unknown
+ * @kind.
  */
 NIO_API int nio_smmuv3_name_at(enum nio_smmuv3_name_kind kind, size_t idx,
 			       const char **name, unsigned int *value);
