@@ -1,0 +1,623 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Context life cycle against the fake kernel: open, adopt (owned and
+ * borrowed descriptors), references, close releasing everything, the
+ * object graph, destroy, last error and logging.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/mman.h>
+
+#include "fk-check.h"
+
+START_TEST(test_open_close)
+{
+	const struct fk_call *c;
+	struct nio_ctx *c2 = NULL;
+	int fd2;
+
+	/* The fixture opened /dev/iommu read-write, close-on-exec. */
+	ck_assert_int_ge(ifd, 0);
+	ck_assert_int_eq(fcntl(ifd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	ck_assert_uint_eq(fake_kernel_nr_contexts(), 1);
+
+	ck_ok(nio_ctx_open(&c2, NULL));
+	fd2 = nio_ctx_fd(c2);
+	ck_assert_int_ne(fd2, ifd);
+	c = fake_kernel_call(0);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->kind, FK_CALL_OPEN);
+	ck_assert_str_eq(c->path, "/dev/iommu");
+	ck_assert_int_eq((int)c->request & O_ACCMODE, O_RDWR);
+	ck_assert_uint_eq(fake_kernel_nr_contexts(), 2);
+	ck_assert_ptr_null(nio_ctx_unref(c2));
+	ck_assert_int_eq(fake_kernel_fd_kind(fd2), FK_FILE_NONE);
+	ck_assert_uint_eq(fake_kernel_nr_contexts(), 1);
+}
+END_TEST
+
+START_TEST(test_open_fails)
+{
+	struct nio_ctx *c2 = (struct nio_ctx *)&c2;
+
+	fake_kernel_fail_open_iommu(ENOENT);
+	ck_fails(NULL, nio_ctx_open(&c2, NULL), ENOENT, "/dev/iommu");
+	ck_assert_ptr_null(c2);
+	fake_kernel_fail_open_iommu(EACCES);
+	ck_fails(NULL, nio_ctx_open(&c2, NULL), EACCES, "open(/dev/iommu)");
+	fake_kernel_fail_open_iommu(0);
+	ck_fails(NULL, nio_ctx_open(NULL, NULL), EINVAL, NULL);
+}
+END_TEST
+
+START_TEST(test_open_opts)
+{
+	struct nio_ctx *c2 = NULL;
+	struct {
+		struct nio_ctx_opts o;
+		uint64_t tail[2];
+	} big;
+
+	/* Explicit path */
+	{
+		NIO_OPTS(nio_ctx_opts, o, .path = "/dev/iommu");
+
+		ck_ok(nio_ctx_open(&c2, &o));
+		ck_assert_int_eq(fake_kernel_fd_kind(nio_ctx_fd(c2)),
+				 FK_FILE_IOMMUFD);
+		c2 = nio_ctx_unref(c2);
+	}
+	/* An older caller's struct: only sz and path */
+	{
+		NIO_OPTS(nio_ctx_opts, o, .path = "/dev/iommu",
+			 .log_level = 99);
+
+		o.sz = offsetof(struct nio_ctx_opts, path) + sizeof(o.path);
+		ck_ok(nio_ctx_open(&c2, &o));
+		c2 = nio_ctx_unref(c2);
+	}
+	/* A path that is not the fake node goes to the real open() */
+	{
+		NIO_OPTS(nio_ctx_opts, o, .path = "/nonexistent/iommu");
+
+		ck_fails(NULL, nio_ctx_open(&c2, &o), ENOENT,
+			 "/nonexistent/iommu");
+		ck_assert_ptr_null(c2);
+	}
+	/* A newer caller's struct: zero tail is fine, non-zero is E2BIG */
+	memset(&big, 0, sizeof(big));
+	big.o.sz = sizeof(big);
+	ck_ok(nio_ctx_open(&c2, &big.o));
+	c2 = nio_ctx_unref(c2);
+	big.tail[1] = 1;
+	ck_fails(NULL, nio_ctx_open(&c2, &big.o), E2BIG, "nio_ctx_opts");
+	ck_assert_ptr_null(c2);
+	/* sz 0 with a non-NULL pointer */
+	memset(&big, 0, sizeof(big));
+	ck_fails(NULL, nio_ctx_open(&c2, &big.o), EINVAL, "nio_ctx_opts");
+	ck_assert_ptr_null(c2);
+	/* No descriptor was opened by any failure */
+	ck_assert_uint_eq(fake_kernel_nr_fds(), 1);
+}
+END_TEST
+
+START_TEST(test_adopt_owned)
+{
+	struct iommu_destroy probe = { .size = sizeof(probe), .id = 0 };
+	struct nio_ctx *c2 = NULL;
+	uint32_t ioas;
+	int fd = open("/dev/iommu", O_RDWR);
+
+	ck_assert_int_ge(fd, 0);
+	fake_kernel_clear_calls();
+	ck_ok(nio_ctx_adopt_fd(fd, 0, NULL, &c2));
+	ck_assert_int_eq(nio_ctx_fd(c2), fd);
+	/* The check is one harmless ioctl */
+	ck_assert_uint_eq(fake_kernel_nr_calls(), 1);
+	ck_last_payload(IOMMU_DESTROY, probe);
+	ck_ok(nio_ioas_alloc(c2, &ioas));
+	ck_assert_int_eq(fake_kernel_obj_type(fd, ioas), FK_OBJ_IOAS);
+	/* Owned: the last unref closes the descriptor, freeing everything */
+	ck_assert_ptr_null(nio_ctx_unref(c2));
+	ck_assert_int_eq(fake_kernel_fd_kind(fd), FK_FILE_NONE);
+	ck_assert_int_eq(fcntl(fd, F_GETFD), -1);
+	ck_assert_uint_eq(fake_kernel_nr_contexts(), 1);
+}
+END_TEST
+
+START_TEST(test_adopt_borrowed)
+{
+	struct nio_ctx *c2 = NULL;
+	uint32_t ioas, ioas2, dev, s2, viommu, vdev, evq, fault, nested;
+	const uint64_t ste[2] = { 0x1 | (5u << 1), 0 };
+	const struct fk_call *c;
+	uint32_t order[8];
+	unsigned int i, n = 0;
+	int fd = open("/dev/iommu", O_RDWR);
+	void *buf = fk_pages(4);
+	uint64_t iova = 0x100000;
+
+	ck_assert_int_ge(fd, 0);
+	ck_ok(nio_ctx_adopt_fd(fd, NIO_ADOPT_BORROW, NULL, &c2));
+	ck_ok(nio_ioas_alloc(c2, &ioas));
+	ck_ok(nio_ioas_alloc(c2, &ioas2));
+	ck_ok(nio_ioas_map(c2, ioas, buf, 4 * 4096, &iova,
+			   NIO_MAP_FIXED_IOVA | NIO_MAP_READ | NIO_MAP_WRITE));
+	ck_ok(nio_device_bind(c2, "/dev/vfio/devices/vfio0", NULL, &dev));
+	ck_ok(nio_hwpt_alloc_nest_parent(c2, dev, ioas, &s2));
+	ck_ok(nio_viommu_alloc(c2, dev, s2, NIO_VIOMMU_ARM_SMMUV3, NULL,
+			       &viommu));
+	ck_ok(nio_vdevice_alloc(c2, viommu, dev, 0x42, &vdev));
+	ck_ok(nio_hwpt_alloc_smmuv3_nested(c2, dev, viommu, ste, &nested));
+	ck_ok(nio_device_attach(c2, dev, nested, NULL));
+	ck_ok(nio_veventq_alloc(c2, viommu, NIO_VEVENTQ_ARM_SMMUV3, 16, &evq));
+	ck_ok(nio_fault_alloc(c2, &fault, NULL));
+	ck_assert_uint_eq(fake_kernel_nr_objects(), 9);
+
+	fake_kernel_clear_calls();
+	ck_assert_ptr_null(nio_ctx_unref(c2));
+	/* Borrowed: the caller's descriptor stays open ... */
+	ck_assert_int_eq(fake_kernel_fd_kind(fd), FK_FILE_IOMMUFD);
+	ck_assert_uint_eq(fake_kernel_nr_fds(), 2);
+	/* ... and every object the context created is gone */
+	if (fake_kernel_nr_objects()) {
+		fake_kernel_dump_calls();
+		ck_abort_msg("%u objects left in a borrowed context",
+			     fake_kernel_nr_objects());
+	}
+	/* Destroyed newest first */
+	for (i = 0; (c = fake_kernel_call(i)); i++) {
+		uint32_t id;
+
+		if (c->kind != FK_CALL_IOCTL || c->request != IOMMU_DESTROY ||
+		    c->err)
+			continue;
+		memcpy(&id, c->in + 4, 4);
+		ck_assert_uint_lt(n, 8);
+		order[n++] = id;
+	}
+	{
+		const uint32_t want[] = { fault, evq, nested, vdev, viommu, s2,
+					  ioas2, ioas };
+		unsigned int j = 0;
+
+		/* vdev may be gone with its device (tombstone): skip it */
+		for (i = 0; i < sizeof(want) / sizeof(want[0]) && j < n; i++) {
+			if (want[i] == vdev && order[j] != vdev)
+				continue;
+			ck_assert_uint_eq(order[j], want[i]);
+			j++;
+		}
+		ck_assert_uint_eq(j, n);
+	}
+	close(fd);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_adopt_not_iommufd)
+{
+	struct nio_ctx *c2 = (struct nio_ctx *)&c2;
+	int p[2], devnull, memfd, cdev;
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_fails(NULL, nio_ctx_adopt_fd(p[0], 0, NULL, &c2), ENOTTY,
+		 "not an iommufd");
+	ck_assert_ptr_null(c2);
+	/* The descriptor is left open on failure, owned or borrowed */
+	ck_assert_int_ge(fcntl(p[0], F_GETFD), 0);
+	ck_fails(NULL, nio_ctx_adopt_fd(p[1], NIO_ADOPT_BORROW, NULL, &c2),
+		 ENOTTY, NULL);
+	ck_assert_int_ge(fcntl(p[1], F_GETFD), 0);
+
+	devnull = open("/dev/null", O_RDWR);
+	ck_assert_int_ge(devnull, 0);
+	ck_fails(NULL, nio_ctx_adopt_fd(devnull, 0, NULL, &c2), ENOTTY, NULL);
+	ck_assert_int_ge(fcntl(devnull, F_GETFD), 0);
+
+	memfd = memfd_create("not-iommufd", 0);
+	ck_assert_int_ge(memfd, 0);
+	ck_fails(NULL, nio_ctx_adopt_fd(memfd, 0, NULL, &c2), ENOTTY, NULL);
+
+	/* A VFIO cdev is a ';' ioctl device too, but not an iommufd */
+	cdev = open("/dev/vfio/devices/vfio0", O_RDWR);
+	ck_assert_int_ge(cdev, 0);
+	ck_fails(NULL, nio_ctx_adopt_fd(cdev, 0, NULL, &c2), ENOTTY, NULL);
+	ck_assert_int_eq(fake_kernel_fd_kind(cdev), FK_FILE_VFIO);
+
+	/* Closed descriptor */
+	close(memfd);
+	ck_fails(NULL, nio_ctx_adopt_fd(memfd, 0, NULL, &c2), ENOTTY, NULL);
+
+	ck_fails(NULL, nio_ctx_adopt_fd(-1, 0, NULL, &c2), EINVAL, NULL);
+	ck_fails(NULL, nio_ctx_adopt_fd(ifd, 0, NULL, NULL), EINVAL, NULL);
+	ck_fails(NULL, nio_ctx_adopt_fd(ifd, 0x80, NULL, &c2), EINVAL, NULL);
+	ck_assert_ptr_null(c2);
+	close(p[0]);
+	close(p[1]);
+	close(devnull);
+	close(cdev);
+}
+END_TEST
+
+START_TEST(test_ref_unref)
+{
+	struct nio_ctx *c2 = NULL;
+	int fd;
+
+	ck_ok(nio_ctx_open(&c2, NULL));
+	fd = nio_ctx_fd(c2);
+	ck_assert_ptr_eq(nio_ctx_ref(c2), c2);
+	ck_assert_ptr_null(nio_ctx_unref(c2));
+	ck_assert_int_eq(fake_kernel_fd_kind(fd), FK_FILE_IOMMUFD);
+	ck_assert_ptr_null(nio_ctx_unref(c2));
+	ck_assert_int_eq(fake_kernel_fd_kind(fd), FK_FILE_NONE);
+	ck_assert_ptr_null(nio_ctx_ref(NULL));
+	ck_assert_ptr_null(nio_ctx_unref(NULL));
+	ck_fails(NULL, nio_ctx_fd(NULL), EINVAL, NULL);
+}
+END_TEST
+
+/* A full nesting graph; the fixture's teardown checks nothing is left. */
+START_TEST(test_close_releases_everything)
+{
+	const uint64_t ste[2] = { 0x1 | (5u << 1), 0 };
+	struct fk_nest n;
+	uint32_t vdev, nested, evq, fault, dev1, hwq;
+	uint64_t iova = 0x200000;
+	void *buf = fk_pages(8);
+	int ffd;
+
+	fk_nest_setup(&n, 0);
+	ck_ok(nio_ioas_map(ctx, n.ioas, buf, 8 * 4096, &iova,
+			   NIO_MAP_FIXED_IOVA | NIO_MAP_READ));
+	ck_ok(nio_vdevice_alloc(ctx, n.viommu, n.dev, 7, &vdev));
+	ck_ok(nio_hwpt_alloc_smmuv3_nested(ctx, n.dev, n.viommu, ste, &nested));
+	ck_ok(nio_device_attach(ctx, n.dev, nested, NULL));
+	ck_ok(nio_veventq_alloc(ctx, n.viommu, NIO_VEVENTQ_ARM_SMMUV3, 8, &evq));
+	ck_ok(nio_fault_alloc(ctx, &fault, &ffd));
+	ck_ok(nio_hw_queue_alloc(ctx, n.viommu, 0xdeadbeef, 0, iova, 4096,
+				 &hwq));
+	dev1 = fk_bind(1);
+	ck_ok(nio_device_attach(ctx, dev1, n.ioas, NULL));
+	/* ioas, dev, s2, viommu, vdev, nested, evq, fault, hwq, dev1, auto */
+	ck_assert_uint_eq(fake_kernel_nr_objects(), 11);
+	/* iommufd, 2 cdevs, vEVENTQ, fault queue */
+	ck_assert_uint_eq(fake_kernel_nr_fds(), 5);
+	free(buf);
+	/* fk_teardown: nio_ctx_unref must leave no fd and no context */
+}
+END_TEST
+
+START_TEST(test_object_graph)
+{
+	struct nio_object_info info = { .sz = sizeof(info) };
+	struct fk_nest n;
+	uint32_t id, ids[16], evq, vdev, hwpt_auto, dev1;
+	unsigned int count = 0;
+
+	ck_assert_uint_eq(nio_object_next(ctx, 0), 0);
+	fk_nest_setup(&n, 0);
+	ck_ok(nio_vdevice_alloc(ctx, n.viommu, n.dev, 0x99, &vdev));
+	ck_ok(nio_veventq_alloc(ctx, n.viommu, NIO_VEVENTQ_ARM_SMMUV3, 32, &evq));
+	dev1 = fk_bind(1);
+	ck_ok(nio_device_attach(ctx, dev1, n.ioas, &hwpt_auto));
+
+	for (id = nio_object_next(ctx, 0); id; id = nio_object_next(ctx, id)) {
+		ck_assert_uint_lt(count, 16);
+		ids[count++] = id;
+	}
+	/* Oldest first */
+	ck_assert_uint_eq(count, 7);
+	ck_assert_uint_eq(ids[0], n.ioas);
+	ck_assert_uint_eq(ids[1], n.dev);
+	ck_assert_uint_eq(ids[2], n.s2);
+	ck_assert_uint_eq(ids[3], n.viommu);
+	ck_assert_uint_eq(ids[4], vdev);
+	ck_assert_uint_eq(ids[5], evq);
+	ck_assert_uint_eq(ids[6], dev1);
+
+	ck_ok(nio_object_info(ctx, n.ioas, &info));
+	ck_assert_uint_eq(info.id, n.ioas);
+	ck_assert_int_eq(info.type, NIO_OBJ_IOAS);
+	ck_assert_int_eq(info.fd, -1);
+
+	ck_ok(nio_object_info(ctx, n.dev, &info));
+	ck_assert_int_eq(info.type, NIO_OBJ_DEVICE);
+	ck_assert_uint_eq(info.dev_id, n.dev);
+	ck_assert_int_eq(fake_kernel_fd_kind(info.fd), FK_FILE_VFIO);
+	ck_assert_uint_eq(fake_kernel_vfio_dev_id(info.fd), n.dev);
+	ck_assert_str_eq(info.path, "/dev/vfio/devices/vfio0");
+	ck_assert_uint_eq(info.parent_id, 0);
+
+	ck_ok(nio_object_info(ctx, dev1, &info));
+	ck_assert_uint_eq(info.parent_id, hwpt_auto);
+
+	ck_ok(nio_object_info(ctx, n.s2, &info));
+	ck_assert_int_eq(info.type, NIO_OBJ_HWPT_PAGING);
+	ck_assert_uint_eq(info.parent_id, n.ioas);
+	ck_assert_uint_eq(info.dev_id, n.dev);
+	ck_assert_uint_eq(info.flags, NIO_HWPT_NEST_PARENT);
+
+	ck_ok(nio_object_info(ctx, n.viommu, &info));
+	ck_assert_int_eq(info.type, NIO_OBJ_VIOMMU);
+	ck_assert_uint_eq(info.parent_id, n.s2);
+	ck_assert_uint_eq(info.dev_id, n.dev);
+
+	ck_ok(nio_object_info(ctx, vdev, &info));
+	ck_assert_int_eq(info.type, NIO_OBJ_VDEVICE);
+	ck_assert_uint_eq(info.parent_id, n.viommu);
+	ck_assert_uint_eq(info.dev_id, n.dev);
+	ck_assert_uint_eq(info.virt_id, 0x99);
+
+	ck_ok(nio_object_info(ctx, evq, &info));
+	ck_assert_int_eq(info.type, NIO_OBJ_VEVENTQ);
+	ck_assert_uint_eq(info.parent_id, n.viommu);
+	ck_assert_uint_eq(info.virt_id, 32);
+	ck_assert_int_eq(fake_kernel_fd_kind(info.fd), FK_FILE_VEVENTQ);
+
+	/* The type names */
+	ck_assert_str_eq(nio_object_type_name(NIO_OBJ_IOAS), "ioas");
+	ck_assert_str_eq(nio_object_type_name(NIO_OBJ_HWPT_PAGING),
+			 "hwpt-paging");
+	ck_assert_ptr_null(nio_object_type_name((enum nio_object_type)99));
+
+	/* Unknown IDs: not created by this context */
+	ck_fails(ctx, nio_object_info(ctx, 999, &info), ENOENT, "999");
+	ck_fails(ctx, nio_object_info(ctx, hwpt_auto, &info), ENOENT, NULL);
+	ck_assert_uint_eq(nio_object_next(ctx, 999), 0);
+	ck_fails(ctx, nio_object_info(ctx, n.ioas, NULL), EINVAL, NULL);
+	ck_fails(NULL, nio_object_info(NULL, n.ioas, &info), EINVAL, NULL);
+	errno = 0;
+	ck_assert_uint_eq(nio_object_next(NULL, 0), 0);
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+/* nio_object_info() with an older (shorter) or newer (longer) struct. */
+START_TEST(test_object_info_sz)
+{
+	struct {
+		struct nio_object_info info;
+		uint8_t canary[16];
+	} big;
+	struct nio_object_info info;
+	uint32_t ioas;
+
+	ck_ok(nio_ioas_alloc(ctx, &ioas));
+	/* Old caller: knows sz and id only */
+	memset(&info, 0xa5, sizeof(info));
+	info.sz = offsetof(struct nio_object_info, id) + sizeof(info.id);
+	ck_ok(nio_object_info(ctx, ioas, &info));
+	ck_assert_uint_eq(info.id, ioas);
+	ck_assert_uint_eq(info.sz,
+			  offsetof(struct nio_object_info, id) + sizeof(info.id));
+	/* Nothing written past what the caller knows */
+	ck_assert_uint_eq(*((uint8_t *)&info.type), 0xa5);
+	/* New caller: the fields this library does not know are zeroed */
+	memset(&big, 0xa5, sizeof(big));
+	big.info.sz = sizeof(big);
+	ck_ok(nio_object_info(ctx, ioas, &big.info));
+	ck_assert_uint_eq(big.info.id, ioas);
+	ck_assert_uint_eq(big.canary[0], 0);
+	ck_assert_uint_eq(big.canary[15], 0);
+	ck_assert_uint_eq(big.info.sz, sizeof(big));
+	/* sz 0 */
+	info.sz = 0;
+	ck_fails(ctx, nio_object_info(ctx, ioas, &info), EINVAL, NULL);
+}
+END_TEST
+
+START_TEST(test_destroy)
+{
+	struct iommu_destroy want;
+	struct fk_nest n;
+	uint32_t evq, id, fault;
+	int qfd, cfd, ffd;
+	unsigned int before;
+
+	fk_nest_setup(&n, 0);
+	/* Dependents: EBUSY from the kernel, named in the last error */
+	ck_fails(ctx, nio_destroy(ctx, n.ioas), EBUSY, "IOMMU_DESTROY");
+	want = (struct iommu_destroy){ .size = 8, .id = n.ioas };
+	ck_last_payload(IOMMU_DESTROY, want);
+	ck_assert_int_eq(fake_kernel_obj_type(ifd, n.ioas), FK_OBJ_IOAS);
+	ck_assert_uint_eq(nio_object_next(ctx, 0), n.ioas);
+
+	/* Unknown ID */
+	ck_fails(ctx, nio_destroy(ctx, 4242), ENOENT, "IOMMU_DESTROY");
+	ck_fails(NULL, nio_destroy(NULL, n.ioas), EINVAL, NULL);
+
+	/* A queue: its descriptor is closed, the object destroyed */
+	ck_ok(nio_veventq_alloc(ctx, n.viommu, NIO_VEVENTQ_ARM_SMMUV3, 4, &evq));
+	qfd = nio_veventq_fd(ctx, evq);
+	ck_assert_int_eq(fake_kernel_fd_kind(qfd), FK_FILE_VEVENTQ);
+	ck_ok(nio_destroy(ctx, evq));
+	ck_assert_int_eq(fake_kernel_fd_kind(qfd), FK_FILE_NONE);
+	ck_assert_int_eq(fake_kernel_obj_type(ifd, evq), FK_OBJ_NONE);
+	ck_fails(ctx, nio_object_info(ctx, evq, &(struct nio_object_info){
+						 .sz = sizeof(struct nio_object_info) }),
+		 ENOENT, NULL);
+	ck_ok(nio_fault_alloc(ctx, &fault, &ffd));
+	ck_ok(nio_destroy(ctx, fault));
+	ck_assert_int_eq(fake_kernel_fd_kind(ffd), FK_FILE_NONE);
+	ck_assert_int_eq(fake_kernel_obj_type(ifd, fault), FK_OBJ_NONE);
+
+	/* A device: unbound by closing its cdev, not by IOMMU_DESTROY */
+	cfd = nio_device_fd(ctx, n.dev);
+	ck_assert_int_eq(fake_kernel_fd_kind(cfd), FK_FILE_VFIO);
+	before = fake_kernel_count_ioctl(IOMMU_DESTROY);
+	ck_ok(nio_destroy(ctx, n.viommu));
+	ck_ok(nio_destroy(ctx, n.dev));
+	ck_assert_int_eq(fake_kernel_fd_kind(cfd), FK_FILE_NONE);
+	ck_assert_int_eq(fake_kernel_obj_type(ifd, n.dev), FK_OBJ_NONE);
+	ck_assert_uint_eq(fake_kernel_count_ioctl(IOMMU_DESTROY), before + 1);
+	ck_fails(ctx, nio_device_fd(ctx, n.dev), ENOENT, NULL);
+
+	/* In order, everything else goes */
+	ck_ok(nio_destroy(ctx, n.s2));
+	ck_ok(nio_destroy(ctx, n.ioas));
+	ck_assert_uint_eq(nio_object_next(ctx, 0), 0);
+	ck_assert_uint_eq(fake_kernel_nr_objects(), 0);
+	/* IDs are reused by the kernel: the table must follow */
+	ck_ok(nio_ioas_alloc(ctx, &id));
+	ck_assert_uint_eq(id, 1);
+	ck_assert_uint_eq(nio_object_next(ctx, 0), id);
+	ck_assert_uint_eq(nio_object_next(ctx, id), 0);
+}
+END_TEST
+
+/* An ioctl the kernel lacks: -EOPNOTSUPP naming the release. */
+START_TEST(test_missing_ioctl)
+{
+	struct fk_nest n;
+	uint32_t id, fault;
+	uint64_t len = 4096, pa;
+
+	fk_nest_setup(&n, 0);
+	fake_kernel_set_missing(IOMMU_VEVENTQ_ALLOC, true);
+	ck_fails(ctx, nio_veventq_alloc(ctx, n.viommu, NIO_VEVENTQ_ARM_SMMUV3,
+					4, &id),
+		 EOPNOTSUPP, "IOMMU_VEVENTQ_ALLOC");
+	ck_assert_ptr_nonnull(strstr(nio_ctx_last_error(ctx), "6.15"));
+	fake_kernel_set_missing(IOMMU_HW_QUEUE_ALLOC, true);
+	ck_fails(ctx, nio_hw_queue_alloc(ctx, n.viommu, 1, 0, 0, 4096, &id),
+		 EOPNOTSUPP, "6.17");
+	fake_kernel_set_missing(IOMMU_IOAS_NOIOMMU_GET_PA, true);
+	ck_fails(ctx, nio_ioas_get_pa(ctx, n.ioas, 0, &len, &pa), EOPNOTSUPP,
+		 "7.3");
+	fake_kernel_set_missing(IOMMU_FAULT_QUEUE_ALLOC, true);
+	ck_fails(ctx, nio_fault_alloc(ctx, &fault, NULL), EOPNOTSUPP, "6.11");
+	fake_kernel_set_missing(IOMMU_VIOMMU_ALLOC, true);
+	ck_fails(ctx, nio_viommu_alloc(ctx, n.dev, n.s2, NIO_VIOMMU_ARM_SMMUV3,
+				       NULL, &id),
+		 EOPNOTSUPP, "6.13");
+	fake_kernel_set_missing(IOMMU_HWPT_ALLOC, true);
+	ck_fails(ctx, nio_hwpt_alloc_nest_parent(ctx, n.dev, n.ioas, &id),
+		 EOPNOTSUPP, "6.6");
+	fake_kernel_set_missing(IOMMU_HWPT_INVALIDATE, true);
+	{
+		uint32_t num = 0;
+
+		ck_fails(ctx, nio_invalidate(ctx, n.viommu,
+					     NIO_INVALIDATE_ARM_SMMUV3, NULL,
+					     16, &num),
+			 EOPNOTSUPP, "6.8");
+	}
+	/* Nothing was added to the graph by the failures */
+	ck_assert_uint_eq(fake_kernel_nr_objects(), 4);
+	for (id = nio_object_next(ctx, 0), fault = 0; id;
+	     id = nio_object_next(ctx, id))
+		fault++;
+	ck_assert_uint_eq(fault, 4);
+}
+END_TEST
+
+struct log_rec {
+	unsigned int calls;
+	enum nio_log_level level;
+	char msg[512];
+};
+
+static void log_cb(struct nio_ctx *c, enum nio_log_level level,
+		   const char *msg, void *userdata)
+{
+	struct log_rec *r = userdata;
+
+	(void)c;
+	r->calls++;
+	r->level = level;
+	snprintf(r->msg, sizeof(r->msg), "%s", msg);
+}
+
+START_TEST(test_log)
+{
+	struct log_rec rec = { 0 };
+	struct nio_ctx *c2 = NULL;
+	uint32_t ioas;
+
+	/* Silent by default */
+	ck_fails(ctx, nio_destroy(ctx, 77), ENOENT, NULL);
+
+	nio_ctx_set_log(ctx, log_cb, &rec, NIO_LOG_ERR);
+	ck_fails(ctx, nio_destroy(ctx, 77), ENOENT, "IOMMU_DESTROY");
+	ck_assert_uint_eq(rec.calls, 1);
+	ck_assert_int_eq(rec.level, NIO_LOG_ERR);
+	ck_assert_str_eq(rec.msg, nio_ctx_last_error(ctx));
+	/* ERR level: success is not logged */
+	ck_ok(nio_ioas_alloc(ctx, &ioas));
+	ck_assert_uint_eq(rec.calls, 1);
+	/* DEBUG level: successes too */
+	nio_ctx_set_log(ctx, log_cb, &rec, NIO_LOG_DEBUG);
+	ck_ok(nio_ioas_alloc(ctx, &ioas));
+	ck_assert_uint_gt(rec.calls, 1);
+	ck_assert_ptr_nonnull(strstr(rec.msg, "IOMMU_IOAS_ALLOC"));
+	nio_ctx_set_log(ctx, NULL, NULL, NIO_LOG_ERR);
+	nio_ctx_set_log(NULL, log_cb, &rec, NIO_LOG_ERR);
+
+	/* Through the open options */
+	{
+		NIO_OPTS(nio_ctx_opts, o, .log_fn = log_cb,
+			 .log_userdata = &rec, .log_level = NIO_LOG_ERR);
+
+		memset(&rec, 0, sizeof(rec));
+		ck_ok(nio_ctx_open(&c2, &o));
+		ck_fails(c2, nio_destroy(c2, 5), ENOENT, NULL);
+		ck_assert_uint_eq(rec.calls, 1);
+		c2 = nio_ctx_unref(c2);
+	}
+	/* $NESTIOMMU_LOG picks the level when opts leave it 0 */
+	{
+		NIO_OPTS(nio_ctx_opts, o, .log_fn = log_cb,
+			 .log_userdata = &rec);
+
+		setenv("NESTIOMMU_LOG", "debug", 1);
+		memset(&rec, 0, sizeof(rec));
+		ck_ok(nio_ctx_open(&c2, &o));
+		ck_ok(nio_ioas_alloc(c2, &ioas));
+		ck_assert_uint_ge(rec.calls, 1);
+		ck_assert_int_eq(rec.level, NIO_LOG_DEBUG);
+		c2 = nio_ctx_unref(c2);
+		unsetenv("NESTIOMMU_LOG");
+	}
+}
+END_TEST
+
+START_TEST(test_last_error)
+{
+	struct nio_ctx *c2 = NULL;
+	uint32_t ioas;
+
+	ck_assert_str_eq(nio_ctx_last_error(ctx), "");
+	ck_ok(nio_ctx_open(&c2, NULL));
+	ck_fails(ctx, nio_destroy(ctx, 9), ENOENT, "IOMMU_DESTROY(id=9)");
+	/* Per context */
+	ck_assert_str_eq(nio_ctx_last_error(c2), "");
+	ck_fails(c2, nio_ioas_map(c2, 3, &ioas, 4096, &(uint64_t){ 0 },
+				  NIO_MAP_READ),
+		 ENOENT, "IOMMU_IOAS_MAP");
+	ck_assert_ptr_nonnull(strstr(nio_ctx_last_error(ctx), "id=9"));
+	c2 = nio_ctx_unref(c2);
+	ck_assert_ptr_nonnull(nio_version());
+	ck_assert_str_eq(nio_version(), "0.1.0");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("lib-ctx");
+	TCase *tc = tcase_create("open-errors");
+
+	tcase_add_test(tc, test_open_fails);
+	suite_add_tcase(s, tc);
+	fake_kernel_reset();
+	FK_TCASE(s, "ctx", test_open_close, test_open_opts, test_adopt_owned,
+		 test_adopt_borrowed, test_adopt_not_iommufd, test_ref_unref,
+		 test_close_releases_everything, test_object_graph,
+		 test_object_info_sz, test_destroy, test_missing_ioctl,
+		 test_log, test_last_error);
+	return fk_run(s);
+}
