@@ -694,6 +694,9 @@ NIO_API int nio_smmuv3_feature_get(const struct nio_smmuv3_features *feat,
 {
 	if (!feat || !name || !value)
 		return fail(-EINVAL);
+	/* arm-smmu-v3.h spells IDR1.EVENTQS as EVTQS */
+	if (!strcasecmp(name, "EVTQS"))
+		name = "EVENTQS";
 
 	for (size_t i = 0; i < ARRAY_SIZE(features); i++) {
 		const struct feature *f = &features[i];

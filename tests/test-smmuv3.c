@@ -292,6 +292,9 @@ START_TEST(test_feature_get)
 	ck_assert_int_eq(info.use, NIO_SMMUV3_FEAT_VMM_PER_DEVICE);
 	ck_assert_int_eq(nio_smmuv3_feature_get(&f, NULL, "CMDQS", &v, NULL), 0);
 	ck_assert_uint_eq(v, 19);
+	ck_assert_int_eq(nio_smmuv3_feature_get(&f, "IDR1", "evtqs", &v, &info), 0);
+	ck_assert_uint_eq(v, 19);
+	ck_assert_str_eq(info.name, "EVENTQS");
 	ck_assert_int_eq(nio_smmuv3_feature_get(&f, NULL, "ProductID", &v, &info), 0);
 	ck_assert_uint_eq(v, 0x487);
 	ck_assert_int_eq(info.use, NIO_SMMUV3_FEAT_HOST_ONLY);

@@ -78,10 +78,10 @@ struct nio_smmuv3_idregs {
  *
  * One member per architected field, named after the SMMUv3 specification
  * (IHI 0070).  Booleans are single-bit fields; the others hold the raw
- * field value unless stated.  @oas_bits, @asid_bits, @vmid_bits and the
- * architecture revision are derived for convenience and ignored by
- * nio_smmuv3_idr_encode().  @unknown keeps the register bits that no member
- * describes (RES0 today), so decode followed by encode is lossless.
+ * field value unless stated.  @oas_bits, @asid_bits and @vmid_bits are
+ * derived for convenience and ignored by nio_smmuv3_idr_encode().
+ * @unknown keeps the register bits that no member describes (RES0
+ * today), so decode followed by encode is lossless.
  *
  * Every record struct of this header ends in "reserved", zeroed by the
  * decoders and required to be zero by the encoders (else -EINVAL), so
@@ -273,7 +273,8 @@ NIO_API int nio_smmuv3_feature_info(size_t idx,
  * nio_smmuv3_feature_get() - read a feature by its field name
  * @feat: decoded features
  * @reg: register name ("IDR0", ...) or NULL to match any register
- * @name: field name, case-insensitive, e.g. "ssidsize"
+ * @name: field name, case-insensitive, e.g. "ssidsize"; the Linux spelling
+ *	"EVTQS" is accepted for the specification's "EVENTQS"
  * @value: the field value on success
  * @info: if not NULL, the field description on success
  *
