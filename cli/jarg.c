@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Typed access to JSON input (plans, codec fields) with precise errors.
+ *
+ * Every function returns 0 or a negative errno and on error writes a
+ * message into the caller's buffer naming the field, so that a plan error
+ * can say "step 3 (hwpt-alloc): field "dev": ...".
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nestctl.h"
+#include "jarg.h"
+
+int jerr(struct jctx *jc, int err, const char *fmt, ...)
+{
+	size_t n = strnlen(jc->prefix, sizeof(jc->prefix) - 1);
+	va_list ap;
+
+	memcpy(jc->msg, jc->prefix, n);
+	va_start(ap, fmt);
+	vsnprintf(jc->msg + n, sizeof(jc->msg) - n, fmt, ap);
+	va_end(ap);
+	jc->err = err;
+	return -err;
+}
+
+const char *jtype_name(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null: return "null";
+	case json_type_boolean: return "a boolean";
+	case json_type_double: return "a fraction";
+	case json_type_int: return "an integer";
+	case json_type_object: return "an object";
+	case json_type_array: return "an array";
+	case json_type_string: return "a string";
+	}
+	return "?";
+}
+
+int jval_u64(struct jctx *jc, const char *field, struct json_object *v,
+	     uint64_t max, uint64_t *out)
+{
+	uint64_t val;
+
+	switch (json_object_get_type(v)) {
+	case json_type_int:
+		if (json_object_get_int64(v) < 0)
+			return jerr(jc, ERANGE,
+				    "field \"%s\": %" PRId64 " is negative",
+				    field, json_object_get_int64(v));
+		val = json_object_get_uint64(v);
+		break;
+	case json_type_string: {
+		int ret = parse_u64(json_object_get_string(v), UINT64_MAX, &val);
+
+		if (ret == -ERANGE)
+			return jerr(jc, ERANGE,
+				    "field \"%s\": \"%s\" is out of the 64-bit range",
+				    field, json_object_get_string(v));
+		if (ret)
+			return jerr(jc, EINVAL,
+				    "field \"%s\": \"%s\" is not a number",
+				    field, json_object_get_string(v));
+		break;
+	}
+	default:
+		return jerr(jc, EINVAL,
+			    "field \"%s\": expected an unsigned integer "
+			    "(number or \"0x...\" string), got %s",
+			    field, jtype_name(v));
+	}
+	if (val > max)
+		return jerr(jc, ERANGE,
+			    "field \"%s\": %" PRIu64 " is out of range "
+			    "(maximum %" PRIu64 " = 0x%" PRIx64 ")",
+			    field, val, max, max);
+	*out = val;
+	return 0;
+}
+
+int jval_bool(struct jctx *jc, const char *field, struct json_object *v,
+	      bool *out)
+{
+	if (json_object_is_type(v, json_type_boolean)) {
+		*out = json_object_get_boolean(v);
+		return 0;
+	}
+	if (json_object_is_type(v, json_type_int)) {
+		int64_t i = json_object_get_int64(v);
+
+		if (i == 0 || i == 1) {
+			*out = i;
+			return 0;
+		}
+		return jerr(jc, ERANGE, "field \"%s\": %" PRId64
+			    " is out of range for a flag (0 or 1)", field, i);
+	}
+	return jerr(jc, EINVAL, "field \"%s\": expected a boolean, got %s",
+		    field, jtype_name(v));
+}
+
+int jval_str(struct jctx *jc, const char *field, struct json_object *v,
+	     const char **out)
+{
+	if (!json_object_is_type(v, json_type_string))
+		return jerr(jc, EINVAL, "field \"%s\": expected a string, got %s",
+			    field, jtype_name(v));
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+int jcheck_keys(struct jctx *jc, struct json_object *obj,
+		const char *const *allowed)
+{
+	if (!json_object_is_type(obj, json_type_object))
+		return jerr(jc, EINVAL, "expected an object, got %s",
+			    jtype_name(obj));
+	json_object_object_foreach(obj, key, val) {
+		const char *const *a;
+
+		(void)val;
+		for (a = allowed; *a; a++)
+			if (!strcmp(*a, key))
+				break;
+		if (!*a) {
+			char list[400] = "";
+			size_t n = 0;
+
+			for (a = allowed; *a && n < sizeof(list) - 40; a++)
+				n += snprintf(list + n, sizeof(list) - n,
+					      "%s%s", n ? ", " : "", *a);
+			return jerr(jc, EINVAL,
+				    "unknown field \"%s\" (known: %s)", key, list);
+		}
+	}
+	return 0;
+}
+
+struct json_object *jget(struct json_object *obj, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return NULL;
+	return v;
+}
+
+int jget_u64(struct jctx *jc, struct json_object *obj, const char *key,
+	     bool required, uint64_t max, uint64_t *out)
+{
+	struct json_object *v = jget(obj, key);
+
+	if (!v) {
+		if (required)
+			return jerr(jc, EINVAL, "missing field \"%s\"", key);
+		return 0;
+	}
+	return jval_u64(jc, key, v, max, out);
+}
+
+int jget_u32(struct jctx *jc, struct json_object *obj, const char *key,
+	     bool required, uint32_t *out)
+{
+	uint64_t v = *out;
+	int ret = jget_u64(jc, obj, key, required, UINT32_MAX, &v);
+
+	if (!ret)
+		*out = (uint32_t)v;
+	return ret;
+}
+
+int jget_bool(struct jctx *jc, struct json_object *obj, const char *key,
+	      bool *out)
+{
+	struct json_object *v = jget(obj, key);
+
+	return v ? jval_bool(jc, key, v, out) : 0;
+}
+
+int jget_str(struct jctx *jc, struct json_object *obj, const char *key,
+	     bool required, const char **out)
+{
+	struct json_object *v = jget(obj, key);
+
+	if (!v) {
+		if (required)
+			return jerr(jc, EINVAL, "missing field \"%s\"", key);
+		return 0;
+	}
+	return jval_str(jc, key, v, out);
+}
+
+/* Parse "0x..." / decimal / bare hex words (hex_default) into out[n]. */
+int parse_word(const char *s, bool hex_default, uint64_t max, uint64_t *out)
+{
+	char buf[40];
+
+	if (hex_default && strncmp(s, "0x", 2) && strncmp(s, "0X", 2)) {
+		if (strlen(s) > 32)
+			return -ERANGE;
+		snprintf(buf, sizeof(buf), "0x%s", s);
+		s = buf;
+	}
+	return parse_u64(s, max, out);
+}

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * nestctl: inspect and drive iommufd nesting (libnestiommu), JSON in and out.
+ *
+ *   nestctl [-j|--json] [-p|--pretty] [-V|--version] OBJECT COMMAND [ARGS]
+ *
+ * Keywords match exactly (no prefixes, see ip(8)'s deprecation of
+ * matches()).  Exit codes: 0 ok, 1 usage or plan error, 2 kernel or library
+ * error.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nestiommu/nestiommu.h>
+
+#include "nestctl.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0.1.0"
+#endif
+
+bool json_output;
+bool pretty_output;
+const char *progname = "nestctl";
+
+static int do_version(int argc, char **argv)
+{
+	struct json_object *o;
+
+	if (argc)
+		return err_usage("version takes no arguments");
+	o = json_object_new_object();
+	j_str(o, "nestctl", PACKAGE_VERSION);
+	j_str(o, "libnestiommu", nio_version());
+	out_emit(o);
+	return EXIT_OK;
+}
+
+static const struct cmd version_cmds[] = {
+	{ "", do_version, "", "print the versions of nestctl and libnestiommu" },
+	{ NULL },
+};
+
+/*
+ * The order here is the order of the help text, the man page and the bash
+ * completion (tests/cli/test-help-agree.sh checks that they agree).
+ */
+const struct object objects[] = {
+	{ "device", device_cmds, "VFIO device cdevs" },
+	{ "iommu", iommu_cmds, "physical IOMMUs and the devices they serve" },
+	{ "group", group_cmds, "IOMMU groups" },
+	{ "hw-info", hwinfo_cmds, "IOMMU hardware information of a device" },
+	{ "apply", apply_cmds, "run a plan of iommufd operations" },
+	{ "events", events_cmds, "stream vEVENTQ and fault records" },
+	{ "ste", ste_cmds, "SMMUv3 stream table entries (offline)" },
+	{ "cd", cd_cmds, "SMMUv3 context descriptors (offline)" },
+	{ "cmd", cmd_cmds, "SMMUv3 commands (offline)" },
+	{ "event", event_cmds, "SMMUv3 event records (offline)" },
+	{ "idr", idr_cmds, "SMMUv3 ID registers (offline)" },
+	{ "smmu", smmu_cmds, "nestiommu.ko software SMMUv3 state" },
+	{ "msi", msi_cmds, "nestiommu.ko MSI doorbell" },
+	{ "dma", dma_cmds, "nestiommu.ko device DMA" },
+	{ "version", version_cmds, "versions" },
+	{ NULL },
+};
+
+static void help_line(FILE *f, const struct object *obj, const struct cmd *c)
+{
+	char left[128];
+
+	snprintf(left, sizeof(left), "nestctl %s%s%s%s%s", obj->name,
+		 c->name[0] ? " " : "", c->name, c->args[0] ? " " : "",
+		 c->args);
+	if (strlen(left) <= 40)
+		fprintf(f, "  %-40s %s\n", left, c->desc);
+	else
+		fprintf(f, "  %s\n  %-40s %s\n", left, "", c->desc);
+}
+
+static void help_synopsis(FILE *f, const struct object *obj)
+{
+	const struct cmd *c;
+
+	fprintf(f, "Usage: nestctl [OPTIONS] %s { ", obj->name);
+	for (c = obj->cmds; c->name; c++) {
+		if (c->name[0])
+			fprintf(f, "%s | ", c->name);
+		else
+			fprintf(f, "%s%s| ", c->args, c->args[0] ? " " : "");
+	}
+	fprintf(f, "help }\n");
+}
+
+static int emit_help(char *text, size_t len)
+{
+	if (json_output) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "help",
+				       json_object_new_string_len(text, (int)len));
+		out_emit(o);
+	} else {
+		fwrite(text, 1, len, stdout);
+	}
+	free(text);
+	return EXIT_OK;
+}
+
+int do_object_help(const struct object *obj)
+{
+	const struct cmd *c;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return err_lib(errno, "open_memstream");
+	help_synopsis(f, obj);
+	fputc('\n', f);
+	for (c = obj->cmds; c->name; c++)
+		help_line(f, obj, c);
+	fclose(f);
+	return emit_help(text, len);
+}
+
+static int do_help(void)
+{
+	const struct object *obj;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return err_lib(errno, "open_memstream");
+	fprintf(f,
+		"Usage: nestctl [OPTIONS] OBJECT { COMMAND | help }\n"
+		"       nestctl help\n"
+		"OPTIONS := { -j|--json | -p|--pretty | -V|--version | -h|--help }\n"
+		"OBJECT := {");
+	for (obj = objects; obj->name; obj++)
+		fprintf(f, " %s%s", obj->name, obj[1].name ? " |" : " }\n");
+	fprintf(f, "\nCommands:\n");
+	for (obj = objects; obj->name; obj++) {
+		const struct cmd *c;
+
+		for (c = obj->cmds; c->name; c++)
+			help_line(f, obj, c);
+	}
+	fprintf(f,
+		"\nExit status: 0 success, 1 usage or plan error, "
+		"2 kernel or library error.\n"
+		"See nestctl(8).\n");
+	fclose(f);
+	return emit_help(text, len);
+}
+
+static bool is_help(const char *s)
+{
+	return !strcmp(s, "help") || !strcmp(s, "--help") || !strcmp(s, "-h");
+}
+
+static int dispatch(int argc, char **argv)
+{
+	const struct object *obj;
+	const struct cmd *c;
+
+	if (!argc)
+		return err_usage("missing OBJECT; try \"%s help\"", progname);
+	if (is_help(argv[0]))
+		return do_help();
+	for (obj = objects; obj->name; obj++)
+		if (!strcmp(obj->name, argv[0]))
+			break;
+	if (!obj->name)
+		return err_usage("unknown object \"%s\"; try \"%s help\"",
+				 argv[0], progname);
+	argc--, argv++;
+	if (argc && is_help(argv[0]))
+		return do_object_help(obj);
+	/* An object that is itself the command (apply, hw-info, version). */
+	if (obj->cmds[0].name && !obj->cmds[0].name[0])
+		return obj->cmds[0].func(argc, argv);
+	if (!argc)
+		return err_usage("%s: missing COMMAND; try \"%s %s help\"",
+				 obj->name, progname, obj->name);
+	for (c = obj->cmds; c->name; c++)
+		if (!strcmp(c->name, argv[0]))
+			break;
+	if (!c->name)
+		return err_usage("%s: unknown command \"%s\"; try \"%s %s help\"",
+				 obj->name, argv[0], progname, obj->name);
+	if (argc > 1 && is_help(argv[1]))
+		return do_object_help(obj);
+	return c->func(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool version = false;
+	int opt;
+
+	/* Decide the output mode before reporting any option error. */
+	for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+			json_output = true;
+		if (!strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
+			json_output = pretty_output = true;
+	}
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+jpVh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json_output = true;
+			break;
+		case 'p':
+			/* -p implies -j, as in bpftool */
+			json_output = pretty_output = true;
+			break;
+		case 'V':
+			version = true;
+			break;
+		case 'h':
+			return do_help();
+		default:
+			return err_usage("unknown option \"%s\"; try \"%s help\"",
+					 argv[optind - 1], progname);
+		}
+	}
+	if (version)
+		return do_version(0, NULL);
+	return dispatch(argc - optind, argv + optind);
+}
+
+/* ------------------------------------------------------------------ */
+
+int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno == ERANGE || v > max)
+		return -ERANGE;
+	if (errno || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+char *read_file_all(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	size_t cap = 4096, n = 0;
+	char *buf;
+
+	if (!f)
+		return NULL;
+	buf = malloc(cap);
+	while (buf) {
+		size_t r = fread(buf + n, 1, cap - n - 1, f);
+
+		n += r;
+		if (n + 1 < cap) {
+			if (ferror(f)) {
+				free(buf);
+				buf = NULL;
+				errno = EIO;
+			}
+			break;
+		}
+		cap *= 2;
+		char *nb = realloc(buf, cap);
+
+		if (!nb) {
+			free(buf);
+			buf = NULL;
+		}
+		buf = nb;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (buf) {
+		buf[n] = '\0';
+		*len = n;
+	}
+	return buf;
+}
+
+struct json_object *json_parse_strict(const char *text, size_t len,
+				      char *msg, size_t msglen)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *obj;
+	enum json_tokener_error jerr;
+	size_t off, line = 1, col = 1;
+
+	if (!tok) {
+		snprintf(msg, msglen, "out of memory");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	off = json_tokener_get_parse_end(tok);
+	if (!obj && jerr == json_tokener_continue) {
+		snprintf(msg, msglen, "malformed JSON: unexpected end of input");
+		json_tokener_free(tok);
+		return NULL;
+	}
+	for (size_t i = 0; i < off && i < len; i++) {
+		if (text[i] == '\n')
+			line++, col = 1;
+		else
+			col++;
+	}
+	if (!obj || jerr != json_tokener_success) {
+		snprintf(msg, msglen, "malformed JSON at line %zu column %zu: %s",
+			 line, col, json_tokener_error_desc(jerr));
+		json_object_put(obj);
+		json_tokener_free(tok);
+		return NULL;
+	}
+	json_tokener_free(tok);
+	for (size_t i = off; i < len; i++) {
+		if (!isspace((unsigned char)text[i])) {
+			snprintf(msg, msglen,
+				 "malformed JSON at line %zu column %zu: "
+				 "trailing data after the JSON value",
+				 line, col);
+			json_object_put(obj);
+			return NULL;
+		}
+		if (text[i] == '\n')
+			line++, col = 1;
+		else
+			col++;
+	}
+	return obj;
+}

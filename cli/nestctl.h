@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nestctl: shared declarations of the command-line tool.
+ *
+ * Every command builds one json-c tree and hands it to out_emit(), which
+ * prints it either as JSON (-j, -p) or as indented text: text and JSON
+ * come from the same tree, so they cannot drift apart.
+ */
+#ifndef NESTCTL_H
+#define NESTCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <json.h>
+
+/* Exit codes (as ip(8)): 0 ok, 1 usage or plan error, 2 kernel/library. */
+enum {
+	EXIT_OK = 0,
+	EXIT_USAGE = 1,
+	EXIT_KERNEL = 2,
+};
+
+extern bool json_output;
+extern bool pretty_output;
+extern const char *progname;
+
+/* ------------------------------------------------------------------ */
+/* Output (out.c)                                                      */
+
+/* Print one result tree (takes ownership) to stdout in the chosen mode. */
+void out_emit(struct json_object *obj);
+/* Serialize obj in the current JSON mode (for --keep replies). */
+const char *out_json_string(struct json_object *obj);
+
+/*
+ * Errors: with -j/-p {"error": msg, "errno": err, ...extra} on stdout, else
+ * "nestctl: msg" on stderr.  err is a positive errno.  Return the exit code
+ * so that a handler can "return err_usage(...)".  extra (may be NULL) is
+ * merged into the error object (taken over).
+ */
+int err_report(int exit_code, int err, struct json_object *extra,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int err_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* err: negative or positive errno from the library. */
+int err_lib(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Build an error object without printing it (for plans and --keep). */
+struct json_object *err_object(int err, const char *msg);
+
+/* JSON building helpers. */
+void j_u64(struct json_object *o, const char *key, uint64_t v);
+void j_u32(struct json_object *o, const char *key, uint32_t v);
+void j_int(struct json_object *o, const char *key, int64_t v);
+void j_bool(struct json_object *o, const char *key, bool v);
+void j_str(struct json_object *o, const char *key, const char *v);
+/* An address or 64-bit register: "key": number and "key-hex": "0x...". */
+void j_addr(struct json_object *o, const char *key, uint64_t v);
+/* A 32-bit register shown in hex as well. */
+void j_hex32(struct json_object *o, const char *key, uint32_t v);
+struct json_object *j_hex_string(uint64_t v);
+
+/* ------------------------------------------------------------------ */
+/* Argument helpers (main.c)                                           */
+
+/* Parse an unsigned number (decimal, 0x hex, 0 octal) with range check. */
+int parse_u64(const char *s, uint64_t max, uint64_t *out);
+/* Read a whole file ("-" = stdin) into a NUL-terminated buffer. */
+char *read_file_all(const char *path, size_t *len);
+/*
+ * Parse JSON text strictly: one value, nothing after it.  On error returns
+ * NULL and writes a message with line and column to msg.
+ */
+struct json_object *json_parse_strict(const char *text, size_t len,
+				      char *msg, size_t msglen);
+
+/* ------------------------------------------------------------------ */
+/* Commands: each is int (*)(int argc, char **argv), argv[0] is the    */
+/* first argument after the command keyword.                           */
+
+struct cmd {
+	const char *name; /* NULL ends a table; "" = the object itself */
+	int (*func)(int argc, char **argv);
+	const char *args; /* synopsis of the arguments, for help */
+	const char *desc; /* one line */
+};
+
+struct object {
+	const char *name;
+	const struct cmd *cmds;
+	const char *desc;
+};
+
+extern const struct object objects[];
+
+int do_object_help(const struct object *obj);
+
+/* codec.c */
+extern const struct cmd ste_cmds[], cd_cmds[], cmd_cmds[], event_cmds[],
+	idr_cmds[];
+/* sysfs.c */
+extern const struct cmd device_cmds[], iommu_cmds[], group_cmds[],
+	hwinfo_cmds[];
+/* plan.c */
+extern const struct cmd apply_cmds[];
+/* events.c */
+extern const struct cmd events_cmds[];
+/* module.c */
+extern const struct cmd smmu_cmds[], msi_cmds[], dma_cmds[];
+
+/* sysfs.c: hw_info decoding, shared with plans */
+struct nio_hw_info;
+struct json_object *hw_info_json(const struct nio_hw_info *info);
+int parse_hw_info_type(const char *s, uint32_t *type);
+
+/* sysfs.c: root of /sys, overridable with $NESTCTL_SYSFS for tests. */
+const char *sysfs_root(void);
+
+#endif

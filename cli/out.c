@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * nestctl output: one json-c tree per command, printed as JSON or as text.
+ *
+ * Text mode is a fixed rendering of the same tree (YAML-like, two-space
+ * indentation), so both outputs always carry the same fields.  A key "K"
+ * that has a sibling "K-hex" is shown in hex in text mode; JSON carries
+ * both the number and the hex string.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nestctl.h"
+
+const char *out_json_string(struct json_object *obj)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+
+	flags |= pretty_output ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+			       : JSON_C_TO_STRING_PLAIN;
+	return json_object_to_json_string_ext(obj, flags);
+}
+
+static void scalar_text(FILE *f, struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		fputs("none", f);
+		break;
+	case json_type_boolean:
+		fputs(json_object_get_boolean(v) ? "yes" : "no", f);
+		break;
+	case json_type_string:
+		fputs(json_object_get_string(v), f);
+		break;
+	default:
+		fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), f);
+		break;
+	}
+}
+
+static bool is_scalar(struct json_object *v)
+{
+	enum json_type t = json_object_get_type(v);
+
+	return t != json_type_object && t != json_type_array;
+}
+
+static bool all_scalars(struct json_object *arr)
+{
+	size_t n = json_object_array_length(arr);
+
+	for (size_t i = 0; i < n; i++)
+		if (!is_scalar(json_object_array_get_idx(arr, i)))
+			return false;
+	return true;
+}
+
+static void render_value(FILE *f, struct json_object *v, int indent);
+
+/* Print an object's members at indent; lead replaces the first indent. */
+static void render_object(FILE *f, struct json_object *obj, int indent,
+			  const char *lead)
+{
+	bool first = true;
+
+	json_object_object_foreach(obj, key, val) {
+		size_t kl = strlen(key);
+		struct json_object *hex = NULL;
+		char hexkey[128];
+
+		/* "K-hex" is printed in place of "K" when both exist. */
+		if (kl > 4 && !strcmp(key + kl - 4, "-hex")) {
+			char base[128];
+
+			snprintf(base, sizeof(base), "%.*s", (int)(kl - 4), key);
+			if (json_object_object_get_ex(obj, base, NULL))
+				continue;
+		}
+		snprintf(hexkey, sizeof(hexkey), "%s-hex", key);
+		json_object_object_get_ex(obj, hexkey, &hex);
+
+		if (first && lead)
+			fprintf(f, "%*s%s", indent - (int)strlen(lead), "", lead);
+		else
+			fprintf(f, "%*s", indent, "");
+		first = false;
+
+		if (hex || is_scalar(val)) {
+			fprintf(f, "%s: ", key);
+			scalar_text(f, hex ? hex : val);
+			fputc('\n', f);
+		} else if (json_object_is_type(val, json_type_array) &&
+			   all_scalars(val)) {
+			size_t n = json_object_array_length(val);
+
+			fprintf(f, "%s:", key);
+			if (!n)
+				fputs(" none", f);
+			for (size_t i = 0; i < n; i++) {
+				fputc(' ', f);
+				scalar_text(f, json_object_array_get_idx(val, i));
+			}
+			fputc('\n', f);
+		} else {
+			fprintf(f, "%s:\n", key);
+			render_value(f, val, indent + 2);
+		}
+	}
+	if (first && lead)
+		fprintf(f, "%*s%s{}\n", indent - (int)strlen(lead), "", lead);
+}
+
+static void render_value(FILE *f, struct json_object *v, int indent)
+{
+	if (json_object_is_type(v, json_type_object)) {
+		render_object(f, v, indent, NULL);
+	} else if (json_object_is_type(v, json_type_array)) {
+		size_t n = json_object_array_length(v);
+
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *e = json_object_array_get_idx(v, i);
+
+			if (json_object_is_type(e, json_type_object)) {
+				render_object(f, e, indent + 2, "- ");
+			} else {
+				fprintf(f, "%*s- ", indent, "");
+				if (is_scalar(e))
+					scalar_text(f, e);
+				else
+					fputs(json_object_to_json_string_ext(
+						      e, JSON_C_TO_STRING_PLAIN),
+					      f);
+				fputc('\n', f);
+			}
+		}
+	} else {
+		fprintf(f, "%*s", indent, "");
+		scalar_text(f, v);
+		fputc('\n', f);
+	}
+}
+
+void out_emit(struct json_object *obj)
+{
+	if (json_output) {
+		/* Mutating commands print null, as bpftool does. */
+		puts(obj ? out_json_string(obj) : "null");
+	} else if (obj && json_object_is_type(obj, json_type_array)) {
+		size_t n = json_object_array_length(obj);
+
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *e = json_object_array_get_idx(obj, i);
+
+			if (i && !is_scalar(e))
+				putchar('\n');
+			render_value(stdout, e, 0);
+		}
+	} else if (obj) {
+		render_value(stdout, obj, 0);
+	}
+	fflush(stdout);
+	json_object_put(obj);
+}
+
+struct json_object *err_object(int err, const char *msg)
+{
+	struct json_object *o = json_object_new_object();
+
+	j_str(o, "error", msg);
+	j_int(o, "errno", err < 0 ? -err : err);
+	return o;
+}
+
+static int verr_report(int exit_code, int err, struct json_object *extra,
+		       const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (json_output) {
+		struct json_object *o = err_object(err, msg);
+
+		if (extra) {
+			json_object_object_foreach(extra, k, v)
+				json_object_object_add(o, k, json_object_get(v));
+		}
+		puts(out_json_string(o));
+		fflush(stdout);
+		json_object_put(o);
+	} else {
+		fprintf(stderr, "%s: %s\n", progname, msg);
+	}
+	json_object_put(extra);
+	return exit_code;
+}
+
+int err_report(int exit_code, int err, struct json_object *extra,
+	       const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = verr_report(exit_code, err, extra, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int err_usage(const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = verr_report(EXIT_USAGE, EINVAL, NULL, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int err_lib(int err, const char *fmt, ...)
+{
+	char msg[900];
+	va_list ap;
+
+	if (err < 0)
+		err = -err;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return err_report(EXIT_KERNEL, err, NULL, "%s: %s", msg, strerror(err));
+}
+
+/* ------------------------------------------------------------------ */
+
+void j_u64(struct json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_uint64(v));
+}
+
+void j_u32(struct json_object *o, const char *key, uint32_t v)
+{
+	json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+void j_int(struct json_object *o, const char *key, int64_t v)
+{
+	json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+void j_bool(struct json_object *o, const char *key, bool v)
+{
+	json_object_object_add(o, key, json_object_new_boolean(v));
+}
+
+void j_str(struct json_object *o, const char *key, const char *v)
+{
+	json_object_object_add(o, key, v ? json_object_new_string(v) : NULL);
+}
+
+struct json_object *j_hex_string(uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+	return json_object_new_string(buf);
+}
+
+void j_addr(struct json_object *o, const char *key, uint64_t v)
+{
+	char hk[128];
+
+	j_u64(o, key, v);
+	snprintf(hk, sizeof(hk), "%s-hex", key);
+	json_object_object_add(o, hk, j_hex_string(v));
+}
+
+void j_hex32(struct json_object *o, const char *key, uint32_t v)
+{
+	char hk[128];
+
+	j_u32(o, key, v);
+	snprintf(hk, sizeof(hk), "%s-hex", key);
+	json_object_object_add(o, hk, j_hex_string(v));
+}

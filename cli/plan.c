@@ -1,0 +1,2041 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * nestctl apply: run a plan (a JSON list of operations) on one iommufd
+ * context, with references by name between steps, and print the resulting
+ * object graph.
+ *
+ * A plan is checked in two passes: first every step's shape (an object
+ * with a known "op" and only that op's keys) before anything touches the
+ * kernel, then each step in order with its types, ranges and names.  On
+ * the first failing step everything this plan created is destroyed again
+ * (newest first, retried while that makes progress) and the error names
+ * the step index, the op and the field.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <endian.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nestiommu/nestiommu.h>
+#include <nestiommu/smmuv3.h>
+
+#include "nestctl.h"
+#include "jarg.h"
+#include "codec.h"
+#include "plan.h"
+#include "iommufd_test.h"
+
+
+struct run {
+	struct session *s;
+	struct jctx jc;
+	const char *field;
+	int index;
+	const char *opname;
+	struct json_object *step;
+	struct json_object *res;
+};
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+
+static int perr(struct run *r, const char *field, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int perr(struct run *r, const char *field, int err, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->field = field;
+	jerr(&r->jc, err, "%s", msg);
+	return EXIT_USAGE;
+}
+
+/* A library/kernel call failed. */
+static int kerr(struct run *r, int ret, const char *call)
+{
+	const char *last = nio_ctx_last_error(r->s->ctx);
+
+	if (ret > 0)
+		ret = -ret;
+	jerr(&r->jc, -ret, "%s: %s%s%s%s", call, strerror(-ret),
+	     last && *last ? " (" : "", last ? last : "",
+	     last && *last ? ")" : "");
+	return EXIT_KERNEL;
+}
+
+/* Wrap jarg so that the failing field is recorded. */
+static int get_u64(struct run *r, const char *key, bool req, uint64_t max,
+		   uint64_t *out)
+{
+	if (jget_u64(&r->jc, r->step, key, req, max, out)) {
+		r->field = key;
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int get_u32(struct run *r, const char *key, bool req, uint32_t *out)
+{
+	if (jget_u32(&r->jc, r->step, key, req, out)) {
+		r->field = key;
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int get_bool(struct run *r, const char *key, bool *out)
+{
+	if (jget_bool(&r->jc, r->step, key, out)) {
+		r->field = key;
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Names                                                               */
+
+static const char *kind_name(enum pkind k)
+{
+	switch (k) {
+	case K_IOAS: return "IOAS";
+	case K_DEVICE: return "device";
+	case K_MOCKDEV: return "mock device";
+	case K_HWPT: return "HWPT";
+	case K_VIOMMU: return "vIOMMU";
+	case K_VDEVICE: return "vDEVICE";
+	case K_VEVENTQ: return "vEVENTQ";
+	case K_FAULT: return "fault queue";
+	case K_HWQUEUE: return "HW queue";
+	case K_MAPPING: return "mapping";
+	}
+	return "object";
+}
+
+static void kinds_text(unsigned int mask, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned int b = 1; b <= K_MAPPING && n < len; b <<= 1)
+		if (mask & b)
+			n += snprintf(buf + n, len - n, "%s%s", n ? " or " : "",
+				      kind_name(b));
+}
+
+static struct pobj *find_name(struct session *s, const char *name)
+{
+	for (size_t i = 0; i < s->nobjs; i++)
+		if (!s->objs[i].dead && !strcmp(s->objs[i].name, name))
+			return &s->objs[i];
+	return NULL;
+}
+
+static const char *name_of_id(struct session *s, uint32_t id, unsigned int mask)
+{
+	for (size_t i = 0; i < s->nobjs; i++)
+		if (!s->objs[i].dead && s->objs[i].id == id &&
+		    (s->objs[i].kind & mask))
+			return s->objs[i].name;
+	return NULL;
+}
+
+/* Resolve the name in field key to an object of one of the kinds in mask. */
+static int ref(struct run *r, const char *key, unsigned int mask, bool req,
+	       struct pobj **out)
+{
+	struct json_object *v = jget(r->step, key);
+	struct pobj *o;
+	char kinds[128];
+
+	*out = NULL;
+	if (!v) {
+		if (!req)
+			return 0;
+		return perr(r, key, EINVAL, "missing field \"%s\"", key);
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return perr(r, key, EINVAL,
+			    "field \"%s\": expected the name of an object, got %s",
+			    key, jtype_name(v));
+	o = find_name(r->s, json_object_get_string(v));
+	kinds_text(mask, kinds, sizeof(kinds));
+	if (!o)
+		return perr(r, key, ENOENT,
+			    "field \"%s\": unknown name \"%s\" (no %s of that "
+			    "name was created by an earlier step)",
+			    key, json_object_get_string(v), kinds);
+	if (!(o->kind & mask))
+		return perr(r, key, EINVAL,
+			    "field \"%s\": \"%s\" is a %s, expected a %s", key,
+			    o->name, kind_name(o->kind), kinds);
+	*out = o;
+	return 0;
+}
+
+/* Check the "name" field of a creating step (free, well-formed). */
+static int new_name(struct run *r, const char *key, bool req, const char **out)
+{
+	struct json_object *v = jget(r->step, key);
+	const char *n;
+
+	*out = NULL;
+	if (!v) {
+		if (req)
+			return perr(r, key, EINVAL, "missing field \"%s\"", key);
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return perr(r, key, EINVAL, "field \"%s\": expected a string, got %s",
+			    key, jtype_name(v));
+	n = json_object_get_string(v);
+	if (!*n || strlen(n) > 64)
+		return perr(r, key, EINVAL,
+			    "field \"%s\": a name must have 1 to 64 characters", key);
+	if (find_name(r->s, n))
+		return perr(r, key, EEXIST, "field \"%s\": name \"%s\" is already "
+			    "used by a %s", key, n, kind_name(find_name(r->s, n)->kind));
+	*out = n;
+	return 0;
+}
+
+static struct pobj *add_obj(struct run *r, const char *name, enum pkind kind,
+			    uint32_t id)
+{
+	struct session *s = r->s;
+	struct pobj *o;
+	char auto_name[32];
+
+	if (s->nobjs == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct pobj *n = realloc(s->objs, cap * sizeof(*n));
+
+		if (!n)
+			abort();
+		s->objs = n;
+		s->cap = cap;
+	}
+	if (!name) {
+		snprintf(auto_name, sizeof(auto_name), "#%u", id);
+		name = auto_name;
+	}
+	o = &s->objs[s->nobjs++];
+	memset(o, 0, sizeof(*o));
+	o->name = strdup(name);
+	o->kind = kind;
+	o->id = id;
+	o->plan = s->plan_seq;
+	o->memfd = -1;
+	o->fd = -1;
+	if (r->res) {
+		if (name != auto_name)
+			j_str(r->res, "name", name);
+		if (kind != K_MAPPING)
+			j_u32(r->res, "id", id);
+	}
+	return o;
+}
+
+static void release_mem(struct pobj *o)
+{
+	if (o->mem)
+		munmap(o->mem, o->memlen);
+	if (o->memfd >= 0)
+		close(o->memfd);
+	o->mem = NULL;
+	o->memfd = -1;
+}
+
+static void forget(struct pobj *o)
+{
+	release_mem(o);
+	o->dead = true;
+}
+
+static int raw_destroy(struct session *s, uint32_t id)
+{
+	struct nio_test_destroy d = { .size = sizeof(d), .id = id };
+
+	return ioctl(nio_ctx_fd(s->ctx), NIO_TEST_IOMMU_DESTROY, &d) ? -errno : 0;
+}
+
+static int destroy_obj(struct session *s, struct pobj *o)
+{
+	int ret = 0;
+
+	if (o->kernel_owned)
+		ret = 0;
+	else if (o->kind == K_MAPPING)
+		ret = nio_ioas_unmap(s->ctx, o->ioas_id, o->iova, o->length, NULL);
+	else if (o->kind == K_MOCKDEV)
+		ret = raw_destroy(s, o->stdev_id);
+	else
+		ret = nio_destroy(s->ctx, o->id);
+	/* An IOAS destroyed earlier took its mappings along. */
+	if (ret == -ENOENT && o->kind == K_MAPPING)
+		ret = 0;
+	if (!ret)
+		forget(o);
+	return ret;
+}
+
+/* Destroy what plan seq created, newest first, retrying on EBUSY. */
+static struct json_object *rollback(struct session *s, unsigned int seq)
+{
+	struct json_object *done = json_object_new_array();
+	bool progress = true;
+
+	/* Auto HWPTs go with their device; drop their names first. */
+	for (size_t i = 0; i < s->nobjs; i++)
+		if (s->objs[i].plan == seq && s->objs[i].kernel_owned)
+			forget(&s->objs[i]);
+	while (progress) {
+		progress = false;
+		for (size_t i = s->nobjs; i-- > 0;) {
+			struct pobj *o = &s->objs[i];
+
+			if (o->dead || o->plan != seq)
+				continue;
+			if (!destroy_obj(s, o)) {
+				json_object_array_add(done,
+						      json_object_new_string(o->name));
+				progress = true;
+			}
+		}
+	}
+	return done;
+}
+
+/* ------------------------------------------------------------------ */
+/* Ops                                                                 */
+
+static int map_flags(struct run *r, uint32_t *flags)
+{
+	bool rd = true, wr = true;
+	int ret;
+
+	if ((ret = get_bool(r, "readable", &rd)) || (ret = get_bool(r, "writable", &wr)))
+		return ret;
+	*flags = (rd ? NIO_MAP_READ : 0) | (wr ? NIO_MAP_WRITE : 0);
+	return 0;
+}
+
+static int op_ioas_alloc(struct run *r)
+{
+	const char *name;
+	uint32_t id;
+	int ret;
+
+	if ((ret = new_name(r, "name", true, &name)))
+		return ret;
+	ret = nio_ioas_alloc(r->s->ctx, &id);
+	if (ret < 0)
+		return kerr(r, ret, "nio_ioas_alloc");
+	add_obj(r, name, K_IOAS, id);
+	return 0;
+}
+
+static int op_ioas_map(struct run *r)
+{
+	struct pobj *ioas, *m;
+	const char *name;
+	uint64_t length = 0, iova = 0, fill = 0;
+	bool fixed, use_memfd = false;
+	uint32_t flags;
+	void *mem;
+	int ret, fd = -1;
+
+	if ((ret = ref(r, "ioas", K_IOAS, true, &ioas)) ||
+	    (ret = new_name(r, "name", false, &name)) ||
+	    (ret = get_u64(r, "length", true, UINT64_MAX, &length)) ||
+	    (ret = get_u64(r, "iova", false, UINT64_MAX, &iova)) ||
+	    (ret = get_u64(r, "fill", false, 0xff, &fill)) ||
+	    (ret = get_bool(r, "memfd", &use_memfd)) ||
+	    (ret = map_flags(r, &flags)))
+		return ret;
+	fixed = jget(r->step, "iova") != NULL;
+	if (!length || length > (1ULL << 40))
+		return perr(r, "length", ERANGE,
+			    "field \"length\": %" PRIu64 " is out of range "
+			    "(1 to 2^40 bytes)", length);
+	if (use_memfd) {
+		fd = memfd_create("nestctl-map", MFD_CLOEXEC);
+		if (fd < 0 || ftruncate(fd, (off_t)length)) {
+			ret = -errno;
+			if (fd >= 0)
+				close(fd);
+			return kerr(r, ret, "memfd_create");
+		}
+		mem = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	} else {
+		mem = mmap(NULL, length, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	}
+	if (mem == MAP_FAILED) {
+		ret = -errno;
+		if (fd >= 0)
+			close(fd);
+		return kerr(r, ret, "mmap");
+	}
+	memset(mem, (int)fill, length);
+	if (fixed)
+		flags |= NIO_MAP_FIXED_IOVA;
+	if (use_memfd)
+		ret = nio_ioas_map_file(r->s->ctx, ioas->id, fd, 0, length,
+					&iova, flags);
+	else
+		ret = nio_ioas_map(r->s->ctx, ioas->id, mem, length, &iova, flags);
+	if (ret < 0) {
+		munmap(mem, length);
+		if (fd >= 0)
+			close(fd);
+		return kerr(r, ret, use_memfd ? "nio_ioas_map_file" : "nio_ioas_map");
+	}
+	m = add_obj(r, name, K_MAPPING, 0);
+	m->ioas_id = ioas->id;
+	m->iova = iova;
+	m->length = length;
+	m->mem = mem;
+	m->memlen = length;
+	m->memfd = fd;
+	j_addr(r->res, "iova", iova);
+	j_addr(r->res, "length", length);
+	return 0;
+}
+
+static int op_ioas_unmap(struct run *r)
+{
+	struct pobj *ioas, *m;
+	uint64_t iova = 0, length = 0, unmapped = 0;
+	bool all = false;
+	int ret;
+
+	if ((ret = ref(r, "mapping", K_MAPPING, false, &m)) ||
+	    (ret = ref(r, "ioas", K_IOAS, !m, &ioas)) ||
+	    (ret = get_bool(r, "all", &all)))
+		return ret;
+	if (m) {
+		if (jget(r->step, "iova") || jget(r->step, "length") || all ||
+		    jget(r->step, "ioas"))
+			return perr(r, "mapping", EINVAL,
+				    "field \"mapping\" excludes \"ioas\", \"iova\", "
+				    "\"length\" and \"all\"");
+		ret = nio_ioas_unmap(r->s->ctx, m->ioas_id, m->iova, m->length,
+				     &unmapped);
+		if (ret < 0)
+			return kerr(r, ret, "nio_ioas_unmap");
+		forget(m);
+	} else if (all) {
+		ret = nio_ioas_unmap_all(r->s->ctx, ioas->id, &unmapped);
+		if (ret < 0)
+			return kerr(r, ret, "nio_ioas_unmap_all");
+		for (size_t i = 0; i < r->s->nobjs; i++)
+			if (r->s->objs[i].kind == K_MAPPING &&
+			    r->s->objs[i].ioas_id == ioas->id)
+				forget(&r->s->objs[i]);
+	} else {
+		if ((ret = get_u64(r, "iova", true, UINT64_MAX, &iova)) ||
+		    (ret = get_u64(r, "length", true, UINT64_MAX, &length)))
+			return ret;
+		ret = nio_ioas_unmap(r->s->ctx, ioas->id, iova, length, &unmapped);
+		if (ret < 0)
+			return kerr(r, ret, "nio_ioas_unmap");
+		for (size_t i = 0; i < r->s->nobjs; i++) {
+			struct pobj *o = &r->s->objs[i];
+
+			if (o->kind == K_MAPPING && !o->dead &&
+			    o->ioas_id == ioas->id && o->iova >= iova &&
+			    o->iova + o->length <= iova + length)
+				forget(o);
+		}
+	}
+	j_addr(r->res, "unmapped", unmapped);
+	return 0;
+}
+
+static int op_ioas_copy(struct run *r)
+{
+	struct pobj *dst, *src, *m;
+	const char *name;
+	uint64_t src_iova = 0, length = 0, iova = 0;
+	uint32_t flags;
+	int ret;
+
+	if ((ret = new_name(r, "name", false, &name)) ||
+	    (ret = ref(r, "dst", K_IOAS, true, &dst)) ||
+	    (ret = ref(r, "src", K_IOAS, true, &src)) ||
+	    (ret = get_u64(r, "src-iova", true, UINT64_MAX, &src_iova)) ||
+	    (ret = get_u64(r, "length", true, UINT64_MAX, &length)) ||
+	    (ret = get_u64(r, "iova", false, UINT64_MAX, &iova)) ||
+	    (ret = map_flags(r, &flags)))
+		return ret;
+	if (jget(r->step, "iova"))
+		flags |= NIO_MAP_FIXED_IOVA;
+	ret = nio_ioas_copy(r->s->ctx, dst->id, src->id, src_iova, length,
+			    &iova, flags);
+	if (ret < 0)
+		return kerr(r, ret, "nio_ioas_copy");
+	m = add_obj(r, name, K_MAPPING, 0);
+	m->ioas_id = dst->id;
+	m->iova = iova;
+	m->length = length;
+	j_addr(r->res, "iova", iova);
+	return 0;
+}
+
+static int op_ioas_iova_ranges(struct run *r)
+{
+	struct nio_iova_range ranges[64];
+	struct json_object *a;
+	uint32_t num = 64;
+	uint64_t align = 0;
+	struct pobj *ioas;
+	int ret;
+
+	if ((ret = ref(r, "ioas", K_IOAS, true, &ioas)))
+		return ret;
+	ret = nio_ioas_iova_ranges(r->s->ctx, ioas->id, ranges, &num, &align);
+	if (ret < 0)
+		return kerr(r, ret, "nio_ioas_iova_ranges");
+	a = json_object_new_array();
+	for (uint32_t i = 0; i < num; i++) {
+		struct json_object *o = json_object_new_object();
+
+		j_addr(o, "start", ranges[i].start);
+		j_addr(o, "last", ranges[i].last);
+		json_object_array_add(a, o);
+	}
+	json_object_object_add(r->res, "ranges", a);
+	j_addr(r->res, "alignment", align);
+	return 0;
+}
+
+static int op_ioas_allow_iovas(struct run *r)
+{
+	struct json_object *v = jget(r->step, "ranges");
+	struct nio_iova_range ranges[64];
+	struct pobj *ioas;
+	size_t n;
+	int ret;
+
+	if ((ret = ref(r, "ioas", K_IOAS, true, &ioas)))
+		return ret;
+	if (!v || !json_object_is_type(v, json_type_array))
+		return perr(r, "ranges", EINVAL,
+			    "field \"ranges\": expected an array of {\"start\", \"last\"}");
+	n = json_object_array_length(v);
+	if (n > 64)
+		return perr(r, "ranges", ERANGE, "field \"ranges\": at most 64 ranges");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+		static const char *const keys[] = { "start", "last", NULL };
+
+		snprintf(r->jc.prefix + strlen(r->jc.prefix),
+			 sizeof(r->jc.prefix) - strlen(r->jc.prefix),
+			 "ranges[%zu]: ", i);
+		if (jcheck_keys(&r->jc, e, keys) ||
+		    jget_u64(&r->jc, e, "start", true, UINT64_MAX, &ranges[i].start) ||
+		    jget_u64(&r->jc, e, "last", true, UINT64_MAX, &ranges[i].last)) {
+			r->field = "ranges";
+			return EXIT_USAGE;
+		}
+		*strstr(r->jc.prefix, "ranges[") = '\0';
+	}
+	ret = nio_ioas_allow_iovas(r->s->ctx, ioas->id, ranges, (uint32_t)n);
+	if (ret < 0)
+		return kerr(r, ret, "nio_ioas_allow_iovas");
+	return 0;
+}
+
+static int op_option(struct run *r)
+{
+	struct json_object *v = jget(r->step, "option");
+	struct pobj *obj;
+	uint64_t val = 0;
+	enum nio_option opt;
+	int ret;
+
+	if (!v || !json_object_is_type(v, json_type_string))
+		return perr(r, "option", EINVAL,
+			    "field \"option\": expected \"rlimit-mode\" or \"huge-pages\"");
+	if (!strcmp(json_object_get_string(v), "rlimit-mode"))
+		opt = NIO_OPTION_RLIMIT_MODE;
+	else if (!strcmp(json_object_get_string(v), "huge-pages"))
+		opt = NIO_OPTION_HUGE_PAGES;
+	else
+		return perr(r, "option", EINVAL,
+			    "field \"option\": unknown option \"%s\" (rlimit-mode, "
+			    "huge-pages)", json_object_get_string(v));
+	if ((ret = ref(r, "ioas", K_IOAS, opt == NIO_OPTION_HUGE_PAGES, &obj)) ||
+	    (ret = get_u64(r, "value", false, UINT64_MAX, &val)))
+		return ret;
+	if (jget(r->step, "value")) {
+		ret = nio_option_set(r->s->ctx, opt, obj ? obj->id : 0, val);
+		if (ret < 0)
+			return kerr(r, ret, "nio_option_set");
+	} else {
+		ret = nio_option_get(r->s->ctx, opt, obj ? obj->id : 0, &val);
+		if (ret < 0)
+			return kerr(r, ret, "nio_option_get");
+	}
+	j_u64(r->res, "value", val);
+	return 0;
+}
+
+static int op_device_bind(struct run *r)
+{
+	NIO_OPTS(nio_bind_opts, opts);
+	const char *name, *dev;
+	uint32_t id;
+	int ret;
+
+	if ((ret = new_name(r, "name", true, &name)))
+		return ret;
+	if (jget_str(&r->jc, r->step, "device", true, &dev)) {
+		r->field = "device";
+		return EXIT_USAGE;
+	}
+	opts.cdev_fd = -1;
+	ret = nio_device_bind(r->s->ctx, dev, &opts, &id);
+	if (ret < 0)
+		return kerr(r, ret, "nio_device_bind");
+	add_obj(r, name, K_DEVICE, id);
+	return 0;
+}
+
+/* Register an automatic HWPT under "hwpt-name" if given. */
+static int auto_hwpt(struct run *r, const char *hname, uint32_t hwpt)
+{
+	struct json_object *res = r->res;
+
+	j_u32(res, "hwpt", hwpt);
+	if (hname) {
+		struct pobj *o;
+
+		r->res = NULL;
+		o = add_obj(r, hname, K_HWPT, hwpt);
+		r->res = res;
+		o->kernel_owned = true;
+	}
+	return 0;
+}
+
+static int mock_replace(struct run *r, struct pobj *dev, uint32_t pt,
+			uint32_t *hwpt)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
+		.id = dev->stdev_id,
+		.mock_domain_replace = { .pt_id = pt },
+	};
+
+	if (ioctl(nio_ctx_fd(r->s->ctx), IOMMU_TEST_CMD, &cmd))
+		return kerr(r, -errno, "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE");
+	*hwpt = cmd.mock_domain_replace.pt_id;
+	return 0;
+}
+
+static int op_device_attach(struct run *r)
+{
+	bool replace = !strcmp(r->opname, "device-replace");
+	struct pobj *dev, *pt;
+	const char *hname;
+	uint32_t hwpt = 0;
+	int ret;
+
+	if ((ret = ref(r, "dev", K_DEVICE | K_MOCKDEV, true, &dev)) ||
+	    (ret = ref(r, "pt", K_IOAS | K_HWPT, true, &pt)) ||
+	    (ret = new_name(r, "hwpt-name", false, &hname)))
+		return ret;
+	if (dev->kind == K_MOCKDEV) {
+		ret = mock_replace(r, dev, pt->id, &hwpt);
+		if (ret)
+			return ret;
+	} else {
+		ret = replace ? nio_device_replace(r->s->ctx, dev->id, pt->id, &hwpt)
+			      : nio_device_attach(r->s->ctx, dev->id, pt->id, &hwpt);
+		if (ret < 0)
+			return kerr(r, ret, replace ? "nio_device_replace"
+						    : "nio_device_attach");
+	}
+	return auto_hwpt(r, pt->kind == K_IOAS ? hname : NULL, hwpt);
+}
+
+static int op_device_detach(struct run *r)
+{
+	struct pobj *dev;
+	int ret;
+
+	if ((ret = ref(r, "dev", K_DEVICE | K_MOCKDEV, true, &dev)))
+		return ret;
+	if (dev->kind == K_MOCKDEV)
+		return perr(r, "dev", EOPNOTSUPP,
+			    "field \"dev\": a mock device cannot be detached, "
+			    "only replaced (device-replace) or destroyed");
+	ret = nio_device_detach(r->s->ctx, dev->id);
+	if (ret < 0)
+		return kerr(r, ret, "nio_device_detach");
+	return 0;
+}
+
+static int op_device_pasid(struct run *r)
+{
+	bool attach = !strcmp(r->opname, "device-pasid-attach");
+	struct pobj *dev, *pt = NULL;
+	uint32_t pasid = 0, hwpt = 0;
+	int ret;
+
+	if ((ret = ref(r, "dev", K_DEVICE, true, &dev)) ||
+	    (ret = get_u32(r, "pasid", true, &pasid)) ||
+	    (attach && (ret = ref(r, "pt", K_IOAS | K_HWPT, true, &pt))))
+		return ret;
+	if (attach) {
+		ret = nio_device_pasid_attach(r->s->ctx, dev->id, pasid, pt->id, &hwpt);
+		if (ret < 0)
+			return kerr(r, ret, "nio_device_pasid_attach");
+		j_u32(r->res, "hwpt", hwpt);
+	} else {
+		ret = nio_device_pasid_detach(r->s->ctx, dev->id, pasid);
+		if (ret < 0)
+			return kerr(r, ret, "nio_device_pasid_detach");
+	}
+	return 0;
+}
+
+static int op_hw_info(struct run *r)
+{
+	struct nio_hw_info info = { .sz = sizeof(info) };
+	struct json_object *v = jget(r->step, "type");
+	struct pobj *dev;
+	int ret;
+
+	if ((ret = ref(r, "dev", K_DEVICE | K_MOCKDEV, true, &dev)))
+		return ret;
+	if (v && (!json_object_is_type(v, json_type_string) ||
+		  parse_hw_info_type(json_object_get_string(v), &info.type)))
+		return perr(r, "type", EINVAL,
+			    "field \"type\": expected default, intel-vtd, "
+			    "arm-smmuv3, tegra241-cmdqv, amd, selftest or a number");
+	ret = nio_hw_info(r->s->ctx, dev->id, &info);
+	if (ret < 0)
+		return kerr(r, ret, "nio_hw_info");
+	json_object_object_add(r->res, "hw-info", hw_info_json(&info));
+	return 0;
+}
+
+static int op_hwpt_alloc(struct run *r)
+{
+	NIO_OPTS(nio_hwpt_alloc_opts, opts);
+	struct iommu_hwpt_selftest st = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+	struct json_object *v;
+	bool np = false, dirty = false, pasid = false;
+	struct pobj *dev, *pt, *fault, *o;
+	uint8_t data[NIO_HW_INFO_DATA_MAX];
+	const char *name;
+	uint64_t ste[2];
+	uint32_t id;
+	int ret, ndata = 0;
+
+	if ((ret = new_name(r, "name", true, &name)) ||
+	    (ret = ref(r, "dev", K_DEVICE | K_MOCKDEV, true, &dev)) ||
+	    (ret = ref(r, "pt", K_IOAS | K_HWPT | K_VIOMMU, true, &pt)) ||
+	    (ret = ref(r, "fault", K_FAULT, false, &fault)) ||
+	    (ret = get_bool(r, "nest-parent", &np)) ||
+	    (ret = get_bool(r, "dirty-tracking", &dirty)) ||
+	    (ret = get_bool(r, "pasid", &pasid)))
+		return ret;
+	opts.flags = (np ? NIO_HWPT_NEST_PARENT : 0) |
+		     (dirty ? NIO_HWPT_DIRTY_TRACKING : 0) |
+		     (pasid ? NIO_HWPT_PASID : 0);
+	if (fault) {
+		opts.flags |= NIO_HWPT_FAULT_ID_VALID;
+		opts.fault_id = fault->id;
+	}
+	if ((v = jget(r->step, "ste"))) {
+		ndata++;
+		if (codec_ste_from_json(&r->jc, "ste", v, ste)) {
+			r->field = "ste";
+			return EXIT_USAGE;
+		}
+		words_to_le(ste, 2, data);
+		opts.data_type = NIO_HWPT_DATA_ARM_SMMUV3;
+		opts.data_len = 16;
+		opts.data = data;
+		json_object_object_add(r->res, "ste", codec_ste_json(ste));
+	}
+	if ((v = jget(r->step, "selftest"))) {
+		ndata++;
+		if (json_object_is_type(v, json_type_object)) {
+			static const char *const keys[] = { "iotlb", NULL };
+
+			if (jcheck_keys(&r->jc, v, keys) ||
+			    jget_u32(&r->jc, v, "iotlb", false, &st.iotlb)) {
+				r->field = "selftest";
+				return EXIT_USAGE;
+			}
+		} else if (!json_object_is_type(v, json_type_boolean) ||
+			   !json_object_get_boolean(v)) {
+			return perr(r, "selftest", EINVAL,
+				    "field \"selftest\": expected true or {\"iotlb\": N}");
+		}
+		opts.data_type = IOMMU_HWPT_DATA_SELFTEST;
+		opts.data_len = sizeof(st);
+		opts.data = &st;
+	}
+	if ((v = jget(r->step, "data"))) {
+		uint64_t words[NIO_HW_INFO_DATA_MAX / 8], dt = 0;
+		size_t n = json_object_is_type(v, json_type_array) ?
+			   json_object_array_length(v) : 0;
+
+		ndata++;
+		if (!n || n > NIO_HW_INFO_DATA_MAX / 8)
+			return perr(r, "data", EINVAL,
+				    "field \"data\": expected an array of 1 to %d "
+				    "64-bit words", NIO_HW_INFO_DATA_MAX / 8);
+		if (codec_words_from_json(&r->jc, "data", v, words, (unsigned int)n)) {
+			r->field = "data";
+			return EXIT_USAGE;
+		}
+		if ((ret = get_u64(r, "data-type", true, UINT32_MAX, &dt)))
+			return ret;
+		words_to_le(words, (unsigned int)n, data);
+		opts.data_type = (uint32_t)dt;
+		opts.data_len = (uint32_t)(n * 8);
+		opts.data = data;
+	} else if (jget(r->step, "data-type")) {
+		return perr(r, "data-type", EINVAL,
+			    "field \"data-type\" needs \"data\"");
+	}
+	if (ndata > 1)
+		return perr(r, "data", EINVAL,
+			    "give at most one of \"ste\", \"selftest\" and \"data\"");
+	if (pt->kind == K_VIOMMU && !ndata)
+		return perr(r, "pt", EINVAL,
+			    "field \"pt\": a nested HWPT on a vIOMMU needs "
+			    "\"ste\", \"selftest\" or \"data\"");
+	ret = nio_hwpt_alloc(r->s->ctx, dev->id, pt->id, &opts, &id);
+	if (ret < 0)
+		return kerr(r, ret, "nio_hwpt_alloc");
+	o = add_obj(r, name, K_HWPT, id);
+	o->type = opts.data_type;
+	return 0;
+}
+
+static int op_hwpt_dirty(struct run *r)
+{
+	struct pobj *hwpt;
+	bool enable = true;
+	int ret;
+
+	if ((ret = ref(r, "hwpt", K_HWPT, true, &hwpt)) ||
+	    (ret = get_bool(r, "enable", &enable)))
+		return ret;
+	ret = nio_hwpt_set_dirty_tracking(r->s->ctx, hwpt->id, enable);
+	if (ret < 0)
+		return kerr(r, ret, "nio_hwpt_set_dirty_tracking");
+	return 0;
+}
+
+struct named_value {
+	const char *name;
+	uint32_t value;
+};
+
+static const struct named_value viommu_types[] = {
+	{ "default", NIO_VIOMMU_DEFAULT },
+	{ "arm-smmuv3", NIO_VIOMMU_ARM_SMMUV3 },
+	{ "tegra241-cmdqv", NIO_VIOMMU_TEGRA241_CMDQV },
+	{ "selftest", NIO_VIOMMU_SELFTEST },
+	{ NULL },
+};
+
+static const struct named_value veventq_types[] = {
+	{ "default", NIO_VEVENTQ_DEFAULT },
+	{ "arm-smmuv3", NIO_VEVENTQ_ARM_SMMUV3 },
+	{ "tegra241-cmdqv", NIO_VEVENTQ_TEGRA241_CMDQV },
+	{ "selftest", NIO_VEVENTQ_SELFTEST },
+	{ NULL },
+};
+
+static const struct named_value inv_types[] = {
+	{ "vtd-s1", NIO_INVALIDATE_VTD_S1 },
+	{ "arm-smmuv3", NIO_INVALIDATE_ARM_SMMUV3 },
+	{ "selftest", NIO_INVALIDATE_SELFTEST },
+	{ NULL },
+};
+
+static const struct named_value hwq_types[] = {
+	{ "default", 0 },
+	{ "tegra241-cmdqv", 1 },
+	{ "selftest", IOMMU_HW_QUEUE_TYPE_SELFTEST },
+	{ NULL },
+};
+
+/* "type": a name from the table or a number; *out untouched if absent. */
+static int get_type(struct run *r, const char *key,
+		    const struct named_value *t, uint32_t *out)
+{
+	struct json_object *v = jget(r->step, key);
+	char list[200] = "";
+	size_t n = 0;
+
+	if (!v)
+		return 0;
+	if (json_object_is_type(v, json_type_string)) {
+		for (const struct named_value *p = t; p->name; p++)
+			if (!strcmp(p->name, json_object_get_string(v))) {
+				*out = p->value;
+				return 0;
+			}
+		for (const struct named_value *p = t; p->name; p++)
+			n += snprintf(list + n, sizeof(list) - n, "%s, ", p->name);
+		return perr(r, key, EINVAL,
+			    "field \"%s\": unknown type \"%s\" (%sor a number)",
+			    key, json_object_get_string(v), list);
+	}
+	return get_u32(r, key, false, out);
+}
+
+static int op_viommu_alloc(struct run *r)
+{
+	NIO_OPTS(nio_viommu_alloc_opts, opts);
+	uint64_t words[NIO_HW_INFO_DATA_MAX / 8];
+	uint8_t data[NIO_HW_INFO_DATA_MAX] = { 0 };
+	struct json_object *v;
+	struct pobj *dev, *hwpt, *o;
+	uint32_t type = NIO_VIOMMU_ARM_SMMUV3, id;
+	const char *name;
+	int ret;
+
+	if ((ret = new_name(r, "name", true, &name)) ||
+	    (ret = ref(r, "dev", K_DEVICE | K_MOCKDEV, true, &dev)) ||
+	    (ret = ref(r, "hwpt", K_HWPT, true, &hwpt)))
+		return ret;
+	if (dev->kind == K_MOCKDEV)
+		type = NIO_VIOMMU_SELFTEST;
+	if ((ret = get_type(r, "type", viommu_types, &type)))
+		return ret;
+	if ((v = jget(r->step, "data"))) {
+		size_t n = json_object_is_type(v, json_type_array) ?
+			   json_object_array_length(v) : 0;
+
+		if (!n || n > NIO_HW_INFO_DATA_MAX / 8)
+			return perr(r, "data", EINVAL,
+				    "field \"data\": expected an array of 1 to %d "
+				    "64-bit words", NIO_HW_INFO_DATA_MAX / 8);
+		if (codec_words_from_json(&r->jc, "data", v, words, (unsigned int)n)) {
+			r->field = "data";
+			return EXIT_USAGE;
+		}
+		words_to_le(words, (unsigned int)n, data);
+		opts.data = data;
+		opts.data_len = (uint32_t)(n * 8);
+	}
+	ret = nio_viommu_alloc(r->s->ctx, dev->id, hwpt->id, type, &opts, &id);
+	if (ret < 0)
+		return kerr(r, ret, "nio_viommu_alloc");
+	o = add_obj(r, name, K_VIOMMU, id);
+	o->type = type;
+	if (opts.data_len) {
+		struct json_object *a = json_object_new_array();
+
+		for (uint32_t i = 0; i < opts.data_len; i += 8) {
+			uint64_t w;
+
+			memcpy(&w, data + i, 8);
+			json_object_array_add(a, j_hex_string(le64toh(w)));
+		}
+		json_object_object_add(r->res, "data-hex", a);
+	}
+	return 0;
+}
+
+static int op_vdevice_alloc(struct run *r)
+{
+	struct pobj *viommu, *dev;
+	uint64_t virt = 0;
+	const char *name;
+	uint32_t id;
+	int ret;
+
+	if ((ret = new_name(r, "name", true, &name)) ||
+	    (ret = ref(r, "viommu", K_VIOMMU, true, &viommu)) ||
+	    (ret = ref(r, "dev", K_DEVICE | K_MOCKDEV, true, &dev)) ||
+	    (ret = get_u64(r, "virt-id", true, UINT64_MAX, &virt)))
+		return ret;
+	ret = nio_vdevice_alloc(r->s->ctx, viommu->id, dev->id, virt, &id);
+	if (ret < 0)
+		return kerr(r, ret, "nio_vdevice_alloc");
+	add_obj(r, name, K_VDEVICE, id);
+	j_addr(r->res, "virt-id", virt);
+	return 0;
+}
+
+static int op_hw_queue_alloc(struct run *r)
+{
+	uint64_t iova = 0, length = 0;
+	uint32_t type = 0, index = 0, id;
+	struct pobj *viommu;
+	const char *name;
+	int ret;
+
+	if ((ret = new_name(r, "name", true, &name)) ||
+	    (ret = ref(r, "viommu", K_VIOMMU, true, &viommu)) ||
+	    (ret = get_type(r, "type", hwq_types, &type)) ||
+	    (ret = get_u32(r, "index", false, &index)) ||
+	    (ret = get_u64(r, "iova", true, UINT64_MAX, &iova)) ||
+	    (ret = get_u64(r, "length", true, UINT64_MAX, &length)))
+		return ret;
+	if (!jget(r->step, "type") && viommu->type == NIO_VIOMMU_SELFTEST)
+		type = IOMMU_HW_QUEUE_TYPE_SELFTEST;
+	ret = nio_hw_queue_alloc(r->s->ctx, viommu->id, type, index, iova,
+				 length, &id);
+	if (ret < 0)
+		return kerr(r, ret, "nio_hw_queue_alloc");
+	add_obj(r, name, K_HWQUEUE, id);
+	return 0;
+}
+
+/* One invalidation entry of the given type into buf. */
+static int inv_entry(struct run *r, uint32_t type, bool on_viommu,
+		     struct json_object *e, size_t i, uint8_t *buf,
+		     uint32_t *len)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "entries[%zu]", i);
+	r->field = "entries";
+	if (type == NIO_INVALIDATE_ARM_SMMUV3) {
+		uint64_t w[2];
+
+		if (codec_cmd_from_json(&r->jc, key, e, w))
+			return EXIT_USAGE;
+		words_to_le(w, 2, buf);
+		*len = 16;
+		return 0;
+	}
+	if (type == NIO_INVALIDATE_SELFTEST || type == NIO_INVALIDATE_VTD_S1) {
+		static const char *const st_hwpt[] = { "all", "flags", "iotlb-id", NULL };
+		static const char *const st_viommu[] = { "all", "flags", "vdev-id",
+							 "cache-id", NULL };
+		static const char *const vtd[] = { "addr", "npages", "flags", NULL };
+		const char *const *keys = type == NIO_INVALIDATE_VTD_S1 ? vtd :
+					  on_viommu ? st_viommu : st_hwpt;
+		size_t plen = strlen(r->jc.prefix);
+		uint32_t flags = 0;
+		bool all = false;
+		int bad;
+
+		snprintf(r->jc.prefix + plen, sizeof(r->jc.prefix) - plen, "%s: ", key);
+		bad = jcheck_keys(&r->jc, e, keys) ||
+		      jget_bool(&r->jc, e, "all", &all) ||
+		      jget_u32(&r->jc, e, "flags", false, &flags);
+		if (all)
+			flags |= IOMMU_TEST_INVALIDATE_FLAG_ALL;
+		if (!bad && type == NIO_INVALIDATE_VTD_S1) {
+			uint64_t addr = 0, npages = 0;
+
+			bad = jget_u64(&r->jc, e, "addr", true, UINT64_MAX, &addr) ||
+			      jget_u64(&r->jc, e, "npages", true, UINT64_MAX, &npages);
+			memset(buf, 0, 24);
+			memcpy(buf, &addr, 8);
+			memcpy(buf + 8, &npages, 8);
+			memcpy(buf + 16, &flags, 4);
+			*len = 24;
+		} else if (!bad && on_viommu) {
+			struct iommu_viommu_invalidate_selftest s = { .flags = flags };
+
+			bad = jget_u32(&r->jc, e, "vdev-id", !all, &s.vdev_id) ||
+			      jget_u32(&r->jc, e, "cache-id", !all, &s.cache_id);
+			memcpy(buf, &s, sizeof(s));
+			*len = sizeof(s);
+		} else if (!bad) {
+			struct iommu_hwpt_invalidate_selftest s = { .flags = flags };
+
+			bad = jget_u32(&r->jc, e, "iotlb-id", !all, &s.iotlb_id);
+			memcpy(buf, &s, sizeof(s));
+			*len = sizeof(s);
+		}
+		r->jc.prefix[plen] = '\0';
+		return bad ? EXIT_USAGE : 0;
+	}
+	return perr(r, "type", EOPNOTSUPP,
+		    "field \"type\": nestctl cannot build entries of type 0x%x", type);
+}
+
+static int op_invalidate(struct run *r)
+{
+	struct json_object *entries = jget(r->step, "entries");
+	struct pobj *target;
+	uint32_t type = UINT32_MAX, len = 0, num;
+	uint8_t *buf;
+	size_t n;
+	int ret;
+
+	if ((ret = ref(r, "target", K_HWPT | K_VIOMMU, true, &target)))
+		return ret;
+	if (target->kind == K_VIOMMU)
+		type = target->type == NIO_VIOMMU_SELFTEST ? NIO_INVALIDATE_SELFTEST
+							   : NIO_INVALIDATE_ARM_SMMUV3;
+	else if (target->type == IOMMU_HWPT_DATA_SELFTEST)
+		type = NIO_INVALIDATE_SELFTEST;
+	else if (target->type == NIO_HWPT_DATA_VTD_S1)
+		type = NIO_INVALIDATE_VTD_S1;
+	if ((ret = get_type(r, "type", inv_types, &type)))
+		return ret;
+	if (type == UINT32_MAX)
+		return perr(r, "type", EINVAL, "missing field \"type\" (the target "
+			    "gives no default)");
+	if (!entries || !json_object_is_type(entries, json_type_array))
+		return perr(r, "entries", EINVAL,
+			    "field \"entries\": expected an array (of commands, "
+			    "as fields or hex words)");
+	n = json_object_array_length(entries);
+	if (n > 4096)
+		return perr(r, "entries", ERANGE, "field \"entries\": at most 4096");
+	buf = calloc(n ? n : 1, 24);
+	if (!buf)
+		return kerr(r, -ENOMEM, "calloc");
+	len = type == NIO_INVALIDATE_ARM_SMMUV3 ? 16 :
+	      type == NIO_INVALIDATE_VTD_S1 ? 24 :
+	      target->kind == K_VIOMMU ? 12 : 8;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t l = 0;
+
+		ret = inv_entry(r, type, target->kind == K_VIOMMU,
+				json_object_array_get_idx(entries, i), i,
+				buf + i * 24, &l);
+		if (ret) {
+			free(buf);
+			return ret;
+		}
+		len = l;
+	}
+	/* entries were built with a stride of 24 bytes: pack them */
+	for (size_t i = 1; i < n; i++)
+		memmove(buf + i * len, buf + i * 24, len);
+	r->field = NULL;
+	num = (uint32_t)n;
+	ret = nio_invalidate(r->s->ctx, target->id, type, buf, len, &num);
+	free(buf);
+	j_u32(r->res, "entries", (uint32_t)n);
+	j_u32(r->res, "processed", num);
+	if (ret < 0) {
+		ret = kerr(r, ret, "nio_invalidate");
+		if (num < n) {
+			static char field[32];
+
+			snprintf(field, sizeof(field), "entries[%u]", num);
+			r->field = field;
+		}
+		return ret;
+	}
+	return 0;
+}
+
+static int op_veventq_alloc(struct run *r)
+{
+	struct pobj *viommu, *o;
+	uint32_t type, depth = 64, id;
+	const char *name;
+	int ret;
+
+	if ((ret = new_name(r, "name", true, &name)) ||
+	    (ret = ref(r, "viommu", K_VIOMMU, true, &viommu)) ||
+	    (ret = get_u32(r, "depth", false, &depth)))
+		return ret;
+	type = viommu->type == NIO_VIOMMU_SELFTEST ? NIO_VEVENTQ_SELFTEST
+						   : NIO_VEVENTQ_ARM_SMMUV3;
+	if ((ret = get_type(r, "type", veventq_types, &type)))
+		return ret;
+	ret = nio_veventq_alloc(r->s->ctx, viommu->id, type, depth, &id);
+	if (ret < 0)
+		return kerr(r, ret, "nio_veventq_alloc");
+	o = add_obj(r, name, K_VEVENTQ, id);
+	o->type = type;
+	return 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+struct json_object *vevent_json(uint32_t type, const struct nio_vevent *e)
+{
+	struct json_object *o = json_object_new_object();
+
+	j_u32(o, "sequence", e->sequence);
+	j_u32(o, "gap", e->gap);
+	j_bool(o, "lost-events", e->flags & NIO_VEVENT_LOST_EVENTS);
+	if (e->flags & NIO_VEVENT_LOST_EVENTS)
+		return o;
+	if (type == NIO_VEVENTQ_ARM_SMMUV3 && e->data_len == 32) {
+		uint64_t w[4];
+
+		memcpy(w, e->data, 32);
+		for (int i = 0; i < 4; i++)
+			w[i] = le64toh(w[i]);
+		json_object_object_add(o, "smmuv3", codec_event_json(w));
+	} else if (type == NIO_VEVENTQ_SELFTEST && e->data_len >= 4) {
+		uint32_t virt;
+
+		memcpy(&virt, e->data, 4);
+		j_addr(o, "virt-id", virt);
+	} else {
+		struct json_object *a = json_object_new_array();
+
+		for (uint32_t i = 0; i + 8 <= e->data_len; i += 8) {
+			uint64_t w;
+
+			memcpy(&w, e->data + i, 8);
+			json_object_array_add(a, j_hex_string(le64toh(w)));
+		}
+		json_object_object_add(o, "data-hex", a);
+	}
+	return o;
+}
+
+struct json_object *fault_json(const struct nio_fault *f)
+{
+	struct json_object *o = json_object_new_object(), *p;
+
+	j_u32(o, "dev", f->dev_id);
+	j_bool(o, "pasid-valid", f->flags & NIO_FAULT_PASID_VALID);
+	j_bool(o, "last-page", f->flags & NIO_FAULT_LAST_PAGE);
+	j_u32(o, "pasid", f->pasid);
+	j_u32(o, "grpid", f->grpid);
+	p = json_object_new_array();
+	if (f->perm & NIO_FAULT_PERM_READ)
+		json_object_array_add(p, json_object_new_string("read"));
+	if (f->perm & NIO_FAULT_PERM_WRITE)
+		json_object_array_add(p, json_object_new_string("write"));
+	if (f->perm & NIO_FAULT_PERM_EXEC)
+		json_object_array_add(p, json_object_new_string("exec"));
+	if (f->perm & NIO_FAULT_PERM_PRIV)
+		json_object_array_add(p, json_object_new_string("priv"));
+	json_object_object_add(o, "perm", p);
+	j_addr(o, "addr", f->addr);
+	j_u32(o, "length", f->length);
+	j_u32(o, "cookie", f->cookie);
+	return o;
+}
+
+/* veventq-read and fault-read: poll up to wait-ms for at least min. */
+static int op_queue_read(struct run *r)
+{
+	bool fault = !strcmp(r->opname, "fault-read");
+	struct json_object *a = json_object_new_array();
+	uint32_t max = 16, min = 0, wait = 0;
+	struct pobj *q;
+	uint32_t got = 0;
+	int64_t deadline;
+	int ret, fd;
+
+	json_object_object_add(r->res, fault ? "faults" : "events", a);
+	if ((ret = ref(r, fault ? "fault" : "veventq", fault ? K_FAULT : K_VEVENTQ,
+		       true, &q)) ||
+	    (ret = get_u32(r, "max", false, &max)) ||
+	    (ret = get_u32(r, "min", false, &min)))
+		return ret;
+	if (min)
+		wait = 1000;
+	if ((ret = get_u32(r, "wait-ms", false, &wait)))
+		return ret;
+	if (!max || max > 1024 || min > max)
+		return perr(r, "max", ERANGE,
+			    "field \"max\": 1 to 1024 records, and not below \"min\"");
+	fd = fault ? q->fd : nio_veventq_fd(r->s->ctx, q->id);
+	deadline = now_ms() + wait;
+	for (;;) {
+		if (fault) {
+			struct nio_fault f[16];
+
+			ret = nio_fault_read(r->s->ctx, q->id, f,
+					     max - got < 16 ? max - got : 16);
+			for (int i = 0; i < ret; i++)
+				json_object_array_add(a, fault_json(&f[i]));
+		} else {
+			struct nio_vevent e[16];
+
+			ret = nio_veventq_read(r->s->ctx, q->id, e,
+					       max - got < 16 ? max - got : 16);
+			for (int i = 0; i < ret; i++)
+				json_object_array_add(a, vevent_json(q->type, &e[i]));
+		}
+		if (ret < 0 && ret != -EAGAIN)
+			return kerr(r, ret, fault ? "nio_fault_read" : "nio_veventq_read");
+		if (ret > 0)
+			got += (uint32_t)ret;
+		if (got >= max || (ret <= 0 && got >= min && now_ms() >= deadline) ||
+		    (ret <= 0 && got >= min && min))
+			break;
+		if (ret <= 0) {
+			int64_t left = deadline - now_ms();
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+			if (left <= 0)
+				break;
+			if (fd >= 0)
+				poll(&pfd, 1, (int)left);
+			else
+				usleep(1000);
+		}
+	}
+	if (got < min) {
+		jerr(&r->jc, ETIMEDOUT, "%u record(s) after %u ms, expected at "
+		     "least %u", got, wait, min);
+		r->field = "min";
+		return EXIT_KERNEL;
+	}
+	return 0;
+}
+
+static int op_fault_alloc(struct run *r)
+{
+	const char *name;
+	uint32_t id;
+	struct pobj *o;
+	int ret, fd;
+
+	if ((ret = new_name(r, "name", true, &name)))
+		return ret;
+	ret = nio_fault_alloc(r->s->ctx, &id, &fd);
+	if (ret < 0)
+		return kerr(r, ret, "nio_fault_alloc");
+	o = add_obj(r, name, K_FAULT, id);
+	/* the descriptor belongs to the context; kept for poll() only */
+	o->fd = fd;
+	return 0;
+}
+
+static int op_fault_respond(struct run *r)
+{
+	struct pobj *q;
+	uint32_t cookie = 0, code = 0;
+	struct json_object *v = jget(r->step, "code");
+	int ret;
+
+	if ((ret = ref(r, "fault", K_FAULT, true, &q)) ||
+	    (ret = get_u32(r, "cookie", true, &cookie)))
+		return ret;
+	if (v && json_object_is_type(v, json_type_string)) {
+		if (!strcmp(json_object_get_string(v), "success"))
+			code = NIO_FAULT_RESP_SUCCESS;
+		else if (!strcmp(json_object_get_string(v), "invalid"))
+			code = NIO_FAULT_RESP_INVALID;
+		else
+			return perr(r, "code", EINVAL,
+				    "field \"code\": expected success, invalid or a number");
+	} else if ((ret = get_u32(r, "code", false, &code))) {
+		return ret;
+	}
+	ret = nio_fault_respond(r->s->ctx, q->id, cookie, code);
+	if (ret < 0)
+		return kerr(r, ret, "nio_fault_respond");
+	return 0;
+}
+
+static int op_destroy(struct run *r)
+{
+	struct pobj *o;
+	int ret;
+
+	if ((ret = ref(r, "object", ~(unsigned int)K_MAPPING, true, &o)))
+		return ret;
+	if (o->kernel_owned)
+		return perr(r, "object", EINVAL,
+			    "field \"object\": \"%s\" is an automatic HWPT, "
+			    "destroyed with its last attachment", o->name);
+	j_u32(r->res, "id", o->id);
+	ret = destroy_obj(r->s, o);
+	if (ret < 0)
+		return kerr(r, ret, o->kind == K_MOCKDEV ? "IOMMU_DESTROY" : "nio_destroy");
+	/* A destroyed device takes its automatic HWPTs' names along. */
+	return 0;
+}
+
+/* ---- IOMMUFD_TEST mock ops ---- */
+
+static int test_cmd(struct run *r, struct iommu_test_cmd *cmd, const char *what)
+{
+	cmd->size = sizeof(*cmd);
+	if (ioctl(nio_ctx_fd(r->s->ctx), IOMMU_TEST_CMD, cmd)) {
+		int err = errno;
+
+		if (err == ENOTTY)
+			jerr(&r->jc, err, "%s: the kernel has no IOMMUFD_TEST "
+			     "(CONFIG_IOMMUFD_TEST=y is needed for mock-* steps)",
+			     what);
+		else
+			jerr(&r->jc, err, "%s: %s", what, strerror(err));
+		return EXIT_KERNEL;
+	}
+	return 0;
+}
+
+static int op_mock_device(struct run *r)
+{
+	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS };
+	struct json_object *flags = jget(r->step, "flags");
+	const char *name, *hname;
+	struct pobj *pt, *o;
+	int ret;
+
+	if ((ret = new_name(r, "name", true, &name)) ||
+	    (ret = ref(r, "pt", K_IOAS | K_HWPT, true, &pt)) ||
+	    (ret = new_name(r, "hwpt-name", false, &hname)))
+		return ret;
+	if (hname && name && !strcmp(hname, name))
+		return perr(r, "hwpt-name", EEXIST,
+			    "field \"hwpt-name\": same as \"name\"");
+	if (flags) {
+		size_t n = json_object_is_type(flags, json_type_array) ?
+			   json_object_array_length(flags) : 0;
+
+		if (!json_object_is_type(flags, json_type_array))
+			return perr(r, "flags", EINVAL,
+				    "field \"flags\": expected an array of "
+				    "\"no-dirty\", \"pasid\"");
+		for (size_t i = 0; i < n; i++) {
+			const char *f = json_object_get_string(
+				json_object_array_get_idx(flags, i));
+
+			if (f && !strcmp(f, "no-dirty"))
+				cmd.mock_domain_flags.dev_flags |= MOCK_FLAGS_DEVICE_NO_DIRTY;
+			else if (f && !strcmp(f, "pasid"))
+				cmd.mock_domain_flags.dev_flags |= MOCK_FLAGS_DEVICE_PASID;
+			else
+				return perr(r, "flags", EINVAL,
+					    "field \"flags\": unknown flag \"%s\" "
+					    "(no-dirty, pasid)", f ? f : "?");
+		}
+	}
+	cmd.id = pt->id;
+	if ((ret = test_cmd(r, &cmd, "IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS")))
+		return ret;
+	o = add_obj(r, name, K_MOCKDEV, cmd.mock_domain_flags.out_idev_id);
+	o->stdev_id = cmd.mock_domain_flags.out_stdev_id;
+	j_u32(r->res, "stdev-id", o->stdev_id);
+	return auto_hwpt(r, pt->kind == K_IOAS ? hname : NULL,
+			 cmd.mock_domain_flags.out_hwpt_id);
+}
+
+static int op_mock_trigger_vevent(struct run *r)
+{
+	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_TRIGGER_VEVENT };
+	uint32_t count = 1;
+	struct pobj *dev;
+	int ret;
+
+	if ((ret = ref(r, "dev", K_MOCKDEV, true, &dev)) ||
+	    (ret = get_u32(r, "count", false, &count)))
+		return ret;
+	if (count > 65536)
+		return perr(r, "count", ERANGE, "field \"count\": at most 65536");
+	cmd.trigger_vevent.dev_id = dev->id;
+	for (uint32_t i = 0; i < count; i++)
+		if ((ret = test_cmd(r, &cmd, "IOMMU_TEST_OP_TRIGGER_VEVENT")))
+			return ret;
+	return 0;
+}
+
+static int op_mock_trigger_iopf(struct run *r)
+{
+	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_TRIGGER_IOPF };
+	struct pobj *dev;
+	uint64_t addr = 0;
+	int ret;
+
+	if ((ret = ref(r, "dev", K_MOCKDEV, true, &dev)) ||
+	    (ret = get_u32(r, "pasid", false, &cmd.trigger_iopf.pasid)) ||
+	    (ret = get_u32(r, "grpid", false, &cmd.trigger_iopf.grpid)) ||
+	    (ret = get_u32(r, "perm", false, &cmd.trigger_iopf.perm)) ||
+	    (ret = get_u64(r, "addr", false, UINT64_MAX, &addr)))
+		return ret;
+	cmd.trigger_iopf.dev_id = dev->id;
+	cmd.trigger_iopf.addr = addr;
+	return test_cmd(r, &cmd, "IOMMU_TEST_OP_TRIGGER_IOPF");
+}
+
+static int op_mock_check(struct run *r)
+{
+	bool iotlb = !strcmp(r->opname, "mock-check-iotlb");
+	struct iommu_test_cmd cmd = {
+		.op = iotlb ? IOMMU_TEST_OP_MD_CHECK_IOTLB
+			    : IOMMU_TEST_OP_DEV_CHECK_CACHE,
+	};
+	uint32_t idx = 0, expect = iotlb ? IOMMU_TEST_IOTLB_DEFAULT
+					 : IOMMU_TEST_DEV_CACHE_DEFAULT;
+	struct pobj *o;
+	int ret;
+
+	if ((ret = ref(r, iotlb ? "hwpt" : "dev", iotlb ? K_HWPT : K_MOCKDEV,
+		       true, &o)) ||
+	    (ret = get_u32(r, iotlb ? "iotlb-id" : "cache-id", true, &idx)) ||
+	    (ret = get_u32(r, "expect", false, &expect)))
+		return ret;
+	cmd.id = o->id;
+	cmd.check_iotlb.id = idx; /* same layout as check_dev_cache */
+	cmd.check_iotlb.iotlb = expect;
+	ret = test_cmd(r, &cmd, iotlb ? "IOMMU_TEST_OP_MD_CHECK_IOTLB"
+				      : "IOMMU_TEST_OP_DEV_CHECK_CACHE");
+	if (ret && r->jc.err == EINVAL)
+		jerr(&r->jc, EINVAL, "%s %u does not hold 0x%x (or the index is "
+		     "out of range)", iotlb ? "IOTLB entry" : "device cache entry",
+		     idx, expect);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+
+#define KEYS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+struct op {
+	const char *name;
+	int (*fn)(struct run *r);
+	const char *const *keys;
+	const char *desc;
+};
+
+static const struct op ops[] = {
+	{ "ioas-alloc", op_ioas_alloc, KEYS("name"), "allocate an IOAS" },
+	{ "ioas-map", op_ioas_map,
+	  KEYS("ioas", "name", "length", "iova", "readable", "writable", "fill",
+	       "memfd"),
+	  "map fresh memory (anonymous or memfd) into an IOAS" },
+	{ "ioas-unmap", op_ioas_unmap,
+	  KEYS("mapping", "ioas", "iova", "length", "all"), "unmap IOVA ranges" },
+	{ "ioas-copy", op_ioas_copy,
+	  KEYS("name", "dst", "src", "src-iova", "length", "iova", "readable",
+	       "writable"),
+	  "copy a mapping from one IOAS to another" },
+	{ "ioas-iova-ranges", op_ioas_iova_ranges, KEYS("ioas"),
+	  "report the usable IOVA ranges" },
+	{ "ioas-allow-iovas", op_ioas_allow_iovas, KEYS("ioas", "ranges"),
+	  "restrict the allowed IOVA ranges" },
+	{ "option", op_option, KEYS("option", "ioas", "value"),
+	  "get or set an iommufd option" },
+	{ "device-bind", op_device_bind, KEYS("name", "device"),
+	  "open a VFIO cdev and bind it" },
+	{ "device-attach", op_device_attach, KEYS("dev", "pt", "hwpt-name"),
+	  "attach a device to an IOAS or HWPT" },
+	{ "device-replace", op_device_attach, KEYS("dev", "pt", "hwpt-name"),
+	  "replace a device's attachment" },
+	{ "device-detach", op_device_detach, KEYS("dev"), "detach a device" },
+	{ "device-pasid-attach", op_device_pasid, KEYS("dev", "pasid", "pt"),
+	  "attach a PASID of a device" },
+	{ "device-pasid-detach", op_device_pasid, KEYS("dev", "pasid"),
+	  "detach a PASID of a device" },
+	{ "hw-info", op_hw_info, KEYS("dev", "type"), "read and decode hw_info" },
+	{ "hwpt-alloc", op_hwpt_alloc,
+	  KEYS("name", "dev", "pt", "nest-parent", "dirty-tracking", "pasid",
+	       "fault", "ste", "selftest", "data", "data-type"),
+	  "allocate a paging, nest-parent or nested HWPT" },
+	{ "hwpt-dirty-tracking", op_hwpt_dirty, KEYS("hwpt", "enable"),
+	  "switch dirty tracking" },
+	{ "viommu-alloc", op_viommu_alloc, KEYS("name", "dev", "hwpt", "type", "data"),
+	  "allocate a vIOMMU on a nest-parent HWPT" },
+	{ "vdevice-alloc", op_vdevice_alloc, KEYS("name", "viommu", "dev", "virt-id"),
+	  "give a device a virtual ID (vSID) on a vIOMMU" },
+	{ "hw-queue-alloc", op_hw_queue_alloc,
+	  KEYS("name", "viommu", "type", "index", "iova", "length"),
+	  "allocate a HW queue of a vIOMMU" },
+	{ "invalidate", op_invalidate, KEYS("target", "type", "entries"),
+	  "invalidate caches with an array of commands" },
+	{ "veventq-alloc", op_veventq_alloc, KEYS("name", "viommu", "type", "depth"),
+	  "allocate a vEVENTQ" },
+	{ "veventq-read", op_queue_read, KEYS("veventq", "max", "min", "wait-ms"),
+	  "read and decode vEVENTQ records" },
+	{ "fault-alloc", op_fault_alloc, KEYS("name"), "allocate a fault queue" },
+	{ "fault-read", op_queue_read, KEYS("fault", "max", "min", "wait-ms"),
+	  "read page fault records" },
+	{ "fault-respond", op_fault_respond, KEYS("fault", "cookie", "code"),
+	  "respond to a page fault group" },
+	{ "destroy", op_destroy, KEYS("object"), "destroy a named object" },
+	{ "mock-device", op_mock_device, KEYS("name", "pt", "flags", "hwpt-name"),
+	  "IOMMUFD_TEST: create a mock device attached to pt" },
+	{ "mock-trigger-vevent", op_mock_trigger_vevent, KEYS("dev", "count"),
+	  "IOMMUFD_TEST: make a mock device report vEVENTs" },
+	{ "mock-trigger-iopf", op_mock_trigger_iopf,
+	  KEYS("dev", "pasid", "grpid", "perm", "addr"),
+	  "IOMMUFD_TEST: make a mock device report a page fault" },
+	{ "mock-check-iotlb", op_mock_check, KEYS("hwpt", "iotlb-id", "expect"),
+	  "IOMMUFD_TEST: check a mock nested IOTLB entry" },
+	{ "mock-check-dev-cache", op_mock_check, KEYS("dev", "cache-id", "expect"),
+	  "IOMMUFD_TEST: check a mock device cache entry" },
+	{ NULL },
+};
+
+static const char *const common_keys[] = { "op", "comment", "expect-errno" };
+
+static const struct op *find_op(const char *name)
+{
+	for (const struct op *o = ops; o->name; o++)
+		if (!strcmp(o->name, name))
+			return o;
+	return NULL;
+}
+
+static const struct { const char *n; int e; } errnames[] = {
+	{ "EPERM", EPERM }, { "ENOENT", ENOENT }, { "EIO", EIO },
+	{ "ENXIO", ENXIO }, { "E2BIG", E2BIG }, { "EBADF", EBADF },
+	{ "EAGAIN", EAGAIN }, { "ENOMEM", ENOMEM }, { "EACCES", EACCES },
+	{ "EFAULT", EFAULT }, { "EBUSY", EBUSY }, { "EEXIST", EEXIST },
+	{ "ENODEV", ENODEV }, { "EINVAL", EINVAL }, { "ENOSPC", ENOSPC },
+	{ "ERANGE", ERANGE }, { "ENOTTY", ENOTTY }, { "EMSGSIZE", EMSGSIZE },
+	{ "EOPNOTSUPP", EOPNOTSUPP }, { "EOVERFLOW", EOVERFLOW },
+	{ "ETIMEDOUT", ETIMEDOUT }, { "EDOM", EDOM },
+};
+
+static const char *errno_name(int e)
+{
+	for (size_t i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+		if (errnames[i].e == e)
+			return errnames[i].n;
+	return NULL;
+}
+
+/* Pass 1: shape of every step, before touching the kernel. */
+static int check_step_shape(struct json_object *step, int i, struct jctx *jc,
+			    const char **field, const char **opname)
+{
+	struct json_object *opv;
+	const struct op *op;
+
+	*opname = NULL;
+	snprintf(jc->prefix, sizeof(jc->prefix), "step %d: ", i);
+	if (!json_object_is_type(step, json_type_object)) {
+		*field = NULL;
+		return jerr(jc, EINVAL, "expected an object, got %s", jtype_name(step));
+	}
+	opv = jget(step, "op");
+	*field = "op";
+	if (!opv)
+		return jerr(jc, EINVAL, "missing field \"op\"");
+	if (!json_object_is_type(opv, json_type_string))
+		return jerr(jc, EINVAL, "field \"op\": expected a string, got %s",
+			    jtype_name(opv));
+	op = find_op(json_object_get_string(opv));
+	if (!op)
+		return jerr(jc, EINVAL,
+			    "field \"op\": unknown operation \"%s\" (see "
+			    "\"nestctl apply help\")", json_object_get_string(opv));
+	*opname = op->name;
+	snprintf(jc->prefix, sizeof(jc->prefix), "step %d (%s): ", i, op->name);
+	json_object_object_foreach(step, key, val) {
+		bool ok = false;
+
+		(void)val;
+		for (size_t k = 0; k < 3; k++)
+			ok |= !strcmp(common_keys[k], key);
+		for (const char *const *k = op->keys; *k && !ok; k++)
+			ok |= !strcmp(*k, key);
+		if (!ok) {
+			char list[400] = "";
+			size_t n = 0;
+
+			for (const char *const *k = op->keys; *k; k++)
+				n += snprintf(list + n, sizeof(list) - n, "%s, ", *k);
+			*field = key;
+			return jerr(jc, EINVAL, "unknown field \"%s\" (known: "
+				    "%scomment, expect-errno)", key, list);
+		}
+	}
+	return 0;
+}
+
+static int expected_errno(struct json_object *step, struct jctx *jc, int *out)
+{
+	struct json_object *v = jget(step, "expect-errno");
+
+	*out = 0;
+	if (!v)
+		return 0;
+	if (json_object_is_type(v, json_type_string)) {
+		for (size_t i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+			if (!strcmp(errnames[i].n, json_object_get_string(v))) {
+				*out = errnames[i].e;
+				return 0;
+			}
+		return jerr(jc, EINVAL, "field \"expect-errno\": unknown errno "
+			    "name \"%s\"", json_object_get_string(v));
+	}
+	{
+		uint64_t e;
+
+		if (jval_u64(jc, "expect-errno", v, 4095, &e))
+			return -EINVAL;
+		if (!e)
+			return jerr(jc, ERANGE, "field \"expect-errno\": must not be 0");
+		*out = (int)e;
+	}
+	return 0;
+}
+
+static struct json_object *object_json(struct session *s,
+				       const struct nio_object_info *info)
+{
+	struct json_object *o = json_object_new_object();
+	const char *tn = nio_object_type_name(info->type);
+	const char *name = name_of_id(s, info->id, ~(unsigned int)K_MAPPING);
+
+	j_u32(o, "id", info->id);
+	j_str(o, "type", tn ? tn : "unknown");
+	j_str(o, "name", name);
+	j_u32(o, "parent", info->parent_id);
+	j_u32(o, "dev", info->dev_id);
+	switch (info->type) {
+	case NIO_OBJ_DEVICE:
+		j_str(o, "path", info->path);
+		break;
+	case NIO_OBJ_HWPT_PAGING:
+	case NIO_OBJ_HWPT_NESTED:
+		j_hex32(o, "flags", info->flags);
+		j_hex32(o, "data-type", info->type_param);
+		break;
+	case NIO_OBJ_VIOMMU:
+	case NIO_OBJ_VEVENTQ:
+		j_hex32(o, "object-type", info->type_param ? info->type_param
+							   : info->flags);
+		if (info->type == NIO_OBJ_VEVENTQ)
+			j_u64(o, "depth", info->virt_id);
+		break;
+	case NIO_OBJ_VDEVICE:
+		j_addr(o, "virt-id", info->virt_id);
+		break;
+	case NIO_OBJ_HW_QUEUE:
+		j_u64(o, "index", info->virt_id);
+		j_addr(o, "iova", info->iova);
+		j_addr(o, "length", info->length);
+		break;
+	default:
+		break;
+	}
+	return o;
+}
+
+struct json_object *session_graph(struct session *s)
+{
+	struct json_object *g = json_object_new_object();
+	struct json_object *objs = json_object_new_array();
+	struct json_object *maps = json_object_new_array();
+	struct json_object *names = json_object_new_object();
+
+	for (uint32_t id = nio_object_next(s->ctx, 0); id;
+	     id = nio_object_next(s->ctx, id)) {
+		struct nio_object_info info = { .sz = sizeof(info) };
+
+		if (nio_object_info(s->ctx, id, &info))
+			continue;
+		json_object_array_add(objs, object_json(s, &info));
+	}
+	for (size_t i = 0; i < s->nobjs; i++) {
+		struct pobj *o = &s->objs[i];
+
+		if (o->dead)
+			continue;
+		if (o->kind == K_MAPPING) {
+			struct json_object *m = json_object_new_object();
+
+			j_str(m, "name", o->name[0] == '#' ? NULL : o->name);
+			j_u32(m, "ioas", o->ioas_id);
+			j_addr(m, "iova", o->iova);
+			j_addr(m, "length", o->length);
+			json_object_array_add(maps, m);
+			continue;
+		}
+		if (o->name[0] != '#')
+			j_u32(names, o->name, o->id);
+		if (o->kind == K_MOCKDEV || o->kernel_owned) {
+			/* not created through the library: not in its list */
+			struct json_object *m = json_object_new_object();
+
+			j_u32(m, "id", o->id);
+			j_str(m, "type", o->kind == K_MOCKDEV ? "mock-device"
+							      : "hwpt-auto");
+			j_str(m, "name", o->name);
+			if (o->kind == K_MOCKDEV)
+				j_u32(m, "stdev-id", o->stdev_id);
+			json_object_array_add(objs, m);
+		}
+	}
+	json_object_object_add(g, "objects", objs);
+	json_object_object_add(g, "mappings", maps);
+	json_object_object_add(g, "names", names);
+	return g;
+}
+
+int session_open(struct session *s)
+{
+	memset(s, 0, sizeof(*s));
+	return nio_ctx_open(&s->ctx, NULL);
+}
+
+void session_close(struct session *s)
+{
+	for (size_t i = 0; i < s->nobjs; i++) {
+		release_mem(&s->objs[i]);
+		free(s->objs[i].name);
+	}
+	free(s->objs);
+	nio_ctx_unref(s->ctx);
+	memset(s, 0, sizeof(*s));
+}
+
+int session_run(struct session *s, struct json_object *plan,
+		struct json_object **out)
+{
+	struct json_object *steps_in = plan, *results, *err;
+	struct run r = { .s = s };
+	const char *field = NULL, *opname = NULL;
+	size_t n;
+	int ret = 0, i;
+
+	*out = NULL;
+	if (json_object_is_type(plan, json_type_object)) {
+		static const char *const keys[] = { "steps", "comment", NULL };
+
+		if (jcheck_keys(&r.jc, plan, keys)) {
+			err = err_object(r.jc.err, r.jc.msg);
+			j_str(err, "field", NULL);
+			*out = err;
+			return EXIT_USAGE;
+		}
+		steps_in = jget(plan, "steps");
+	}
+	if (!steps_in || !json_object_is_type(steps_in, json_type_array)) {
+		*out = err_object(EINVAL, "a plan is a JSON array of steps "
+				  "(or {\"steps\": [...]})");
+		return EXIT_USAGE;
+	}
+	n = json_object_array_length(steps_in);
+	for (i = 0; i < (int)n; i++) {
+		struct json_object *st = json_object_array_get_idx(steps_in, i);
+		int e;
+
+		if (check_step_shape(st, i, &r.jc, &field, &opname) ||
+		    (st && expected_errno(st, &r.jc, &e))) {
+			err = err_object(r.jc.err, r.jc.msg);
+			j_int(err, "step", i);
+			j_str(err, "op", opname);
+			j_str(err, "field", field ? field : "expect-errno");
+			*out = err;
+			return EXIT_USAGE;
+		}
+	}
+
+	s->plan_seq++;
+	results = json_object_new_array();
+	for (i = 0; i < (int)n; i++) {
+		struct json_object *st = json_object_array_get_idx(steps_in, i);
+		const struct op *op = find_op(json_object_get_string(jget(st, "op")));
+		int expect = 0;
+
+		expected_errno(st, &r.jc, &expect);
+		r.step = st;
+		r.index = i;
+		r.opname = op->name;
+		r.field = NULL;
+		r.jc.err = 0;
+		snprintf(r.jc.prefix, sizeof(r.jc.prefix), "step %d (%s): ", i,
+			 op->name);
+		r.res = json_object_new_object();
+		j_int(r.res, "step", i);
+		j_str(r.res, "op", op->name);
+		ret = op->fn(&r);
+		if (ret == EXIT_KERNEL && expect && r.jc.err == expect) {
+			const char *en = errno_name(expect);
+
+			j_bool(r.res, "failed-as-expected", true);
+			j_int(r.res, "errno", expect);
+			j_str(r.res, "errno-name", en);
+			j_str(r.res, "error", r.jc.msg);
+			ret = 0;
+		} else if (!ret && expect) {
+			jerr(&r.jc, EPROTO, "succeeded, but \"expect-errno\" "
+			     "wanted it to fail with %s (%d)",
+			     errno_name(expect) ? errno_name(expect) : "?", expect);
+			r.field = "expect-errno";
+			ret = EXIT_KERNEL;
+		} else if (ret == EXIT_KERNEL && expect) {
+			size_t l = strlen(r.jc.msg);
+
+			snprintf(r.jc.msg + l, sizeof(r.jc.msg) - l,
+				 " (\"expect-errno\" wanted %s)",
+				 errno_name(expect) ? errno_name(expect) : "?");
+		}
+		if (ret) {
+			json_object_put(r.res);
+			break;
+		}
+		json_object_array_add(results, r.res);
+		r.res = NULL;
+	}
+	if (ret) {
+		err = err_object(r.jc.err ? r.jc.err : EINVAL, r.jc.msg);
+		j_int(err, "step", i);
+		j_str(err, "op", r.opname);
+		j_str(err, "field", r.field);
+		json_object_object_add(err, "completed-steps", results);
+		json_object_object_add(err, "destroyed", rollback(s, s->plan_seq));
+		*out = err;
+		return ret;
+	}
+	*out = session_graph(s);
+	json_object_object_add(*out, "steps", results);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+static int print_plan_help(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return err_lib(errno, "open_memstream");
+	fprintf(f,
+		"Usage: nestctl [OPTIONS] apply { PLAN | - } [ keep SOCKET ]\n"
+		"       nestctl [OPTIONS] apply { PLAN | - } to SOCKET\n"
+		"       nestctl apply help\n"
+		"\n"
+		"PLAN is a JSON array of steps (or {\"steps\": [...]}), each\n"
+		"{\"op\": OP, ...}.  Objects are named with \"name\" and referred to\n"
+		"by that name in later steps.  Every step also takes \"comment\" and\n"
+		"\"expect-errno\" (the step must fail with this errno, e.g. \"EIO\").\n"
+		"\n"
+		"Operations:\n");
+	for (const struct op *o = ops; o->name; o++) {
+		fprintf(f, "  %-22s %s\n   ", o->name, o->desc);
+		for (const char *const *k = o->keys; *k; k++)
+			fprintf(f, " %s", *k);
+		fputc('\n', f);
+	}
+	fprintf(f,
+		"\n"
+		"keep SOCKET: after the plan, keep the context and serve further\n"
+		"plans on the Unix socket SOCKET (one JSON request per connection;\n"
+		"{\"op\": \"show\"} prints the graph, {\"op\": \"stop\"} ends).\n"
+		"to SOCKET: send PLAN to such a server and print its reply.\n");
+	fclose(f);
+	if (json_output) {
+		struct json_object *o = json_object_new_object();
+		struct json_object *a = json_object_new_array();
+
+		json_object_object_add(o, "help",
+				       json_object_new_string_len(text, (int)len));
+		for (const struct op *op = ops; op->name; op++)
+			json_object_array_add(a, json_object_new_string(op->name));
+		json_object_object_add(o, "ops", a);
+		out_emit(o);
+	} else {
+		fwrite(text, 1, len, stdout);
+	}
+	free(text);
+	return EXIT_OK;
+}
+
+static int do_apply(int argc, char **argv)
+{
+	const char *keep = NULL, *to = NULL, *src = NULL;
+	struct json_object *plan = NULL, *out;
+	struct session s;
+	char msg[512];
+	int ret;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "help"))
+			return print_plan_help();
+		if ((!strcmp(argv[i], "keep") || !strcmp(argv[i], "--keep")) &&
+		    i + 1 < argc)
+			keep = argv[++i];
+		else if ((!strcmp(argv[i], "to") || !strcmp(argv[i], "--to")) &&
+			 i + 1 < argc)
+			to = argv[++i];
+		else if (!src)
+			src = argv[i];
+		else
+			return err_usage("apply: unexpected argument \"%s\"", argv[i]);
+	}
+	if (keep && to)
+		return err_usage("apply: \"keep\" and \"to\" exclude each other");
+	if (!src && !keep)
+		return err_usage("apply: missing PLAN (a JSON file, or - for stdin)");
+	if (to) {
+		size_t len;
+		char *text = read_file_all(src, &len);
+
+		if (!text)
+			return err_usage("apply: cannot read \"%s\": %s", src,
+					 strerror(errno));
+		ret = keep_send(to, text, len);
+		free(text);
+		return ret;
+	}
+	if (src) {
+		plan = load_json_arg(src, msg, sizeof(msg));
+		if (!plan)
+			return err_usage("apply: %s", msg);
+	}
+	ret = session_open(&s);
+	if (ret < 0) {
+		json_object_put(plan);
+		return err_lib(ret, "apply: cannot open /dev/iommu");
+	}
+	if (plan) {
+		ret = session_run(&s, plan, &out);
+		json_object_put(plan);
+		if (ret) {
+			struct json_object *extra = json_object_new_object();
+			char m[800];
+
+			snprintf(m, sizeof(m), "%s",
+				 json_object_get_string(jget(out, "error")));
+			json_object_object_foreach(out, k, v)
+				if (strcmp(k, "error") && strcmp(k, "errno"))
+					json_object_object_add(extra, k,
+							       json_object_get(v));
+			ret = err_report(ret, (int)json_object_get_int(jget(out, "errno")),
+					 extra, "%s", m);
+			json_object_put(out);
+			session_close(&s);
+			return ret;
+		}
+		if (!keep)
+			out_emit(out);
+		else
+			json_object_put(out);
+	}
+	if (keep)
+		ret = keep_serve(&s, keep);
+	session_close(&s);
+	return ret;
+}
+
+const struct cmd apply_cmds[] = {
+	{ "", do_apply, "{ PLAN | - } [ keep SOCKET | to SOCKET ]",
+	  "run a plan of operations on one iommufd context" },
+	{ NULL },
+};

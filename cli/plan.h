@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* nestctl apply: plans of iommufd operations on one context (plan.c). */
+#ifndef NESTCTL_PLAN_H
+#define NESTCTL_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json.h>
+
+struct nio_ctx;
+
+enum pkind {
+	K_IOAS = 1 << 0,
+	K_DEVICE = 1 << 1,   /* VFIO cdev bound with nio_device_bind() */
+	K_MOCKDEV = 1 << 2,  /* IOMMUFD_TEST mock device (idev ID) */
+	K_HWPT = 1 << 3,
+	K_VIOMMU = 1 << 4,
+	K_VDEVICE = 1 << 5,
+	K_VEVENTQ = 1 << 6,
+	K_FAULT = 1 << 7,
+	K_HWQUEUE = 1 << 8,
+	K_MAPPING = 1 << 9,  /* an IOVA range mapped into an IOAS */
+};
+
+/* A named thing a plan created. */
+struct pobj {
+	char *name;
+	enum pkind kind;
+	uint32_t id;          /* iommufd object ID (idev ID for devices) */
+	uint32_t stdev_id;    /* mock device: the selftest device object */
+	uint32_t type;        /* vIOMMU/vEVENTQ type, HWPT data type */
+	uint32_t ioas_id;     /* mapping: its IOAS */
+	uint64_t iova, length; /* mapping */
+	void *mem;            /* mapping: the memory behind it */
+	size_t memlen;
+	int memfd;
+	int fd;               /* fault queue: its descriptor (context's) */
+	unsigned int plan;    /* sequence number of the plan that made it */
+	bool kernel_owned;    /* auto HWPT: never destroyed by us */
+	bool dead;
+};
+
+struct session {
+	struct nio_ctx *ctx;
+	struct pobj *objs;
+	size_t nobjs, cap;
+	unsigned int plan_seq;
+};
+
+/* Open /dev/iommu; returns a negative errno. */
+int session_open(struct session *s);
+void session_close(struct session *s);
+
+/*
+ * Run one plan (a JSON array of steps, or {"steps": [...]}).  Returns the
+ * exit code; *out receives the result ({"steps", "objects"}) or the error
+ * object ({"error", "errno", "step", "op", "field", ...}).
+ */
+int session_run(struct session *s, struct json_object *plan,
+		struct json_object **out);
+/* The object graph: what the library tracks plus the plan's names. */
+struct json_object *session_graph(struct session *s);
+
+/* Decoders of queue records (plan.c), shared with events watch. */
+struct nio_vevent;
+struct nio_fault;
+struct json_object *vevent_json(uint32_t type, const struct nio_vevent *e);
+struct json_object *fault_json(const struct nio_fault *f);
+
+/* keep.c */
+int keep_serve(struct session *s, const char *sockpath);
+int keep_send(const char *sockpath, const char *text, size_t len);
+
+#endif
