@@ -713,6 +713,33 @@ NIO_API int nio_smmuv3_feature_get(const struct nio_smmuv3_features *feat,
 	return fail(-ENOENT);
 }
 
+NIO_API int nio_smmuv3_features_vmm_view(const struct nio_smmuv3_features *host,
+					 bool ats,
+					 struct nio_smmuv3_features *view)
+{
+	struct nio_smmuv3_features out;
+
+	if (!host || !view)
+		return fail(-EINVAL);
+
+	memset(&out, 0, sizeof(out));
+	for (size_t i = 0; i < ARRAY_SIZE(features); i++) {
+		const struct feature *f = &features[i];
+		struct field fld = feature_as_field(f);
+
+		if (f->use == NIO_SMMUV3_FEAT_VMM_READ)
+			member_set(&out, &fld, member_get(host, &fld));
+	}
+	out.s1p = true;
+	out.cohacc = true;
+	out.ats = ats;
+	out.asid_bits = out.asid16 ? 16 : 8;
+	out.vmid_bits = 8;
+	out.oas_bits = oas_to_bits(out.oas);
+	*view = out;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* vSTE                                                                */
 /* ------------------------------------------------------------------ */

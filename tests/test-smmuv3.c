@@ -306,6 +306,48 @@ START_TEST(test_feature_get)
 }
 END_TEST
 
+START_TEST(test_features_vmm_view)
+{
+	struct nio_smmuv3_features host = host_features(), view;
+	struct nio_smmuv3_idregs regs;
+
+	host.btm = true;
+	host.httu = 2;
+	host.pri = true;
+	host.mpam = true;
+	host.stall_max = 7;
+	ck_assert_int_eq(nio_smmuv3_features_vmm_view(&host, false, &view), 0);
+	/* kept: the fields iommufd.h lists */
+	ck_assert_uint_eq(view.st_level, 1);
+	ck_assert(view.asid16 && view.cd2l && view.ril && view.gran4k && view.gran64k);
+	ck_assert_uint_eq(view.ttf, NIO_SMMUV3_TTF_AARCH64);
+	ck_assert_uint_eq(view.sidsize, 16);
+	ck_assert_uint_eq(view.ssidsize, 20);
+	/* assumed and per device */
+	ck_assert(view.s1p && view.cohacc && !view.ats);
+	/* dropped: host-only and not supported for nesting */
+	ck_assert(!view.s2p && !view.btm && !view.pri && !view.mpam && !view.vmid16);
+	ck_assert_uint_eq(view.httu, 0);
+	ck_assert_uint_eq(view.cmdqs, 0);
+	ck_assert_uint_eq(view.stall_max, 0);
+	ck_assert_uint_eq(view.implementer, 0);
+	ck_assert_uint_eq(view.oas, 0);
+	ck_assert_uint_eq(view.asid_bits, 16);
+	ck_assert_int_eq(nio_smmuv3_features_vmm_view(&host, true, &view), 0);
+	ck_assert(view.ats);
+	/* by hand: IDR0 = S1P | TTF=2 | COHACC | ATS | ASID16 | CD2L |
+	 * ST_LEVEL=1 = 0x2 | 0x8 | 0x10 | 0x400 | 0x1000 | 0x80000 | 0x8000000 */
+	ck_assert_int_eq(nio_smmuv3_idr_encode(&view, &regs), 0);
+	ck_assert_uint_eq(regs.idr[0], 0x0808141a);
+	ck_assert_uint_eq(regs.idr[1], 0x510);
+	ck_assert_uint_eq(regs.idr[3], 0x400);
+	ck_assert_uint_eq(regs.idr[5], 0x50);
+	ck_assert_uint_eq(regs.iidr, 0);
+	ck_assert_int_eq(nio_smmuv3_features_vmm_view(NULL, true, &view), -EINVAL);
+	ck_assert_int_eq(nio_smmuv3_features_vmm_view(&host, true, NULL), -EINVAL);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* vSTE                                                                */
 /* ------------------------------------------------------------------ */
@@ -1057,6 +1099,66 @@ START_TEST(test_cmd_cfgi_cd)
 }
 END_TEST
 
+/*
+ * Per opcode, the bits a guest may set, by hand from the CMDQ_* masks of
+ * Linux 7.3 (OP [7:0], GLOBAL 9, SSV 11, SSID [31:12], SID/VMID [63:32]/
+ * [47:32], ASID [63:48]; word 1: LEAF 0, ATC Size [5:0], address [63:12]).
+ * Without RANGE_INV so that a single bit never forms a range encoding.
+ */
+struct allowed_bits {
+	uint8_t op;
+	bool asid16;
+	bool ssid;
+	uint64_t w0;
+	uint64_t w1;
+};
+
+static const struct allowed_bits allowed_bits[] = {
+	{ 0x30, true, true, 0x00000000000000ffULL, 0 },
+	{ 0x10, true, true, 0x0000ffff000000ffULL, 0 },
+	{ 0x11, true, true, 0xffffffff000000ffULL, 0 },
+	{ 0x11, false, true, 0x00ffffff000000ffULL, 0 },
+	{ 0x12, true, true, 0xffffffff000000ffULL, 0xfffffffffffff001ULL },
+	{ 0x12, false, true, 0x00ffffff000000ffULL, 0xfffffffffffff001ULL },
+	{ 0x13, true, true, 0x0000ffff000000ffULL, 0xfffffffffffff001ULL },
+	{ 0x40, true, true, 0xfffffffffffffaffULL, 0xfffffffffffff03fULL },
+	{ 0x40, true, false, 0xffffffff000000ffULL, 0xfffffffffffff03fULL },
+	{ 0x05, true, true, 0xfffffffffffff0ffULL, 0x1 },
+	{ 0x05, true, false, 0xffffffff000000ffULL, 0x1 },
+	{ 0x06, true, true, 0xffffffff000000ffULL, 0 },
+};
+
+START_TEST(test_cmd_allowed_bits)
+{
+	const struct allowed_bits *a = &allowed_bits[_i];
+	struct nio_smmuv3_features f = host_features();
+	const char *reason;
+
+	f.ril = false;
+	f.asid16 = a->asid16;
+	f.ssidsize = a->ssid ? 20 : 0;
+	/* bits [7:0] are the opcode itself */
+	for (int bit = 8; bit < 64; bit++) {
+		uint64_t b = 1ULL << bit;
+		int ret = cmd_check(a->op | b, 0, &f, &reason);
+
+		ck_assert_msg(ret == ((a->w0 & b) ? 0 : -EIO),
+			      "op %#x word 0 bit %d: %d", a->op, bit, ret);
+	}
+	for (int bit = 0; bit < 64; bit++) {
+		uint64_t b = 1ULL << bit;
+		int ret = cmd_check(a->op, b, &f, &reason);
+
+		ck_assert_msg(ret == ((a->w1 & b) ? 0 : -EIO),
+			      "op %#x word 1 bit %d: %d", a->op, bit, ret);
+	}
+	/* all allowed bits at once (an ATC_INV Size of 63 is above 52) */
+	ck_assert_int_eq(cmd_check((a->w0 & ~0xffULL) | a->op,
+				   a->op == 0x40 ? (a->w1 & ~0x3fULL) | 52 : a->w1,
+				   &f, &reason), 0);
+}
+END_TEST
+
 START_TEST(test_cmd_validate_array)
 {
 	struct nio_smmuv3_features f = host_features();
@@ -1487,6 +1589,7 @@ static Suite *smmuv3_suite(void)
 	tcase_add_test(tc, test_hw_info);
 	tcase_add_test(tc, test_feature_table);
 	tcase_add_test(tc, test_feature_get);
+	tcase_add_test(tc, test_features_vmm_view);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("vste");
@@ -1523,6 +1626,8 @@ static Suite *smmuv3_suite(void)
 	tcase_add_test(tc, test_cmd_nh_va_range);
 	tcase_add_test(tc, test_cmd_atc_inv);
 	tcase_add_test(tc, test_cmd_cfgi_cd);
+	tcase_add_loop_test(tc, test_cmd_allowed_bits, 0,
+			    sizeof(allowed_bits) / sizeof(allowed_bits[0]));
 	tcase_add_test(tc, test_cmd_validate_array);
 	tcase_add_test(tc, test_cmd_bad_input);
 	tcase_add_test(tc, test_cmd_encode_by_hand);

@@ -285,6 +285,21 @@ NIO_API int nio_smmuv3_feature_get(const struct nio_smmuv3_features *feat,
 				   uint32_t *value,
 				   struct nio_smmuv3_feature_info *info);
 
+/**
+ * nio_smmuv3_features_vmm_view() - the host features a VMM may build on
+ * @host: the host SMMU's features, from hw_info
+ * @ats: whether the VMM describes the device as ATS capable
+ * @view: on success, @host with only the fields whose use is
+ *	NIO_SMMUV3_FEAT_VMM_READ kept, S1P and COHACC set (the uAPI says to
+ *	assume them), ATS set from @ats, and every other field zero: the VMM
+ *	fills those (queue sizes, OAS, ...) from its own emulation
+ *
+ * Return: 0, or -EINVAL for NULL pointers.
+ */
+NIO_API int nio_smmuv3_features_vmm_view(const struct nio_smmuv3_features *host,
+					 bool ats,
+					 struct nio_smmuv3_features *view);
+
 /* ------------------------------------------------------------------ */
 /* Virtual STE (struct iommu_hwpt_arm_smmuv3)                          */
 /* ------------------------------------------------------------------ */
