@@ -1312,7 +1312,7 @@ static const struct cmd_layout cmd_layouts[] = {
 	{ .opcode = NIO_SMMUV3_CMD_TLBI_NSNH_ALL, .fields = 0 },
 	{ .opcode = NIO_SMMUV3_CMD_ATC_INV, .fields = F(SSV) | F(GLOBAL) | F(SSID) | F(SID) |
 	  F(SIZE) | F(ADDR), .addr_mask = CMD1_VA, .size_mask = CMD1_ATC_SIZE },
-	{ .opcode = NIO_SMMUV3_CMD_PRI_RESP, .fields = F(SSEC) | F(SSV) | F(SSID) | F(SID) |
+	{ .opcode = NIO_SMMUV3_CMD_PRI_RESP, .fields = F(SSV) | F(SSID) | F(SID) |
 	  F(GRPID) | F(RESP), .resp_word = 1 },
 	{ .opcode = NIO_SMMUV3_CMD_RESUME, .fields = F(SSEC) | F(SID) | F(RESP) | F(STAG) },
 	{ .opcode = NIO_SMMUV3_CMD_STALL_TERM, .fields = F(SSEC) | F(SID) },
@@ -1323,6 +1323,7 @@ static const struct cmd_layout cmd_layouts[] = {
 	{ .opcode = NIO_SMMUV3_CMD_TLBI_S_EL2_VA, .fields = F(ASID) | TLBI_RANGE, .addr_mask = CMD1_VA },
 	{ .opcode = NIO_SMMUV3_CMD_TLBI_S_EL2_VAA, .fields = TLBI_RANGE, .addr_mask = CMD1_VA },
 	{ .opcode = NIO_SMMUV3_CMD_TLBI_S_S12_VMALL, .fields = F(VMID) },
+	/* the NS operand of TLBI_S_S2_IPA is left in "other" */
 	{ .opcode = NIO_SMMUV3_CMD_TLBI_S_S2_IPA, .fields = F(VMID) | TLBI_RANGE, .addr_mask = CMD1_IPA },
 	{ .opcode = NIO_SMMUV3_CMD_TLBI_SNH_ALL, .fields = 0 },
 	{ .opcode = NIO_SMMUV3_CMD_DPTI_ALL, .fields = 0 },

@@ -1246,6 +1246,28 @@ START_TEST(test_cmd_encode_by_hand)
 	ck_assert_uint_eq(get_word(buf, 0), 0xdeadbeef0fc01046ULL);
 	ck_assert_uint_eq(get_word(buf, 1), 0x8000004);
 
+	/* PRI_RESP and RESUME, as arm_smmu_make_cmd_pri_resp/_resume build them */
+	memset(&c, 0, sizeof(c));
+	c.opcode = NIO_SMMUV3_CMD_PRI_RESP;
+	c.sid = 5;
+	c.ssv = true;
+	c.ssid = 3;
+	c.grpid = 0x1ff;
+	c.resp = 2;
+	ck_assert_int_eq(nio_smmuv3_cmd_encode(&c, buf, sizeof(buf)), 0);
+	ck_assert_uint_eq(get_word(buf, 0), 0x0000000500003841ULL);
+	ck_assert_uint_eq(get_word(buf, 1), 0x21ff);
+	c.ssec = true; /* PRI_RESP has no SSec */
+	ck_assert_int_eq(nio_smmuv3_cmd_encode(&c, buf, sizeof(buf)), -ERANGE);
+	memset(&c, 0, sizeof(c));
+	c.opcode = NIO_SMMUV3_CMD_RESUME;
+	c.sid = 7;
+	c.resp = 1;
+	c.stag = 0x1234;
+	ck_assert_int_eq(nio_smmuv3_cmd_encode(&c, buf, sizeof(buf)), 0);
+	ck_assert_uint_eq(get_word(buf, 0), 0x0000000700001044ULL);
+	ck_assert_uint_eq(get_word(buf, 1), 0x1234);
+
 	/* a member the opcode lacks must be zero */
 	memset(&c, 0, sizeof(c));
 	c.opcode = NIO_SMMUV3_CMD_TLBI_NSNH_ALL;

@@ -629,7 +629,7 @@ NIO_API int nio_smmuv3_cd_check(const struct nio_smmuv3_cd *cd,
  * @tg: TG (range TLBI)
  * @addr: address, VA/IPA/ATC address (bits [63:12]) or CMD_SYNC MSIAddr
  * @size: Size (ATC_INV, PREFETCH_ADDR) or Range (CFGI_STE_RANGE)
- * @resp: Resp (PRI_RESP) or Action (RESUME)
+ * @resp: Resp (PRI_RESP), or Action | Abort << 1 (RESUME)
  * @grpid: PRG index (PRI_RESP)
  * @stag: STAG (RESUME)
  * @cs: CS completion signal (CMD_SYNC)
