@@ -819,6 +819,11 @@ NIO_API int nio_smmuv3_cmd_validate_array(const void *cmds, size_t num,
  * @fetch_addr: FetchAddr (bits [51:3] of word 3) for F_STE_FETCH,
  *	F_CD_FETCH, F_WALK_EABT and F_VMS_FETCH
  * @other: bits that no member describes, in place
+ *
+ * Every record is split with the common layout that the Linux driver's
+ * arm_smmu_decode_event() applies to all events; a field that a given
+ * event does not define reads whatever that record holds there
+ * (normally zero, an IMPLEMENTATION DEFINED Reason for some faults).
  */
 struct nio_smmuv3_event {
 	uint8_t id;
