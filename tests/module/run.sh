@@ -1,9 +1,19 @@
 #!/bin/sh
-# Build nestiommu.ko and its tests against the testbed kernel and run them
-# in the VM (tests/vm/run-vm.sh).  Usage: tests/module/run.sh [TEST...]
+# Build nestiommu.ko and its tests against an already built testbed kernel
+# and run them in the VM (tests/vm/run-vm.sh).
+# Usage: tests/module/run.sh [TEST...]
+# KBUILD: the kernel build dir (default: the newest complete one in the
+# cache; this script never starts a kernel build: see tests/vm/build-kernel.sh).
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-KBUILD=${KBUILD:-$("$TOP/tests/vm/build-kernel.sh")}
+CACHE=${NESTIOMMU_CACHE:-/var/cache/nestiommu}
+if [ -z "${KBUILD:-}" ]; then
+	KBUILD=$(ls -dt "$CACHE"/build/7.3*/.built 2>/dev/null | head -1)
+	KBUILD=${KBUILD%/.built}
+fi
+[ -n "$KBUILD" ] && [ -f "$KBUILD/.built" ] ||
+	{ echo "run.sh: no built kernel (run tests/vm/build-kernel.sh)" >&2; exit 125; }
+echo "run.sh: kernel $KBUILD" >&2
 make -s -C "$KBUILD" M="$TOP/kernel" -j2 modules
 make -s -C "$TOP/tests/module" -f Makefile.nio KBUILD="$KBUILD"
 PROGS=""
@@ -12,6 +22,7 @@ for p in "$TOP"/tests/module/build/nio_*; do
 done
 # shellcheck disable=SC2086
 exec "$TOP/tests/vm/run-vm.sh" --timeout "${NIO_VM_TIMEOUT:-600}" \
+	--kernel "$KBUILD/arch/x86/boot/bzImage" \
 	--file "$TOP/kernel/nestiommu.ko:/lib/nestiommu.ko" \
 	--file "$TOP/tests/module/vm-run.sh:/usr/local/bin/vm-run.sh" $PROGS \
 	-- sh /usr/local/bin/vm-run.sh "$@"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs inside the testbed VM (busybox sh): load nestiommu.ko, run the
-# module tests, remove the endpoints and unload, then load/unload in a loop.
+# module tests, remove the endpoints and unload, reload with ats=1 for the
+# ATS column of nio_viommu, then load/unload in a loop.
 # Usage: vm-run.sh [TEST...]   (default: every nio_* test program)
 set -u
 KO=/lib/nestiommu.ko
@@ -8,23 +9,34 @@ rc=0
 
 step() { echo "# === $*"; }
 fail() { echo "not ok - $*"; rc=1; }
+unload() {
+	nio_ctl remove || fail "nio_ctl remove"
+	rmmod nestiommu || fail "rmmod"
+	[ -e /sys/module/nestiommu ] && fail "module still loaded"
+}
 
-step "insmod"
-insmod $KO || { echo "Bail out! insmod failed"; exit 2; }
+TESTS=${*:-"nio_basic nio_viommu nio_nested"}
+
+step "insmod instances=2"
+insmod $KO instances=2 || { echo "Bail out! insmod failed"; exit 2; }
 ls /dev/vfio/devices/
-
-TESTS=${*:-nio_basic}
 for t in $TESTS; do
+	command -v "$t" >/dev/null || continue
 	step "$t"
 	$t || fail "$t"
 done
-
+nio_ctl instances
 step "unload refused while endpoints exist"
 rmmod nestiommu 2>/dev/null && fail "rmmod succeeded with endpoints"
 step "remove endpoints, rmmod"
-nio_ctl remove || fail "nio_ctl remove"
-rmmod nestiommu || fail "rmmod"
-[ -e /sys/module/nestiommu ] && fail "module still loaded"
+unload
+
+if command -v nio_viommu >/dev/null; then
+	step "insmod instances=2 ats=1; nio_viommu (ATS column)"
+	insmod $KO instances=2 ats=1 || fail "insmod ats=1"
+	NIO_ATS=1 nio_viommu || fail "nio_viommu ats=1"
+	unload
+fi
 
 N=${NIO_LOOPS:-20}
 step "load/unload x$N (instances=2 devices=3)"
@@ -35,7 +47,6 @@ while [ $i -lt $N ]; do
 	rmmod nestiommu || { fail "rmmod $i"; break; }
 	i=$((i + 1))
 done
-ls /sys/class/iommu
 ls /sys/class/iommu | grep -q nestiommu && fail "iommu device left behind"
 ls /sys/bus/platform/devices | grep -q nestiommu && fail "platform device left behind"
 grep nestiommu /proc/interrupts && fail "irqs left behind"
