@@ -1162,8 +1162,11 @@ static bool cd_ttb_out_of_range(const struct nio_smmuv3_features *feat,
 {
 	unsigned int range = cd_ips_bits(feat, cd);
 
-	/* Without DS, VMSAv8-64 tables with 4KB/16KB granules are 48-bit. */
-	if (cd->aa64 && !cd->ds && granule != 16 && range > 48)
+	/*
+	 * Without DS, VMSAv8-64 tables with 4KB/16KB granules are 48-bit;
+	 * CD.DS takes effect only if the SMMU has IDR5.DS.
+	 */
+	if (cd->aa64 && !(cd->ds && feat->ds) && granule != 16 && range > 48)
 		range = 48;
 	return range < 64 && (ttb >> range) != 0;
 }

@@ -906,6 +906,13 @@ START_TEST(test_cd_ttb_range)
 	f.oas = 6;
 	f.oas_bits = 52;
 	ck_assert_eio(cd_check(&cd, &f, &reason), reason, "TTB0");
+	/* CD.DS counts only with IDR5.DS */
+	cd.ds = true;
+	ck_assert_eio(cd_check(&cd, &f, &reason), reason, "TTB0");
+	f.ds = true;
+	ck_assert_int_eq(cd_check(&cd, &f, &reason), 0);
+	cd.ds = false;
+	f.ds = false;
 	cd.tg0 = NIO_SMMUV3_CD_TG0_64K;
 	ck_assert_int_eq(cd_check(&cd, &f, &reason), 0);
 	/* EPD0 makes TTB0 IGNORED */
