@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <nestiommu/smmuv3.h>
+
 #include "internal.h"
 
 #define NIO_HWPT_ALL_FLAGS                                            \
@@ -27,6 +29,45 @@ _Static_assert((int)NIO_HWPT_NEST_PARENT == (int)IOMMU_HWPT_ALLOC_NEST_PARENT &&
  * for an unbounded allocation.  Chunks stop at the first failure.
  */
 #define NIO_INVALIDATE_CHUNK 4096u
+
+/* Say which field of a vSTE the kernel refused (error path only). */
+static int explain_vste_eio(struct nio_ctx *ctx, const void *data,
+			    uint32_t data_len, const char *what)
+{
+	const char *reason = NULL;
+
+	if (data_len < NIO_SMMUV3_VSTE_SIZE ||
+	    nio_smmuv3_vste_validate(data, NIO_SMMUV3_VSTE_SIZE, NULL,
+				     &reason) != -EIO || !reason)
+		return -EIO;
+	return nio_err(ctx, EIO, "%s: vSTE rejected: %s", what, reason);
+}
+
+/*
+ * Say why the kernel refused an SMMUv3 command (error path only).  The
+ * SMMU's features are not known here, so the command is judged against
+ * one with every feature: what still fails is the command's own fault,
+ * what passes needs a feature the SMMU lacks, or a vSID without vDEVICE.
+ */
+static int explain_cmd_eio(struct nio_ctx *ctx, const void *entry,
+			   const char *what)
+{
+	struct nio_smmuv3_features all = { .ats = true, .asid16 = true,
+					   .ril = true, .ssidsize = 20 };
+	const char *reason = NULL, *name;
+	struct nio_smmuv3_cmd cmd;
+
+	if (nio_smmuv3_cmd_decode(entry, NIO_SMMUV3_CMD_SIZE, &cmd))
+		return -EIO;
+	name = nio_smmuv3_name(NIO_SMMUV3_NAME_OPCODE, cmd.opcode) ?: "unknown";
+	if (nio_smmuv3_cmd_validate(entry, NIO_SMMUV3_CMD_SIZE, &all,
+				    &reason) == -EIO && reason)
+		return nio_err(ctx, EIO, "%s: command %s (0x%02x) rejected: %s",
+			       what, name, cmd.opcode, reason);
+	return nio_err(ctx, EIO,
+		       "%s: command %s (0x%02x) rejected: its vSID has no vDEVICE, or it needs a feature this SMMU lacks (ATS, 16-bit ASID, substreams, range invalidation)",
+		       what, name, cmd.opcode);
+}
 
 NIO_API int nio_hwpt_alloc(struct nio_ctx *ctx, uint32_t dev_id,
 			   uint32_t pt_id,
@@ -70,6 +111,8 @@ NIO_API int nio_hwpt_alloc(struct nio_ctx *ctx, uint32_t dev_id,
 		 "IOMMU_HWPT_ALLOC(dev=%u, pt=%u, flags=0x%x, data_type=%u, data_len=%u, fault=%u)",
 		 dev_id, pt_id, flags, data_type, data_len, cmd.fault_id);
 	ret = nio_ioctl(ctx, ctx->fd, IOMMU_HWPT_ALLOC, &cmd, what);
+	if (ret == -EIO && data_type == NIO_HWPT_DATA_ARM_SMMUV3)
+		ret = explain_vste_eio(ctx, data, data_len, what);
 	if (ret)
 		return ret;
 	nio_obj_info_init(&info, cmd.out_hwpt_id,
@@ -188,6 +231,12 @@ static int invalidate_once(struct nio_ctx *ctx, uint32_t id,
 			 "IOMMU_HWPT_INVALIDATE(id=%u, data_type=0x%x, entry_len=%u, entry_num=%u) failed at entry %u",
 			 id, data_type, entry_len, *entry_num, first + done);
 		ret = nio_ioctl(ctx, ctx->fd, IOMMU_HWPT_INVALIDATE, &cmd, what);
+		if (ret == -EIO && data_type == NIO_INVALIDATE_ARM_SMMUV3 &&
+		    entry_len >= NIO_SMMUV3_CMD_SIZE && done < *entry_num)
+			ret = explain_cmd_eio(ctx,
+					      (const char *)entries +
+						      (size_t)done * entry_len,
+					      what);
 		cmd.entry_num = done;
 	}
 	*entry_num = cmd.entry_num;
