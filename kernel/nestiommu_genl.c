@@ -22,8 +22,7 @@ static const struct nla_policy nio_policy[NESTIOMMU_ATTR_MAX + 1] = {
 	[NESTIOMMU_ATTR_MSI_SIZE]	= { .type = NLA_U64 },
 	[NESTIOMMU_ATTR_IOVA]		= { .type = NLA_U64 },
 	[NESTIOMMU_ATTR_PASID]		= { .type = NLA_U32 },
-	[NESTIOMMU_ATTR_LEN]		= NLA_POLICY_RANGE(NLA_U32, 1,
-							   NIO_DMA_MAX_LEN),
+	[NESTIOMMU_ATTR_LEN]		= { .type = NLA_U32 },
 	[NESTIOMMU_ATTR_DATA]		= { .type = NLA_BINARY,
 					    .len = NIO_DMA_MAX_LEN },
 	[NESTIOMMU_ATTR_WRITE]		= { .type = NLA_FLAG },
@@ -397,6 +396,12 @@ static int nio_dma_doit(struct sk_buff *skb, struct genl_info *info)
 		if (GENL_REQ_ATTR_CHECK(info, NESTIOMMU_ATTR_LEN))
 			return -EINVAL;
 		len = nla_get_u32(info->attrs[NESTIOMMU_ATTR_LEN]);
+		if (!len || len > NIO_DMA_MAX_LEN) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[NESTIOMMU_ATTR_LEN],
+					    "length must be 1..32768");
+			return -EINVAL;
+		}
 	}
 	if (iova + len < iova)
 		return -EINVAL;
