@@ -568,6 +568,46 @@ START_TEST(test_options)
 }
 END_TEST
 
+/*
+ * A failed MAP/UNMAP/COPY must be issued once: asking the kernel again on
+ * the error path repeats side effects (an UNMAP that removed some
+ * mappings before failing), and when the retry succeeds the caller is
+ * told so without getting the IOVA the kernel chose.
+ */
+START_TEST(test_failed_map_issued_once)
+{
+	uint8_t *buf = fk_pages(2);
+	uint64_t iova = 0x123000, dst = 0;
+	uint32_t ioas;
+
+	ck_ok(nio_ioas_alloc(ctx, &ioas));
+	fake_kernel_clear_calls();
+	fake_kernel_fail_ioctl(IOMMU_IOAS_MAP, 0, ENOMEM);
+	ck_fails(ctx, nio_ioas_map(ctx, ioas, buf, 4096, &iova, RW), ENOMEM,
+		 "IOMMU_IOAS_MAP");
+	ck_assert_uint_eq(fake_kernel_count_ioctl(IOMMU_IOAS_MAP), 1);
+	ck_assert_int_eq(fake_kernel_ioas_mapping(ifd, ioas, 0, NULL, NULL, NULL),
+			 -ENOENT);
+
+	iova = 0x10000;
+	ck_ok(nio_ioas_map(ctx, ioas, buf, 2 * 4096, &iova, FIXED | RW));
+	fake_kernel_clear_calls();
+	fake_kernel_fail_ioctl(IOMMU_IOAS_COPY, 0, ENOMEM);
+	ck_fails(ctx, nio_ioas_copy(ctx, ioas, ioas, 0x10000, 4096, &dst, RW),
+		 ENOMEM, "IOMMU_IOAS_COPY");
+	ck_assert_uint_eq(fake_kernel_count_ioctl(IOMMU_IOAS_COPY), 1);
+
+	fake_kernel_clear_calls();
+	fake_kernel_fail_ioctl(IOMMU_IOAS_UNMAP, 0, EBUSY);
+	ck_fails(ctx, nio_ioas_unmap(ctx, ioas, 0x10000, 2 * 4096, NULL), EBUSY,
+		 "IOMMU_IOAS_UNMAP");
+	ck_assert_uint_eq(fake_kernel_count_ioctl(IOMMU_IOAS_UNMAP), 1);
+	ck_assert_int_eq(fake_kernel_ioas_mapping(ifd, ioas, 0, NULL, NULL, NULL),
+			 0);
+	free(buf);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lib-ioas");
@@ -576,6 +616,6 @@ int main(void)
 		 test_map_errors, test_map_reserved, test_map_file, test_unmap,
 		 test_unmap_all, test_copy, test_iova_ranges, test_allow_iovas,
 		 test_change_process, test_get_pa, test_vfio_ioas,
-		 test_options);
+		 test_options, test_failed_map_issued_once);
 	return fk_run(s);
 }

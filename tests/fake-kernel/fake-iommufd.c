@@ -2227,8 +2227,17 @@ FK_API void fake_kernel_set_missing(unsigned long request, bool miss)
 FK_API void fake_kernel_fail_ioctl(unsigned long request, unsigned int nth,
 				   int err)
 {
+	unsigned int i;
+
 	fk_lock();
-	if (nr_fails < FK_MAX_SCRIPTS) {
+	if (!err) {
+		for (i = 0; i < nr_fails;) {
+			if (fails[i].request == request)
+				fails[i] = fails[--nr_fails];
+			else
+				i++;
+		}
+	} else if (nr_fails < FK_MAX_SCRIPTS) {
 		fails[nr_fails].request = request;
 		fails[nr_fails].nth = nth;
 		fails[nr_fails].err = err;

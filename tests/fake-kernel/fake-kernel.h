@@ -123,7 +123,9 @@ FK_API int fake_kernel_remove_device(unsigned int index);
 FK_API void fake_kernel_set_missing(unsigned long request, bool missing);
 /*
  * Fail call number nth (0 = the next one) of this ioctl with err, with no
- * side effect and no write-back.  Several scripts may be queued.
+ * side effect and no write-back.  Several scripts may be queued (two with
+ * nth 0 fail the next two calls).  err 0 removes every script pending for
+ * this request.
  */
 FK_API void fake_kernel_fail_ioctl(unsigned long request, unsigned int nth,
 				   int err);
