@@ -72,6 +72,10 @@ static int do_events_watch(int argc, char **argv)
 	plan = load_json_arg(src, msg, sizeof(msg));
 	if (!plan)
 		return err_usage("events watch: %s", msg);
+	if (!plan_check(plan, &out)) {
+		json_object_put(plan);
+		return report_plan_error(EXIT_USAGE, out);
+	}
 	ret = session_open(&s);
 	if (ret < 0) {
 		json_object_put(plan);
@@ -80,11 +84,7 @@ static int do_events_watch(int argc, char **argv)
 	ret = session_run(&s, plan, &out);
 	json_object_put(plan);
 	if (ret) {
-		const char *m = json_object_get_string(json_object_object_get(out, "error"));
-
-		ret = err_report(ret, json_object_get_int(json_object_object_get(out, "errno")),
-				 NULL, "events watch: %s", m);
-		json_object_put(out);
+		ret = report_plan_error(ret, out);
 		session_close(&s);
 		return ret;
 	}

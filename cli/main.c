@@ -183,6 +183,9 @@ static int dispatch(int argc, char **argv)
 		return err_usage("unknown object \"%s\"; try \"%s help\"",
 				 argv[0], progname);
 	argc--, argv++;
+	/* apply has its own help: the plan operations */
+	if (!strcmp(obj->name, "apply"))
+		return obj->cmds[0].func(argc, argv);
 	if (argc && is_help(argv[0]))
 		return do_object_help(obj);
 	/* An object that is itself the command (apply, hw-info, version). */
@@ -320,7 +323,16 @@ struct json_object *json_parse_strict(const char *text, size_t len,
 		return NULL;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	/* json-c saturates integers beyond 64 bits and only says so in errno */
+	errno = 0;
 	obj = json_tokener_parse_ex(tok, text, (int)len);
+	if (obj && errno == ERANGE) {
+		snprintf(msg, msglen, "a number in the JSON input is out of "
+			 "the 64-bit range");
+		json_object_put(obj);
+		json_tokener_free(tok);
+		return NULL;
+	}
 	jerr = json_tokener_get_error(tok);
 	off = json_tokener_get_parse_end(tok);
 	if (!obj && jerr == json_tokener_continue) {

@@ -94,6 +94,8 @@ static void render_object(FILE *f, struct json_object *obj, int indent,
 			fprintf(f, "%*s", indent, "");
 		first = false;
 
+		if (hex && json_object_is_type(hex, json_type_array))
+			val = hex, hex = NULL;
 		if (hex || is_scalar(val)) {
 			fprintf(f, "%s: ", key);
 			scalar_text(f, hex ? hex : val);

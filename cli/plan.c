@@ -182,8 +182,8 @@ static int ref(struct run *r, const char *key, unsigned int mask, bool req,
 			    key, json_object_get_string(v), kinds);
 	if (!(o->kind & mask))
 		return perr(r, key, EINVAL,
-			    "field \"%s\": \"%s\" is a %s, expected a %s", key,
-			    o->name, kind_name(o->kind), kinds);
+			    "field \"%s\": \"%s\" is of kind %s, expected %s",
+			    key, o->name, kind_name(o->kind), kinds);
 	*out = o;
 	return 0;
 }
@@ -312,8 +312,11 @@ static struct json_object *rollback(struct session *s, unsigned int seq)
 			if (o->dead || o->plan != seq)
 				continue;
 			if (!destroy_obj(s, o)) {
-				json_object_array_add(done,
-						      json_object_new_string(o->name));
+				char m[64];
+
+				snprintf(m, sizeof(m), "mapping 0x%" PRIx64, o->iova);
+				json_object_array_add(done, json_object_new_string(
+					o->name[0] == '#' && o->kind == K_MAPPING ? m : o->name));
 				progress = true;
 			}
 		}
@@ -1802,47 +1805,63 @@ void session_close(struct session *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int session_run(struct session *s, struct json_object *plan,
-		struct json_object **out)
+/*
+ * Pass 1 on its own, before any context exists: the plan's shape.
+ * Returns the step array (borrowed) or NULL with *err set.
+ */
+struct json_object *plan_check(struct json_object *plan, struct json_object **err)
 {
-	struct json_object *steps_in = plan, *results, *err;
-	struct run r = { .s = s };
+	struct json_object *steps_in = plan;
 	const char *field = NULL, *opname = NULL;
+	struct jctx jc = { .prefix = "" };
 	size_t n;
-	int ret = 0, i;
+	int i;
 
-	*out = NULL;
+	*err = NULL;
 	if (json_object_is_type(plan, json_type_object)) {
 		static const char *const keys[] = { "steps", "comment", NULL };
 
-		if (jcheck_keys(&r.jc, plan, keys)) {
-			err = err_object(r.jc.err, r.jc.msg);
-			j_str(err, "field", NULL);
-			*out = err;
-			return EXIT_USAGE;
+		if (jcheck_keys(&jc, plan, keys)) {
+			*err = err_object(jc.err, jc.msg);
+			return NULL;
 		}
 		steps_in = jget(plan, "steps");
 	}
 	if (!steps_in || !json_object_is_type(steps_in, json_type_array)) {
-		*out = err_object(EINVAL, "a plan is a JSON array of steps "
+		*err = err_object(EINVAL, "a plan is a JSON array of steps "
 				  "(or {\"steps\": [...]})");
-		return EXIT_USAGE;
+		return NULL;
 	}
 	n = json_object_array_length(steps_in);
 	for (i = 0; i < (int)n; i++) {
 		struct json_object *st = json_object_array_get_idx(steps_in, i);
 		int e;
 
-		if (check_step_shape(st, i, &r.jc, &field, &opname) ||
-		    (st && expected_errno(st, &r.jc, &e))) {
-			err = err_object(r.jc.err, r.jc.msg);
-			j_int(err, "step", i);
-			j_str(err, "op", opname);
-			j_str(err, "field", field ? field : "expect-errno");
-			*out = err;
-			return EXIT_USAGE;
+		if (check_step_shape(st, i, &jc, &field, &opname) ||
+		    (st && expected_errno(st, &jc, &e))) {
+			*err = err_object(jc.err, jc.msg);
+			j_int(*err, "step", i);
+			j_str(*err, "op", opname);
+			j_str(*err, "field", field ? field : "expect-errno");
+			return NULL;
 		}
 	}
+	return steps_in;
+}
+
+int session_run(struct session *s, struct json_object *plan,
+		struct json_object **out)
+{
+	struct json_object *steps_in, *results, *err;
+	struct run r = { .s = s };
+	size_t n;
+	int ret = 0, i;
+
+	*out = NULL;
+	steps_in = plan_check(plan, out);
+	if (!steps_in)
+		return EXIT_USAGE;
+	n = json_object_array_length(steps_in);
 
 	s->plan_seq++;
 	results = json_object_new_array();
@@ -1901,8 +1920,15 @@ int session_run(struct session *s, struct json_object *plan,
 		*out = err;
 		return ret;
 	}
-	*out = session_graph(s);
+	*out = json_object_new_object();
 	json_object_object_add(*out, "steps", results);
+	{
+		struct json_object *g = session_graph(s);
+
+		json_object_object_foreach(g, k, v)
+			json_object_object_add(*out, k, json_object_get(v));
+		json_object_put(g);
+	}
 	return 0;
 }
 
@@ -1957,6 +1983,32 @@ static int print_plan_help(void)
 	return EXIT_OK;
 }
 
+/* Print a plan error object (taken over) as nestctl's error. */
+int report_plan_error(int code, struct json_object *out)
+{
+	struct json_object *extra = json_object_new_object();
+	char m[800];
+
+	snprintf(m, sizeof(m), "%s", json_object_get_string(jget(out, "error")));
+	json_object_object_foreach(out, k, v)
+		if (strcmp(k, "error") && strcmp(k, "errno"))
+			json_object_object_add(extra, k, json_object_get(v));
+	code = err_report(code, (int)json_object_get_int(jget(out, "errno")),
+			  extra, "%s", m);
+	if (!json_output && jget(out, "destroyed") &&
+	    json_object_array_length(jget(out, "destroyed"))) {
+		struct json_object *d = jget(out, "destroyed");
+
+		fprintf(stderr, "%s: destroyed what the plan had created:", progname);
+		for (size_t i = 0; i < json_object_array_length(d); i++)
+			fprintf(stderr, " %s",
+				json_object_get_string(json_object_array_get_idx(d, i)));
+		fputc('\n', stderr);
+	}
+	json_object_put(out);
+	return code;
+}
+
 static int do_apply(int argc, char **argv)
 {
 	const char *keep = NULL, *to = NULL, *src = NULL;
@@ -1966,7 +2018,8 @@ static int do_apply(int argc, char **argv)
 	int ret;
 
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "help"))
+		if (!strcmp(argv[i], "help") || !strcmp(argv[i], "--help") ||
+		    !strcmp(argv[i], "-h"))
 			return print_plan_help();
 		if ((!strcmp(argv[i], "keep") || !strcmp(argv[i], "--keep")) &&
 		    i + 1 < argc)
@@ -1999,6 +2052,10 @@ static int do_apply(int argc, char **argv)
 		if (!plan)
 			return err_usage("apply: %s", msg);
 	}
+	if (plan && !plan_check(plan, &out)) {
+		json_object_put(plan);
+		return report_plan_error(EXIT_USAGE, out);
+	}
 	ret = session_open(&s);
 	if (ret < 0) {
 		json_object_put(plan);
@@ -2008,18 +2065,7 @@ static int do_apply(int argc, char **argv)
 		ret = session_run(&s, plan, &out);
 		json_object_put(plan);
 		if (ret) {
-			struct json_object *extra = json_object_new_object();
-			char m[800];
-
-			snprintf(m, sizeof(m), "%s",
-				 json_object_get_string(jget(out, "error")));
-			json_object_object_foreach(out, k, v)
-				if (strcmp(k, "error") && strcmp(k, "errno"))
-					json_object_object_add(extra, k,
-							       json_object_get(v));
-			ret = err_report(ret, (int)json_object_get_int(jget(out, "errno")),
-					 extra, "%s", m);
-			json_object_put(out);
+			ret = report_plan_error(ret, out);
 			session_close(&s);
 			return ret;
 		}

@@ -60,6 +60,10 @@ void session_close(struct session *s);
  */
 int session_run(struct session *s, struct json_object *plan,
 		struct json_object **out);
+/* Check a plan's shape without a context (NULL and *err on error). */
+struct json_object *plan_check(struct json_object *plan, struct json_object **err);
+/* Print a plan error object (taken over); returns code. */
+int report_plan_error(int code, struct json_object *out);
 /* The object graph: what the library tracks plus the plan's names. */
 struct json_object *session_graph(struct session *s);
 

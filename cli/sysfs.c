@@ -162,7 +162,25 @@ static struct json_object *resv_json(uint64_t start, uint64_t last,
 	return r;
 }
 
-/* Reserved regions of a device through the library. */
+/*
+ * sysfs prints "msi" for both hardware MSI and the software MSI window; the
+ * SW_MSI window of the ARM SMMU drivers is fixed at MSI_IOVA_BASE
+ * 0x8000000, MSI_IOVA_LENGTH 1 MiB (the IOMMU_OPTION_SW_MSI_START/SIZE
+ * proposal never merged).
+ */
+static bool is_sw_msi(const char *type, uint64_t start, uint64_t last)
+{
+	if (!strcmp(type, "sw-msi") || !strcmp(type, "sw_msi"))
+		return true;
+	return !strcmp(type, "msi") && start == 0x8000000 &&
+	       last == 0x8000000 + 0x100000 - 1;
+}
+
+/*
+ * Reserved regions of a device through the library.  With $NESTCTL_SYSFS
+ * (a captured tree for tests) the library, which reads the real /sys,
+ * cannot see them: read the group's file under the root instead.
+ */
 static void add_reserved_regions(struct json_object *o, const char *devdir)
 {
 	struct nio_resv_region regions[32];
@@ -170,6 +188,33 @@ static void add_reserved_regions(struct json_object *o, const char *devdir)
 	struct json_object *a, *msi = NULL;
 	int ret;
 
+	if (strcmp(sysfs_root(), "/sys")) {
+		char path[PATH_MAX + 64], grp[64], buf[256];
+		FILE *f;
+
+		a = json_object_new_array();
+		if (link_base(devdir, "iommu_group", grp, sizeof(grp))) {
+			snprintf(path, sizeof(path),
+				 "%s/kernel/iommu_groups/%s/reserved_regions",
+				 sysfs_root(), grp);
+			f = fopen(path, "r");
+			while (f && fgets(buf, sizeof(buf), f)) {
+				unsigned long long st, l;
+				char type[64];
+
+				if (sscanf(buf, "%llx %llx %63s", &st, &l, type) != 3)
+					continue;
+				json_object_array_add(a, resv_json(st, l, type));
+				if (!msi && is_sw_msi(type, st, l))
+					msi = resv_json(st, l, type);
+			}
+			if (f)
+				fclose(f);
+		}
+		json_object_object_add(o, "reserved-regions", a);
+		json_object_object_add(o, "sw-msi", msi);
+		return;
+	}
 	ret = nio_device_reserved_regions(devdir, regions, &num);
 	if (ret < 0) {
 		j_str(o, "reserved-regions-error", strerror(-ret));
@@ -181,7 +226,9 @@ static void add_reserved_regions(struct json_object *o, const char *devdir)
 
 		json_object_array_add(a, resv_json(regions[i].start,
 						   regions[i].last, t ? t : "unknown"));
-		if (regions[i].type == NIO_RESV_SW_MSI && !msi)
+		if (!msi && (regions[i].type == NIO_RESV_SW_MSI ||
+			     (regions[i].type == NIO_RESV_MSI &&
+			      is_sw_msi("msi", regions[i].start, regions[i].last))))
 			msi = resv_json(regions[i].start, regions[i].last,
 					t ? t : "msi");
 	}

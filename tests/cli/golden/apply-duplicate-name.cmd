@@ -1,0 +1,3 @@
+#fake
+#rc 1
+-j apply '[{"op": "ioas-alloc", "name": "a"}, {"op": "ioas-alloc", "name": "a"}]'

@@ -1,0 +1,2 @@
+#fake
+apply plan-nested-smmuv3.json

@@ -1,0 +1,2 @@
+#fake
+-p apply plan-nested-smmuv3.json

@@ -1,0 +1,3 @@
+#fake
+#rc 2
+apply plan-rollback.json

@@ -1,0 +1,3 @@
+#fake
+#rc 2
+-p apply plan-rollback.json

@@ -1,0 +1,3 @@
+#fake
+#stdin plan-small.json
+-j apply -

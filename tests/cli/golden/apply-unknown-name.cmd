@@ -1,0 +1,3 @@
+#fake
+#rc 1
+-j apply '[{"op": "ioas-alloc", "name": "a"}, {"op": "ioas-map", "ioas": "b", "length": 4096}]'

@@ -1,0 +1,1 @@
+-j cd encode '{"valid": true, "t0sz": 2, "aa64": true, "epd1": true, "ips": 5, "ttb0": "0x41000"}'

@@ -1,0 +1,1 @@
+-p cd encode '{"valid": true, "t0sz": 16, "tg0": 0, "irgn0": 1, "orgn0": 1, "sh0": 3, "epd1": true, "ips": 5, "aa64": true, "r": true, "a": true, "asid": 1, "ttb0": "0x41000", "mair": "0xff04"}'

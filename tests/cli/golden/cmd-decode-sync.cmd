@@ -1,0 +1,1 @@
+-j cmd decode 0x46 0

@@ -1,0 +1,1 @@
+-j cmd decode 0x2a 0

@@ -1,0 +1,1 @@
+-j cmd encode '{"opcode": "ATC_INV", "sid": 16, "size": 52}'

@@ -1,0 +1,1 @@
+-j cmd encode '{"opcode": "CFGI_CD", "sid": 16, "ssid": 0, "leaf": true}'

@@ -1,0 +1,1 @@
+-p cmd encode '{"opcode": "TLBI_NH_VA", "asid": 1, "addr": "0x8000", "leaf": true}'

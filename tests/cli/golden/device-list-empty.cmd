@@ -1,0 +1,2 @@
+#env NESTCTL_SYSFS=@SRC@/no-such-dir
+-j device list

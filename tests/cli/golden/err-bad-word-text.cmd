@@ -1,0 +1,2 @@
+#rc 1
+ste decode xyz 0

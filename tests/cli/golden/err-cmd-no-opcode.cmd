@@ -1,0 +1,2 @@
+#rc 1
+-j cmd encode '{"asid": 1}'

@@ -1,0 +1,2 @@
+#rc 1
+-j apply '[{"op": "ioas-alloc", "name": "a"}, 7]'

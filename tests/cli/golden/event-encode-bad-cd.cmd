@@ -1,0 +1,1 @@
+-j event encode '{"id": "C_BAD_CD", "sid": 16}'

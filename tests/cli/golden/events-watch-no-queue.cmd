@@ -1,0 +1,3 @@
+#fake
+#rc 1
+-j events watch '[{"op": "ioas-alloc", "name": "a"}]' timeout 50

@@ -1,0 +1,2 @@
+#env NESTCTL_SYSFS=@SRC@/sysfs
+group show 7

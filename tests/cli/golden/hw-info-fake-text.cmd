@@ -1,0 +1,2 @@
+#fake
+hw-info /dev/vfio/devices/vfio2

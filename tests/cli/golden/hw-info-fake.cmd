@@ -1,0 +1,2 @@
+#fake
+-p hw-info /dev/vfio/devices/vfio0

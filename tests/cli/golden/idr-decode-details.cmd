@@ -1,0 +1,1 @@
+-p idr decode 0x0f0d7adb 0x04e73c14 0 0x00001004 0 0x00000075 details

@@ -1,0 +1,1 @@
+-j idr encode '{"s1p": true, "s2p": true, "ttf": 2, "asid16": true, "ssidsize": 20, "sidsize": 16, "ril": true, "oas": 5, "gran4k": true}'

@@ -1,0 +1,1 @@
+-j ste decode 0x7 0

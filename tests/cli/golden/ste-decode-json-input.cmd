@@ -1,0 +1,1 @@
+-j ste decode '{"words": ["0x10000b", 0]}'

@@ -1,0 +1,1 @@
+-p ste decode 0x10000b 0

@@ -1,0 +1,1 @@
+ste decode 0x10000b 0

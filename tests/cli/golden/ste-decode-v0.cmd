@@ -1,0 +1,1 @@
+-j ste decode 0 0

@@ -1,0 +1,1 @@
+-j ste encode '{"valid": true, "config": "BYPASS"}'

@@ -1,0 +1,1 @@
+-j ste encode ste-fields.json

@@ -1,0 +1,1 @@
+-p ste encode '{"valid": true, "config": "S1_TRANS", "s1fmt": "4K_L2", "s1-context-ptr": "0x40000", "s1cdmax": 4, "s1dss": "SSID0", "eats": "TRANS"}'

@@ -1,0 +1,2 @@
+#stdin ste-fields.json
+-j ste encode -
