@@ -749,6 +749,162 @@ START_TEST(test_unbind_on_destroy)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* sysfs lookups, in a fake tree (fake_kernel_set_sysfs_root)          */
+
+static char sysroot[] = "/tmp/nio-sysfs-XXXXXX";
+
+static void put(const char *rel, const char *content)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s%s", sysroot, rel);
+	/* fopen of a path outside /sys is not redirected */
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(content, f);
+	fclose(f);
+}
+
+/* A shell command; $R is the root of the fake tree. */
+static void sh(const char *cmd)
+{
+	ck_assert_int_eq(setenv("R", sysroot, 1), 0);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void sysfs_setup(void)
+{
+	fk_setup();
+	/* CK_FORK=no runs every test in one process: a fresh name each time */
+	snprintf(sysroot, sizeof(sysroot), "/tmp/nio-sysfs-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(sysroot));
+	/* 0000:00:03.0 bound to vfio-pci (vfio0), in IOMMU group 7 */
+	sh("mkdir -p $R/sys/devices/pci0000:00/0000:00:03.0/vfio-dev/vfio0 "
+	   "$R/sys/kernel/iommu_groups/7 $R/sys/bus/pci/devices "
+	   "$R/sys/class/vfio-dev");
+	sh("ln -s ../../../devices/pci0000:00/0000:00:03.0 "
+	   "$R/sys/bus/pci/devices/0000:00:03.0");
+	sh("ln -s ../../../kernel/iommu_groups/7 "
+	   "$R/sys/devices/pci0000:00/0000:00:03.0/iommu_group");
+	sh("ln -s ../../devices/pci0000:00/0000:00:03.0/vfio-dev/vfio0 "
+	   "$R/sys/class/vfio-dev/vfio0");
+	sh("ln -s ../../../0000:00:03.0 "
+	   "$R/sys/devices/pci0000:00/0000:00:03.0/vfio-dev/vfio0/device");
+	/* 0000:00:04.0: not bound to VFIO, no IOMMU */
+	sh("mkdir -p $R/sys/devices/pci0000:00/0000:00:04.0");
+	sh("ln -s ../../../devices/pci0000:00/0000:00:04.0 "
+	   "$R/sys/bus/pci/devices/0000:00:04.0");
+	put("/sys/kernel/iommu_groups/7/reserved_regions",
+	    "0x0000000008000000 0x00000000080fffff msi\n"
+	    "0x00000000fee00000 0x00000000feefffff reserved\n"
+	    "0x0000000000000000 0x0000000000000fff direct-relaxable\n");
+	fake_kernel_set_sysfs_root(sysroot);
+}
+
+static void sysfs_teardown(void)
+{
+	fake_kernel_set_sysfs_root(NULL);
+	sh("rm -rf \"$R\"");
+	fk_teardown();
+}
+
+START_TEST(test_find_cdev)
+{
+	char cdev[64];
+
+	ck_ok(nio_device_find_cdev("0000:00:03.0", cdev, sizeof(cdev)));
+	ck_assert_str_eq(cdev, "/dev/vfio/devices/vfio0");
+	memset(cdev, 0, sizeof(cdev));
+	ck_ok(nio_device_find_cdev("00:03.0", cdev, sizeof(cdev)));
+	ck_assert_str_eq(cdev, "/dev/vfio/devices/vfio0");
+	ck_ok(nio_device_find_cdev("/sys/bus/pci/devices/0000:00:03.0", cdev,
+				   sizeof(cdev)));
+	ck_assert_str_eq(cdev, "/dev/vfio/devices/vfio0");
+	ck_ok(nio_device_find_cdev("/sys/class/vfio-dev/vfio0", cdev,
+				   sizeof(cdev)));
+	ck_assert_str_eq(cdev, "/dev/vfio/devices/vfio0");
+	ck_ok(nio_device_find_cdev("vfio0", cdev, sizeof(cdev)));
+	ck_assert_str_eq(cdev, "/dev/vfio/devices/vfio0");
+	/* Not bound to VFIO, absent, malformed, too small */
+	ck_fails(NULL, nio_device_find_cdev("0000:00:04.0", cdev, sizeof(cdev)),
+		 ENODEV, "vfio-dev");
+	ck_fails(NULL, nio_device_find_cdev("0000:00:09.0", cdev, sizeof(cdev)),
+		 ENOENT, "0000:00:09.0");
+	ck_fails(NULL, nio_device_find_cdev("relative/path", cdev, sizeof(cdev)),
+		 EINVAL, NULL);
+	ck_fails(NULL, nio_device_find_cdev("0000:00:03.0", cdev, 8),
+		 ENAMETOOLONG, NULL);
+	ck_fails(NULL, nio_device_find_cdev(NULL, cdev, sizeof(cdev)), EINVAL,
+		 NULL);
+	ck_fails(NULL, nio_device_find_cdev("0000:00:03.0", NULL, 64), EINVAL,
+		 NULL);
+}
+END_TEST
+
+START_TEST(test_iommu_group)
+{
+	int group = -1;
+
+	ck_ok(nio_device_iommu_group("0000:00:03.0", &group));
+	ck_assert_int_eq(group, 7);
+	group = -1;
+	ck_ok(nio_device_iommu_group("/sys/class/vfio-dev/vfio0", &group));
+	ck_assert_int_eq(group, 7);
+	ck_fails(NULL, nio_device_iommu_group("0000:00:04.0", &group), ENODEV,
+		 "iommu_group");
+	ck_fails(NULL, nio_device_iommu_group("0000:00:03.0", NULL), EINVAL,
+		 NULL);
+}
+END_TEST
+
+START_TEST(test_reserved_regions)
+{
+	struct nio_resv_region r[4];
+	uint32_t num = 4;
+
+	ck_ok(nio_device_reserved_regions("0000:00:03.0", r, &num));
+	ck_assert_uint_eq(num, 3);
+	ck_assert_uint_eq(r[0].start, 0x8000000);
+	ck_assert_uint_eq(r[0].last, 0x80fffff);
+	ck_assert_int_eq(r[0].type, NIO_RESV_MSI);
+	ck_assert_int_eq(r[1].type, NIO_RESV_RESERVED);
+	ck_assert_int_eq(r[2].type, NIO_RESV_DIRECT_RELAXABLE);
+	num = 1;
+	memset(r, 0, sizeof(r));
+	ck_fails(NULL, nio_device_reserved_regions("0000:00:03.0", r, &num),
+		 EMSGSIZE, NULL);
+	ck_assert_uint_eq(num, 3);
+	ck_assert_uint_eq(r[0].start, 0x8000000);
+	ck_assert_uint_eq(r[1].start, 0);
+	num = 0;
+	ck_fails(NULL, nio_device_reserved_regions("0000:00:03.0", NULL, &num),
+		 EMSGSIZE, NULL);
+	ck_assert_uint_eq(num, 3);
+	ck_fails(NULL, nio_device_reserved_regions("0000:00:03.0", r, NULL),
+		 EINVAL, NULL);
+	ck_assert_str_eq(nio_resv_type_name(NIO_RESV_SW_MSI), "sw-msi");
+	ck_assert_ptr_null(nio_resv_type_name((enum nio_resv_type)42));
+}
+END_TEST
+
+/* Binding by PCI address goes through sysfs to the cdev. */
+START_TEST(test_bind_by_address)
+{
+	struct nio_object_info info = { .sz = sizeof(info) };
+	uint32_t dev;
+
+	ck_ok(nio_device_bind(ctx, "0000:00:03.0", NULL, &dev));
+	ck_assert_int_eq(fake_kernel_obj_type(ifd, dev), FK_OBJ_DEVICE);
+	ck_ok(nio_object_info(ctx, dev, &info));
+	ck_assert_str_eq(info.path, "/dev/vfio/devices/vfio0");
+	ck_fails(ctx, nio_device_bind(ctx, "0000:00:04.0", NULL, &dev), ENODEV,
+		 NULL);
+	ck_assert_uint_eq(fake_kernel_nr_fds(), 2);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lib-device-hwpt");
@@ -759,5 +915,15 @@ int main(void)
 	FK_TCASE(s, "hwpt", test_hwpt_paging, test_hwpt_opts,
 		 test_hwpt_smmuv3_nested, test_dirty_tracking,
 		 test_destroy_busy_fault_keeps_fd);
+	{
+		TCase *tc = tcase_create("sysfs");
+
+		tcase_add_checked_fixture(tc, sysfs_setup, sysfs_teardown);
+		tcase_add_test(tc, test_find_cdev);
+		tcase_add_test(tc, test_iommu_group);
+		tcase_add_test(tc, test_reserved_regions);
+		tcase_add_test(tc, test_bind_by_address);
+		suite_add_tcase(s, tc);
+	}
 	return fk_run(s);
 }

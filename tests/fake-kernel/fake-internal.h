@@ -5,7 +5,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <dirent.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -23,6 +25,12 @@ struct fk_real {
 	int (*dup3)(int, int, int);
 	int (*fcntl)(int, int, ...);
 	int (*fstat)(int, struct stat *);
+	int (*stat)(const char *, struct stat *);
+	int (*lstat)(const char *, struct stat *);
+	int (*access)(const char *, int);
+	ssize_t (*readlink)(const char *, char *, size_t);
+	DIR *(*opendir)(const char *);
+	FILE *(*fopen)(const char *, const char *);
 };
 extern struct fk_real fk_real;
 

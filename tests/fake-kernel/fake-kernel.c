@@ -9,8 +9,10 @@
 #define _GNU_SOURCE
 #endif
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -56,6 +58,12 @@ static void real_init(void)
 	fk_real.dup3 = must_dlsym("dup3");
 	fk_real.fcntl = must_dlsym("fcntl");
 	fk_real.fstat = must_dlsym("fstat");
+	fk_real.stat = must_dlsym("stat");
+	fk_real.lstat = must_dlsym("lstat");
+	fk_real.access = must_dlsym("access");
+	fk_real.readlink = must_dlsym("readlink");
+	fk_real.opendir = must_dlsym("opendir");
+	fk_real.fopen = must_dlsym("fopen");
 }
 
 static void ensure_real(void)
@@ -245,6 +253,98 @@ static void log_ret(struct fk_call *c, long rc)
 }
 
 /* ------------------------------------------------------------------ */
+/* sysfs redirection (kmod's path.c): /sys/... -> $root/sys/...        */
+
+static char sysfs_root[PATH_MAX];
+static bool sysfs_env_read;
+
+FK_API void fake_kernel_set_sysfs_root(const char *dir)
+{
+	fk_lock();
+	sysfs_env_read = true;
+	snprintf(sysfs_root, sizeof(sysfs_root), "%s", dir ? dir : "");
+	fk_unlock();
+}
+
+/* The path to use for path: itself, or buf holding the redirected one. */
+static const char *sysfs_path(const char *path, char *buf, size_t len)
+{
+	const char *out = path;
+
+	if (!path || path[0] != '/')
+		return path;
+	fk_lock();
+	if (!sysfs_env_read) {
+		const char *env = getenv("FAKE_KERNEL_SYSFS");
+
+		sysfs_env_read = true;
+		if (env)
+			snprintf(sysfs_root, sizeof(sysfs_root), "%s", env);
+	}
+	if (sysfs_root[0] &&
+	    (!strncmp(path, "/sys/", 5) || !strcmp(path, "/sys"))) {
+		snprintf(buf, len, "%s%s", sysfs_root, path);
+		out = buf;
+	}
+	fk_unlock();
+	return out;
+}
+
+FK_API int stat(const char *path, struct stat *st)
+{
+	char buf[PATH_MAX];
+
+	ensure_real();
+	return fk_real.stat(sysfs_path(path, buf, sizeof(buf)), st);
+}
+
+FK_API int lstat(const char *path, struct stat *st)
+{
+	char buf[PATH_MAX];
+
+	ensure_real();
+	return fk_real.lstat(sysfs_path(path, buf, sizeof(buf)), st);
+}
+
+FK_API int access(const char *path, int mode)
+{
+	char buf[PATH_MAX];
+
+	ensure_real();
+	return fk_real.access(sysfs_path(path, buf, sizeof(buf)), mode);
+}
+
+FK_API ssize_t readlink(const char *path, char *out, size_t len)
+{
+	char buf[PATH_MAX];
+
+	ensure_real();
+	return fk_real.readlink(sysfs_path(path, buf, sizeof(buf)), out, len);
+}
+
+FK_API DIR *opendir(const char *path)
+{
+	char buf[PATH_MAX];
+
+	ensure_real();
+	return fk_real.opendir(sysfs_path(path, buf, sizeof(buf)));
+}
+
+FK_API FILE *fopen(const char *path, const char *mode)
+{
+	char buf[PATH_MAX];
+
+	ensure_real();
+	return fk_real.fopen(sysfs_path(path, buf, sizeof(buf)), mode);
+}
+
+FK_API FILE *fopen64(const char *path, const char *mode);
+FK_API FILE *fopen64(const char *path, const char *mode)
+{
+	return fopen(path, mode);
+}
+
+/* ------------------------------------------------------------------ */
 /* Interposers                                                         */
 
 static int fake_open(const char *path, int flags, bool *handled)
@@ -279,6 +379,7 @@ static mode_t va_mode(int flags, va_list ap)
 
 FK_API int open(const char *path, int flags, ...)
 {
+	char buf[PATH_MAX];
 	bool handled;
 	mode_t mode;
 	va_list ap;
@@ -290,11 +391,12 @@ FK_API int open(const char *path, int flags, ...)
 	rc = fake_open(path, flags, &handled);
 	if (handled)
 		return (int)ret_errno(rc);
-	return fk_real.open(path, flags, mode);
+	return fk_real.open(sysfs_path(path, buf, sizeof(buf)), flags, mode);
 }
 
 FK_API int open64(const char *path, int flags, ...)
 {
+	char buf[PATH_MAX];
 	bool handled;
 	mode_t mode;
 	va_list ap;
@@ -306,7 +408,8 @@ FK_API int open64(const char *path, int flags, ...)
 	rc = fake_open(path, flags, &handled);
 	if (handled)
 		return (int)ret_errno(rc);
-	return fk_real.open(path, flags | O_LARGEFILE, mode);
+	return fk_real.open(sysfs_path(path, buf, sizeof(buf)),
+			    flags | O_LARGEFILE, mode);
 }
 
 FK_API int __open_2(const char *path, int flags);
@@ -323,6 +426,7 @@ FK_API int __open64_2(const char *path, int flags)
 
 FK_API int openat(int dirfd, const char *path, int flags, ...)
 {
+	char buf[PATH_MAX];
 	bool handled;
 	mode_t mode;
 	va_list ap;
@@ -335,7 +439,8 @@ FK_API int openat(int dirfd, const char *path, int flags, ...)
 	rc = fake_open(path, flags, &handled);
 	if (handled)
 		return (int)ret_errno(rc);
-	return fk_real.openat(dirfd, path, flags, mode);
+	return fk_real.openat(dirfd, sysfs_path(path, buf, sizeof(buf)), flags,
+			      mode);
 }
 
 FK_API int openat64(int dirfd, const char *path, int flags, ...)

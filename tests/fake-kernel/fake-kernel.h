@@ -4,7 +4,9 @@
  * device cdevs (/dev/vfio/devices/vfioN), in the style of kmod's testsuite.
  *
  * libfakekernel.so interposes open/openat (and their 64/_2 variants),
- * ioctl, read, write, close, dup/dup2/dup3, fcntl(F_DUPFD*) and fstat.
+ * ioctl, read, write, close, dup/dup2/dup3, fcntl(F_DUPFD*) and fstat,
+ * and redirects /sys paths (stat, lstat, access, readlink, opendir, fopen)
+ * into a prepared tree.
  * Descriptors opened on the fake nodes are real descriptors (eventfds, so
  * that poll() works on the event queues) that the fake tracks; every other
  * descriptor is passed through to libc untouched.  A test links the
@@ -111,6 +113,15 @@ FK_API void fake_kernel_device_defaults(struct fk_device_cfg *cfg);
 FK_API int fake_kernel_add_device(unsigned int index,
 				  const struct fk_device_cfg *cfg);
 FK_API int fake_kernel_remove_device(unsigned int index);
+
+/*
+ * Redirect /sys/... to <dir>/sys/... for open, openat, fopen, opendir,
+ * stat, lstat, access and readlink (kmod's path.c), so that sysfs lookups
+ * see a prepared tree.  NULL or "" turns it off.  The environment
+ * variable FAKE_KERNEL_SYSFS sets it at start-up.  Not undone by
+ * fake_kernel_reset().
+ */
+FK_API void fake_kernel_set_sysfs_root(const char *dir);
 
 /* ------------------------------------------------------------------ */
 /* Scripts                                                             */
