@@ -1,0 +1,50 @@
+#!/bin/sh
+# Compare two outputs of the conformance table (tests/arm64/conform.c):
+# the expected verdicts (tests/arm64/conform.expected, recorded on the
+# arm64 tier against the upstream arm-smmu-v3 driver) and an actual run
+# (the arm64 tier again, or the x86 tier against nestiommu.ko).
+#
+# Usage: tests/arm64/compare.sh [--label-a NAME] [--label-b NAME] EXPECTED ACTUAL
+#
+# Lines are "case TAB verdict TAB # reference"; lines starting with '#'
+# are comments. Every case of EXPECTED must be in ACTUAL with the same
+# verdict. Each difference is printed with the case, both verdicts and the
+# upstream source that decides it. Exit 0 identical, 1 different, 2 usage.
+set -eu
+
+A=expected B=actual
+while [ $# -gt 0 ]; do
+	case $1 in
+	--label-a) A=$2; shift 2 ;;
+	--label-b) B=$2; shift 2 ;;
+	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) break ;;
+	esac
+done
+[ $# = 2 ] || { echo "usage: compare.sh [--label-a NAME] [--label-b NAME] EXPECTED ACTUAL" >&2; exit 2; }
+[ -f "$1" ] || { echo "compare.sh: no file $1" >&2; exit 2; }
+[ -f "$2" ] || { echo "compare.sh: no file $2" >&2; exit 2; }
+
+awk -F '\t' -v A="$A" -v B="$B" '
+	/^#/ || NF < 2 { next }
+	FILENAME == ARGV[1] { exp[$1] = $2; ref[$1] = $3; order[++n] = $1; next }
+	{ act[$1] = $2; if (!($1 in exp)) extra[++m] = $1 }
+	END {
+		bad = 0
+		for (i = 1; i <= n; i++) {
+			c = order[i]
+			if (!(c in act)) {
+				printf "DIFF %s: %s \"%s\", %s: missing\n", c, A, exp[c], B
+				bad++
+			} else if (act[c] != exp[c]) {
+				printf "DIFF %s: %s \"%s\", %s \"%s\"\n     upstream: %s\n", c, A, exp[c], B, act[c], substr(ref[c], 3)
+				bad++
+			}
+		}
+		for (i = 1; i <= m; i++) {
+			printf "DIFF %s: not in %s (new case? re-record it)\n", extra[i], A
+			bad++
+		}
+		printf "conform: %d cases compared, %d differ (%s vs %s)\n", n, bad, A, B
+		exit bad ? 1 : 0
+	}' "$1" "$2"

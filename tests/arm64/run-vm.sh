@@ -1,0 +1,198 @@
+#!/bin/bash
+# Boot the arm64 tier's VM (upstream arm-smmu-v3 nested backend under
+# qemu-system-aarch64), run one payload command in it, return its status.
+# Same options, console protocol and exit codes as tests/vm/run-vm.sh.
+#
+# Usage: tests/arm64/run-vm.sh [--timeout S] [--mem MB] [--smp N]
+#            [--append 'KERNEL ARGS'] [--kernel IMAGE] [--log FILE]
+#            [--allow-warn ERE] [--no-vfio] [--keep]
+#            [--prog HOSTPATH[:VMPATH]]... [--file HOSTPATH:VMPATH]...
+#            [--dir HOSTDIR:VMDIR]... -- COMMAND [ARG]...
+#
+#   --timeout S    hard limit for the whole boot+payload+poweroff (default
+#                  300); on expiry QEMU is killed and the run fails (124)
+#   --mem MB       guest RAM (default 1024), --smp N CPUs (default 2)
+#   --append ARGS  extra kernel command line (e.g. hugepages=64)
+#   --kernel PATH  arm64 Image (default: tests/arm64/build-kernel.sh, cached)
+#   --log FILE     keep the full console log there (default: a temp file,
+#                  deleted on success, kept and printed on failure)
+#   --allow-warn ERE  a kernel warning line matching this extended regex is
+#                  not a failure (repeatable; e.g. a documented, benign WARN)
+#   --no-vfio      do not bind the e1000e to vfio-pci (nestiommu.vfio=0)
+#   --prog/--file/--dir  added to the initramfs, see tests/arm64/mkinitramfs.sh
+#                  (programs must be static arm64 ELF)
+#   COMMAND        run in the VM by /bin/sh from /, stdin /dev/null; PATH
+#                  has /usr/local/bin (where --prog puts programs). The
+#                  environment has NESTIOMMU_VFIO_BDF, NESTIOMMU_VFIO_CDEV.
+#
+# QEMU: qemu-system-aarch64 -accel tcg -M virt,iommu=smmuv3,gic-version=3
+#       -cpu max,pauth-impdef=on -global arm-smmuv3.stage=nested
+#       -device e1000e,romfile= -nographic -no-reboot, kernel command line
+#       console=ttyAMA0 panic=-1 (no firmware: QEMU loads the Image itself).
+#       The QEMU binary: $NESTIOMMU_QEMU_AARCH64, else the one unpacked by
+#       scripts/install-deps-arm64.sh (/var/cache/nestiommu/qemu-arm/current),
+#       else qemu-system-aarch64 in PATH if it is 9.1 or later.
+#       pauth-impdef=on: QEMU's own (fast) pointer authentication instead
+#       of the architected QARMA, which dominates TCG time otherwise.
+#
+# Protocol: the VM's init (tests/arm64/init) prints NESTIOMMU-INIT (first
+# userspace line), NESTIOMMU-SETUP..., NESTIOMMU-PAYLOAD-BEGIN, the payload's
+# output, NESTIOMMU-PAYLOAD-END, NESTIOMMU-EXIT <n>, then powers off. This
+# script streams the payload's output (and kernel messages printed meanwhile)
+# to stdout, progress to stderr, and exits with:
+#   n    the payload's exit status, if the kernel stayed clean
+#   124  timeout (hang)
+#   125  testbed failure: no NESTIOMMU-EXIT (panic, init died), set-up
+#        error, usage error, or a kernel splat (Oops, BUG:, WARNING:,
+#        lockdep report, Kernel panic, ...) even if the payload passed
+# On any failure the whole console log is printed to stderr.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+CACHE=${NESTIOMMU_CACHE:-/var/cache/nestiommu}
+say() { echo "run-vm-arm64: $*" >&2; }
+die() { echo "run-vm-arm64: error: $*" >&2; exit 125; }
+
+TIMEOUT=300
+MEM=1024
+SMP=2
+APPEND=""
+KERNEL=""
+LOG=""
+KEEP=0
+VFIO=1
+ALLOW=()
+MKARGS=()
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--timeout) TIMEOUT=${2:?--timeout needs seconds}; shift ;;
+	--mem) MEM=${2:?--mem needs MB}; shift ;;
+	--smp) SMP=${2:?--smp needs N}; shift ;;
+	--append) APPEND="$APPEND ${2?--append needs args}"; shift ;;
+	--kernel) KERNEL=${2:?--kernel needs a path}; shift ;;
+	--log) LOG=${2:?--log needs a path}; shift ;;
+	--allow-warn) ALLOW+=("${2:?--allow-warn needs a regex}"); shift ;;
+	--no-vfio) VFIO=0 ;;
+	--keep) KEEP=1 ;;
+	--prog|--file|--dir) MKARGS+=("$1" "${2:?$1 needs an argument}"); shift ;;
+	--) shift; break ;;
+	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown argument: $1 (see --help)" ;;
+	esac
+	shift
+done
+[ $# -gt 0 ] || die "no payload command (usage: run-vm.sh [options] -- COMMAND...)"
+case $TIMEOUT in ''|*[!0-9]*) die "--timeout must be whole seconds" ;; esac
+
+QEMU_BIN=$("$HERE/find-qemu.sh") || die "no usable qemu-system-aarch64 (run scripts/install-deps-arm64.sh)"
+if [ -z "$KERNEL" ]; then
+	BUILD=$("$HERE/build-kernel.sh") || die "kernel build failed"
+	KERNEL=$BUILD/arch/arm64/boot/Image
+fi
+[ -f "$KERNEL" ] || die "no kernel image $KERNEL"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/nestiommu-vm.XXXXXX")
+cleanup() { [ "$KEEP" = 1 ] || rm -rf "$WORK"; }
+trap cleanup EXIT
+[ -n "$LOG" ] || LOG=$WORK/console.log
+: >"$LOG"
+
+# the payload: the command, each argument single-quoted for /bin/sh
+{
+	echo '#!/bin/sh'
+	printf 'exec'
+	for a in "$@"; do
+		printf " '%s'" "$(printf '%s' "$a" | sed "s/'/'\\\\''/g")"
+	done
+	echo
+} >"$WORK/payload"
+
+"$HERE/mkinitramfs.sh" -o "$WORK/initramfs.cpio.gz" "${MKARGS[@]}" \
+	--file "$WORK/payload:/etc/nestiommu/payload" || die "mkinitramfs failed"
+
+CMDLINE="console=ttyAMA0 panic=-1 loglevel=6 printk.time=1"
+[ "$VFIO" = 1 ] || CMDLINE="$CMDLINE nestiommu.vfio=0"
+CMDLINE="$CMDLINE$APPEND"
+
+# romfile=: no option ROM (no firmware runs; and the extracted QEMU has no
+# data directory of its own). No module is loaded by this command line.
+QEMU=("$QEMU_BIN" -accel tcg
+	-M virt,iommu=smmuv3,gic-version=3
+	-global arm-smmuv3.stage=nested
+	-nic none -device e1000e,romfile=
+	-cpu max,pauth-impdef=on -m "$MEM" -smp "$SMP"
+	-nographic -no-reboot
+	-kernel "$KERNEL" -initrd "$WORK/initramfs.cpio.gz"
+	-append "$CMDLINE")
+
+say "booting $(basename "$KERNEL") (timeout ${TIMEOUT}s): $*"
+t0=$EPOCHREALTIME
+exit_code=""
+boot_s=""
+setup_err=""
+in_payload=0
+# kill -9 after a grace period if QEMU ignores SIGTERM; </dev/null: no monitor input
+set +e
+{ timeout -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null 2>&1; echo "NESTIOMMU-HOST-QEMU-STATUS $?"; } |
+	tee -a "$LOG" | {
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in
+		NESTIOMMU-HOST-QEMU-STATUS*) echo "$line" >"$WORK/qemu-status"; continue ;;
+		NESTIOMMU-INIT*)
+			boot_s=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.2f", b-a}')
+			say "boot to userspace: ${boot_s} s wall (guest ${line#*uptime=} s)"
+			echo "$boot_s ${line#*uptime=}" >"$WORK/boot-time" ;;
+		NESTIOMMU-SETUP-ERROR*) say "${line#NESTIOMMU-}"; echo "$line" >"$WORK/setup-error" ;;
+		NESTIOMMU-SETUP*) say "${line#NESTIOMMU-}" ;;
+		NESTIOMMU-PAYLOAD-BEGIN*) in_payload=1 ;;
+		NESTIOMMU-PAYLOAD-END*) in_payload=0 ;;
+		NESTIOMMU-EXIT*) echo "${line#NESTIOMMU-EXIT }" >"$WORK/exit" ;;
+		*) [ "$in_payload" = 1 ] && printf '%s\n' "$line" ;;
+		esac
+	done
+	}
+set -e
+t1=$EPOCHREALTIME
+total=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')
+qstatus=$(cut -d' ' -f2 "$WORK/qemu-status" 2>/dev/null || echo unknown)
+
+fail() {
+	echo "run-vm-arm64: ===== console log ($LOG) =====" >&2
+	tr -d '\r' <"$LOG" >&2
+	echo "run-vm-arm64: ===== end of console log =====" >&2
+	say "FAILED: $1 (after ${total} s)"
+	if [ "$KEEP" = 0 ] && [ "$LOG" = "$WORK/console.log" ]; then
+		KEEP=1
+		say "kept console log and initramfs in $WORK"
+	fi
+	exit "$2"
+}
+
+if [ "$qstatus" = 124 ] || [ "$qstatus" = 137 ]; then
+	fail "timeout: the VM did not finish within ${TIMEOUT} s (hang?)" 124
+fi
+
+# kernel splats: any of these is a failure, unless allowed by --allow-warn
+SPLATS='Kernel panic|Oops|BUG:|WARNING:|general protection fault|INFO: task .* blocked|INFO: rcu_.* stall|possible recursive locking|circular locking dependency|inconsistent lock state|suspicious RCU usage|UBSAN:|kernel BUG at'
+splat=$(tr -d '\r' <"$LOG" | grep -E "$SPLATS" | grep -v '^run-vm' || true)
+for re in "${ALLOW[@]+"${ALLOW[@]}"}"; do
+	[ -n "$splat" ] || break
+	splat=$(printf '%s\n' "$splat" | grep -Ev -- "$re" || true)
+done
+
+if [ -f "$WORK/setup-error" ]; then
+	fail "VM set-up: $(cut -d' ' -f2- "$WORK/setup-error")" 125
+fi
+if [ ! -f "$WORK/exit" ]; then
+	fail "no NESTIOMMU-EXIT from the VM (kernel panic or init died; QEMU status $qstatus)" 125
+fi
+rc=$(cat "$WORK/exit")
+case $rc in ''|*[!0-9]*) fail "garbled exit line: '$rc'" 125 ;; esac
+if [ -n "$splat" ]; then
+	printf 'run-vm-arm64: kernel splat: %s\n' "$splat" | head -n 20 >&2
+	fail "kernel splat in the console log (payload exit status $rc)" 125
+fi
+say "payload exit status $rc, ${total} s total (boot $(cut -d' ' -f1 "$WORK/boot-time" 2>/dev/null || echo '?') s)"
+exit "$rc"
