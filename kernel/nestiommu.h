@@ -250,7 +250,9 @@ struct nio_master {
 };
 
 struct nio_tlb_entry {
-	struct hlist_node hnode;	/* in smmu->tlb_hash */
+	/* in smmu->tlb_hash: changed under tlb_lock, read under RCU-sched */
+	struct hlist_node hnode;
+	struct rcu_head rcu;
 	struct list_head asid_node;	/* in its nio_tlb_asid */
 	u64 va;				/* page aligned input address */
 	u64 ipa;			/* page aligned stage 1 output */

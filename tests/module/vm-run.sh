@@ -15,7 +15,7 @@ unload() {
 	[ -e /sys/module/nestiommu ] && fail "module still loaded"
 }
 
-TESTS=${*:-"nio_basic nio_viommu nio_nested"}
+TESTS=${*:-"nio_basic nio_viommu nio_nested nio_bench"}
 
 step "insmod instances=2"
 insmod $KO instances=2 || { echo "Bail out! insmod failed"; exit 2; }
@@ -38,7 +38,14 @@ if command -v nio_viommu >/dev/null; then
 	unload
 fi
 
-N=${NIO_LOOPS:-20}
+if command -v nio_lifetime >/dev/null; then
+	step "nio_lifetime (module refs of domains and vIOMMUs)"
+	insmod $KO || fail "insmod"
+	nio_lifetime || fail "nio_lifetime"
+	[ -e /sys/module/nestiommu ] && { fail "still loaded"; unload; }
+fi
+
+N=${NIO_LOOPS:-100}
 step "load/unload x$N (instances=2 devices=3)"
 i=0
 while [ $i -lt $N ]; do

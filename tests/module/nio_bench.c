@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * nestiommu.ko benchmarks, ratios in one run (in the VM):
+ *  - translation: ns per TLB hit and per full nested walk (miss); a hit
+ *    must be at least 10 times cheaper;
+ *  - invalidation scaling: TLBI_NH_ASID of one ASID with 1,000 versus
+ *    100,000 entries of other ASIDs cached; the ratio must stay under 1.5.
+ * Usage: nio_bench [HIT_ITERS MISS_ITERS INVAL_ITERS]
+ */
+#include <inttypes.h>
+
+#include <nestiommu/smmu.h>
+
+#include "nio_test.h"
+
+#define GPA_BASE	0x40000000ULL
+#define GPA_SIZE	(1ULL << 20)
+#define VA		0x10000000ULL
+
+int main(int argc, char **argv)
+{
+	uint32_t hit_iters = argc > 3 ? atoi(argv[1]) : 200000;
+	uint32_t miss_iters = argc > 3 ? atoi(argv[2]) : 20000;
+	uint32_t inval_iters = argc > 3 ? atoi(argv[3]) : 2000;
+	struct iommu_hwpt_arm_smmuv3 ste = { .ste = {
+		1 | (5ULL << 1) | GPA_BASE, 0 } };
+	uint32_t dev_id, ioas, s2, viommu, vdev, nested;
+	uint64_t hit_ns = 0, miss_ns = 0, inv1k = 0, inv100k = 0, *g;
+	struct nio_smmu *ctl;
+	double hit, miss, r;
+	int fd, dev;
+	uint8_t *gram;
+
+	if (nio_smmu_open(&ctl))
+		nt_die("nio_smmu_open");
+	fd = open("/dev/iommu", O_RDWR);
+	dev = nt_open_ep(0, 0, NULL, 0);
+	gram = mmap(NULL, GPA_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fd < 0 || dev < 0 || gram == MAP_FAILED)
+		nt_die("set-up");
+	memset(gram, 0, GPA_SIZE);
+	g = (uint64_t *)gram;
+	/* CD 0 at 0: T0SZ 16, V, IPS 48, AA64, ASID 7, TTB0 = L0 at 0x1000 */
+	g[0] = 16 | (1ULL << 31) | (5ULL << 32) | (1ULL << 41) | (7ULL << 48);
+	g[1] = GPA_BASE + 0x1000;
+	g[0x1000 / 8] = GPA_BASE + 0x2000 | 3;
+	g[0x2000 / 8] = GPA_BASE + 0x3000 | 3;
+	g[0x3000 / 8 + 0x80] = GPA_BASE + 0x4000 | 3;
+	g[0x4000 / 8] = GPA_BASE + 0x10000 | 3 | (1 << 10) | (1 << 6);
+
+	NT_EXPECT(0, nt_bind(dev, fd, &dev_id), "bind");
+	NT_EXPECT(0, nt_ioas_alloc(fd, &ioas), "IOAS");
+	NT_EXPECT(0, nt_ioas_map(fd, ioas, gram, GPA_SIZE, GPA_BASE,
+				 IOMMU_IOAS_MAP_READABLE |
+				 IOMMU_IOAS_MAP_WRITEABLE), "map guest RAM");
+	NT_EXPECT(0, nt_hwpt_alloc(fd, dev_id, ioas,
+				   IOMMU_HWPT_ALLOC_NEST_PARENT, 0, NULL, 0,
+				   &s2), "S2");
+	NT_EXPECT(0, nt_viommu_alloc(fd, dev_id, s2,
+				     IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &viommu),
+		  "vIOMMU");
+	NT_EXPECT(0, nt_vdevice_alloc(fd, viommu, dev_id, 1, &vdev),
+		  "vDEVICE");
+	NT_EXPECT(0, nt_hwpt_alloc(fd, dev_id, viommu, 0,
+				   IOMMU_HWPT_DATA_ARM_SMMUV3, &ste,
+				   sizeof(ste), &nested), "nested");
+	NT_EXPECT(0, nt_attach(dev, &nested), "attach");
+
+	NT_EXPECT(0, nio_smmu_bench(ctl, 0, 0, NIO_SMMU_BENCH_HIT,
+				    NIO_SMMU_NO_PASID, VA, hit_iters, 0,
+				    &hit_ns), "bench HIT x%u", hit_iters);
+	NT_EXPECT(0, nio_smmu_bench(ctl, 0, 0, NIO_SMMU_BENCH_MISS,
+				    NIO_SMMU_NO_PASID, VA, miss_iters, 0,
+				    &miss_ns), "bench MISS x%u", miss_iters);
+	hit = (double)hit_ns / hit_iters;
+	miss = (double)miss_ns / miss_iters;
+	printf("# translation: hit %.1f ns, miss (full nested walk) %.1f ns, "
+	       "ratio %.1f\n", hit, miss, hit > 0 ? miss / hit : 0);
+	NT_CHECK(hit > 0 && miss / hit >= 10.0,
+		 "a TLB hit is at least 10x cheaper than a miss (%.1fx)",
+		 hit > 0 ? miss / hit : 0);
+
+	NT_EXPECT(0, nio_smmu_bench(ctl, 0, 0, NIO_SMMU_BENCH_INVAL,
+				    NIO_SMMU_NO_PASID, 0, inval_iters, 1000,
+				    &inv1k), "bench INVAL, 1,000 others");
+	NT_EXPECT(0, nio_smmu_bench(ctl, 0, 0, NIO_SMMU_BENCH_INVAL,
+				    NIO_SMMU_NO_PASID, 0, inval_iters, 100000,
+				    &inv100k), "bench INVAL, 100,000 others");
+	r = inv1k ? (double)inv100k / inv1k : 0;
+	printf("# TLBI_NH_ASID: %.1f ns with 1,000 others, %.1f ns with "
+	       "100,000 others, ratio %.2f\n", (double)inv1k / inval_iters,
+	       (double)inv100k / inval_iters, r);
+	NT_CHECK(r > 0 && r < 1.5, "invalidation scaling ratio %.2f < 1.5",
+		 r);
+
+	close(dev);
+	close(fd);
+	nio_smmu_close(ctl);
+	return nt_done();
+}
