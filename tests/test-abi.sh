@@ -30,10 +30,12 @@ else
 fi
 sym=${NIO_SYM:-$top_srcdir/lib/libnestiommu.sym}
 headers=${NIO_HEADERS:-$top_srcdir/include/nestiommu}
+# $NM may carry options (libtool's configure sets "nm -B"): word-split it.
 NM=${NM:-nm}
+nm_prog=${NM%% *}
 
-if ! command -v "$NM" >/dev/null 2>&1; then
-	echo "test-abi: SKIP: $NM not found"
+if ! command -v "$nm_prog" >/dev/null 2>&1; then
+	echo "test-abi: SKIP: $nm_prog not found"
 	exit 77
 fi
 for f in "$so" "$sym"; do
@@ -52,7 +54,8 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 
 # Defined dynamic symbols, as "name version" (version node symbols, type
 # A, are not functions or data and are left out).
-if ! "$NM" -D --defined-only "$so" >"$tmp/nm.raw" 2>"$tmp/nm.err"; then
+# shellcheck disable=SC2086 # NM is a command line
+if ! $NM -D --defined-only "$so" >"$tmp/nm.raw" 2>"$tmp/nm.err"; then
 	echo "test-abi: ERROR: $NM -D $so failed:" >&2
 	cat "$tmp/nm.err" >&2
 	exit 99
