@@ -21,7 +21,7 @@
 
 #include "nestiommu.h"
 
-#define NIO_TLB_MAX		(1U << 18)
+#define NIO_TLB_MAX		BIT(18)
 
 static struct kmem_cache *nio_tlb_cache;
 static DEFINE_MUTEX(nio_tlb_cache_lock);

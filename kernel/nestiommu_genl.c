@@ -409,9 +409,9 @@ static int nio_dma_doit(struct sk_buff *skb, struct genl_info *info)
 	buf = kvzalloc(len, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	if (write)
+	if (write) {
 		nla_memcpy(buf, info->attrs[NESTIOMMU_ATTR_DATA], len);
-	else {
+	} else {
 		msg = genlmsg_new(nla_total_size(len) + 64, GFP_KERNEL);
 		if (!msg) {
 			kvfree(buf);

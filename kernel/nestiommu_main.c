@@ -33,6 +33,7 @@ module_param_named(ats, nio_ats, bool, 0444);
 MODULE_PARM_DESC(ats, "Report ATS support in IDR0 (ATC_INV accepted)");
 
 struct nio_smmu **nio_smmus;
+/* Serialises the netlink operations against endpoint removal and unload */
 DEFINE_MUTEX(nio_global_lock);
 
 /* ------------------------------------------------------------------ */

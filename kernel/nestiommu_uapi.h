@@ -34,6 +34,7 @@ enum nestiommu_cmd {
 	NESTIOMMU_CMD_COUNTERS_RESET,	/* [INSTANCE] */
 	__NESTIOMMU_CMD_MAX,
 };
+
 #define NESTIOMMU_CMD_MAX (__NESTIOMMU_CMD_MAX - 1)
 
 enum nestiommu_attr {
@@ -73,6 +74,7 @@ enum nestiommu_attr {
 	NESTIOMMU_ATTR_PAD,
 	__NESTIOMMU_ATTR_MAX,
 };
+
 #define NESTIOMMU_ATTR_MAX (__NESTIOMMU_ATTR_MAX - 1)
 
 enum nestiommu_domain_kind {
@@ -103,6 +105,7 @@ enum nestiommu_counter {
 	NESTIOMMU_CNT_TLB_ENTRIES,	/* current number of TLB entries */
 	__NESTIOMMU_CNT_MAX,
 };
+
 #define NESTIOMMU_CNT_MAX (__NESTIOMMU_CNT_MAX - 1)
 
 enum nestiommu_bench_mode {

@@ -343,9 +343,8 @@ static int nio_cache_invalidate(struct iommufd_viommu *viommu,
 	if (!cmds)
 		return -ENOMEM;
 
-	ret = iommu_copy_struct_from_full_user_array(
-		cmds, sizeof(*cmds), array,
-		IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3);
+	ret = iommu_copy_struct_from_full_user_array(cmds, sizeof(*cmds), array,
+						     IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3);
 	if (ret) {
 		i = 0;
 		goto out;
