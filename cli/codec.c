@@ -867,7 +867,7 @@ static int take_opts(int *argc, char **argv, struct rec_opts *o, bool allow)
 static int get_words(int argc, char **argv, const char *what, uint64_t *w,
 		     unsigned int n)
 {
-	struct jctx jc = { .prefix = "" };
+	struct jctx jc = { .step = -1 };
 	char msg[512];
 
 	if (argc == 1 && looks_like_json_source(argv[0])) {
@@ -898,7 +898,7 @@ static int get_words(int argc, char **argv, const char *what, uint64_t *w,
 static int get_fields(int argc, char **argv, const struct rec *r,
 		      encode_fn fn, uint64_t *w)
 {
-	struct jctx jc = { .prefix = "" };
+	struct jctx jc = { .step = -1 };
 	struct json_object *o;
 	char msg[512];
 	int ret;
@@ -1057,7 +1057,7 @@ static int do_idr_encode(int argc, char **argv)
 {
 	struct nio_smmuv3_idregs regs = { 0 };
 	struct nio_smmuv3_features feat;
-	struct jctx jc = { .prefix = "" };
+	struct jctx jc = { .step = -1 };
 	struct json_object *o;
 	char msg[512];
 

@@ -22,10 +22,18 @@
 
 int jerr(struct jctx *jc, int err, const char *fmt, ...)
 {
-	size_t n = strnlen(jc->prefix, sizeof(jc->prefix) - 1);
+	size_t n = 0;
 	va_list ap;
 
-	memcpy(jc->msg, jc->prefix, n);
+	jc->msg[0] = '\0';
+	if (jc->step >= 0 && jc->op)
+		n = (size_t)snprintf(jc->msg, sizeof(jc->msg), "step %d (%s): ",
+				     jc->step, jc->op);
+	else if (jc->step >= 0)
+		n = (size_t)snprintf(jc->msg, sizeof(jc->msg), "step %d: ", jc->step);
+	n += (size_t)snprintf(jc->msg + n, sizeof(jc->msg) - n, "%s", jc->sub);
+	if (n >= sizeof(jc->msg))
+		n = sizeof(jc->msg) - 1;
 	va_start(ap, fmt);
 	vsnprintf(jc->msg + n, sizeof(jc->msg) - n, fmt, ap);
 	va_end(ap);

@@ -9,7 +9,10 @@
 #include <json.h>
 
 struct jctx {
-	char prefix[128]; /* e.g. "step 3 (hwpt-alloc): " */
+	/* Messages start "step 3 (hwpt-alloc): " + sub (built on error only) */
+	int step;         /* -1: not in a plan */
+	const char *op;
+	char sub[48];     /* e.g. "entries[2]: " */
 	char msg[768];
 	int err; /* positive errno of the last error */
 };

@@ -31,6 +31,14 @@ extern const char *progname;
 
 /* Print one result tree (takes ownership) to stdout in the chosen mode. */
 void out_emit(struct json_object *obj);
+/*
+ * Print obj and, when the process is about to exit anyway, do not free it:
+ * a plan's result of thousands of objects costs as much to free as to
+ * build.  Sanitizer builds free it (LeakSanitizer must see no leaks).
+ */
+void out_emit_final(struct json_object *obj);
+/* Drop a tree at exit (same rule). */
+void out_drop_final(struct json_object *obj);
 /* Serialize obj in the current JSON mode (for --keep replies). */
 const char *out_json_string(struct json_object *obj);
 
@@ -59,6 +67,23 @@ void j_addr(struct json_object *o, const char *key, uint64_t v);
 /* A 32-bit register shown in hex as well. */
 void j_hex32(struct json_object *o, const char *key, uint32_t v);
 struct json_object *j_hex_string(uint64_t v);
+void j_addr_k(struct json_object *o, const char *key, const char *hexkey,
+	      uint64_t v);
+
+/*
+ * The same with a string literal as key: json-c then keeps the pointer
+ * instead of copying the key (plans print thousands of step results).
+ */
+#define J_ADD_(o, k, v) \
+	json_object_object_add_ex(o, "" k, v, JSON_C_OBJECT_ADD_CONSTANT_KEY)
+#define J_U64(o, k, v) J_ADD_(o, k, json_object_new_uint64(v))
+#define J_U32(o, k, v) J_ADD_(o, k, json_object_new_int64((uint32_t)(v)))
+#define J_INT(o, k, v) J_ADD_(o, k, json_object_new_int64(v))
+#define J_BOOL(o, k, v) J_ADD_(o, k, json_object_new_boolean(v))
+#define J_STR(o, k, v) \
+	J_ADD_(o, k, (v) ? json_object_new_string(v) : NULL)
+#define J_ADDR(o, k, v) j_addr_k(o, "" k, k "-hex", v)
+#define J_HEX32(o, k, v) j_addr_k(o, "" k, k "-hex", (uint32_t)(v))
 
 /* ------------------------------------------------------------------ */
 /* Argument helpers (main.c)                                           */

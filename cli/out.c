@@ -173,6 +173,33 @@ void out_emit(struct json_object *obj)
 	json_object_put(obj);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define FREE_AT_EXIT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FREE_AT_EXIT 1
+#endif
+#endif
+#ifndef FREE_AT_EXIT
+#define FREE_AT_EXIT 0
+#endif
+
+void out_drop_final(struct json_object *obj)
+{
+	if (FREE_AT_EXIT || getenv("NESTCTL_FREE_AT_EXIT"))
+		json_object_put(obj);
+}
+
+void out_emit_final(struct json_object *obj)
+{
+	if (FREE_AT_EXIT || getenv("NESTCTL_FREE_AT_EXIT")) {
+		out_emit(obj);
+		return;
+	}
+	/* out_emit() without the final put */
+	out_emit(json_object_get(obj));
+}
+
 struct json_object *err_object(int err, const char *msg)
 {
 	struct json_object *o = json_object_new_object();
@@ -268,28 +295,53 @@ void j_str(struct json_object *o, const char *key, const char *v)
 	json_object_object_add(o, key, v ? json_object_new_string(v) : NULL);
 }
 
+/* "0x..." without printf: this runs for every address of every step. */
 struct json_object *j_hex_string(uint64_t v)
 {
-	char buf[24];
+	static const char digits[] = "0123456789abcdef";
+	char buf[24], *p = buf + sizeof(buf);
+	int len;
 
-	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-	return json_object_new_string(buf);
+	*--p = '\0';
+	do {
+		*--p = digits[v & 0xf];
+		v >>= 4;
+	} while (v);
+	*--p = 'x';
+	*--p = '0';
+	len = (int)(buf + sizeof(buf) - 1 - p);
+	return json_object_new_string_len(p, len);
+}
+
+static void add_hex_sibling(struct json_object *o, const char *key, uint64_t v)
+{
+	size_t kl = strlen(key);
+	char hk[128];
+
+	if (kl > sizeof(hk) - 5)
+		kl = sizeof(hk) - 5;
+	memcpy(hk, key, kl);
+	memcpy(hk + kl, "-hex", 5);
+	json_object_object_add(o, hk, j_hex_string(v));
+}
+
+void j_addr_k(struct json_object *o, const char *key, const char *hexkey,
+	      uint64_t v)
+{
+	json_object_object_add_ex(o, key, json_object_new_uint64(v),
+				  JSON_C_OBJECT_ADD_CONSTANT_KEY);
+	json_object_object_add_ex(o, hexkey, j_hex_string(v),
+				  JSON_C_OBJECT_ADD_CONSTANT_KEY);
 }
 
 void j_addr(struct json_object *o, const char *key, uint64_t v)
 {
-	char hk[128];
-
 	j_u64(o, key, v);
-	snprintf(hk, sizeof(hk), "%s-hex", key);
-	json_object_object_add(o, hk, j_hex_string(v));
+	add_hex_sibling(o, key, v);
 }
 
 void j_hex32(struct json_object *o, const char *key, uint32_t v)
 {
-	char hk[128];
-
 	j_u32(o, key, v);
-	snprintf(hk, sizeof(hk), "%s-hex", key);
-	json_object_object_add(o, hk, j_hex_string(v));
+	add_hex_sibling(o, key, v);
 }

@@ -150,7 +150,7 @@ static const char *name_of_id(struct session *s, uint32_t id, unsigned int mask)
 {
 	for (size_t i = 0; i < s->nobjs; i++)
 		if (!s->objs[i].dead && s->objs[i].id == id &&
-		    (s->objs[i].kind & mask))
+		    (s->objs[i].kind & mask) && s->objs[i].name[0] != '#')
 			return s->objs[i].name;
 	return NULL;
 }
@@ -174,7 +174,8 @@ static int ref(struct run *r, const char *key, unsigned int mask, bool req,
 			    "field \"%s\": expected the name of an object, got %s",
 			    key, jtype_name(v));
 	o = find_name(r->s, json_object_get_string(v));
-	kinds_text(mask, kinds, sizeof(kinds));
+	if (!o || !(o->kind & mask))
+		kinds_text(mask, kinds, sizeof(kinds));
 	if (!o)
 		return perr(r, key, ENOENT,
 			    "field \"%s\": unknown name \"%s\" (no %s of that "
@@ -204,9 +205,10 @@ static int new_name(struct run *r, const char *key, bool req, const char **out)
 		return perr(r, key, EINVAL, "field \"%s\": expected a string, got %s",
 			    key, jtype_name(v));
 	n = json_object_get_string(v);
-	if (!*n || strlen(n) > 64)
+	if (!*n || strlen(n) > 64 || n[0] == '#')
 		return perr(r, key, EINVAL,
-			    "field \"%s\": a name must have 1 to 64 characters", key);
+			    "field \"%s\": a name has 1 to 64 characters and does "
+			    "not start with '#'", key);
 	if (find_name(r->s, n))
 		return perr(r, key, EEXIST, "field \"%s\": name \"%s\" is already "
 			    "used by a %s", key, n, kind_name(find_name(r->s, n)->kind));
@@ -219,7 +221,7 @@ static struct pobj *add_obj(struct run *r, const char *name, enum pkind kind,
 {
 	struct session *s = r->s;
 	struct pobj *o;
-	char auto_name[32];
+	static const char auto_name[] = "#";
 
 	if (s->nobjs == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 64;
@@ -230,10 +232,8 @@ static struct pobj *add_obj(struct run *r, const char *name, enum pkind kind,
 		s->objs = n;
 		s->cap = cap;
 	}
-	if (!name) {
-		snprintf(auto_name, sizeof(auto_name), "#%u", id);
-		name = auto_name;
-	}
+	if (!name)
+		name = auto_name; /* "#": unnamed (names never start with '#') */
 	o = &s->objs[s->nobjs++];
 	memset(o, 0, sizeof(*o));
 	o->name = strdup(name);
@@ -244,9 +244,9 @@ static struct pobj *add_obj(struct run *r, const char *name, enum pkind kind,
 	o->fd = -1;
 	if (r->res) {
 		if (name != auto_name)
-			j_str(r->res, "name", name);
+			J_STR(r->res, "name", name);
 		if (kind != K_MAPPING)
-			j_u32(r->res, "id", id);
+			J_U32(r->res, "id", id);
 	}
 	return o;
 }
@@ -261,10 +261,34 @@ static void release_mem(struct pobj *o)
 	o->memfd = -1;
 }
 
-static void forget(struct pobj *o)
+static void forget(struct session *s, struct pobj *o)
 {
 	release_mem(o);
+	if (!o->dead)
+		s->ndead++;
 	o->dead = true;
+}
+
+/*
+ * Drop dead entries (keeping creation order, which rollback needs) once
+ * they are the majority, so that name lookups and scans stay proportional
+ * to the live objects (a plan mapping and unmapping thousands of times).
+ */
+static void compact(struct session *s)
+{
+	size_t j = 0;
+
+	if (s->ndead < 64 || s->ndead * 2 < s->nobjs)
+		return;
+	for (size_t i = 0; i < s->nobjs; i++) {
+		if (s->objs[i].dead) {
+			free(s->objs[i].name);
+			continue;
+		}
+		s->objs[j++] = s->objs[i];
+	}
+	s->nobjs = j;
+	s->ndead = 0;
 }
 
 static int raw_destroy(struct session *s, uint32_t id)
@@ -290,7 +314,7 @@ static int destroy_obj(struct session *s, struct pobj *o)
 	if (ret == -ENOENT && o->kind == K_MAPPING)
 		ret = 0;
 	if (!ret)
-		forget(o);
+		forget(s, o);
 	return ret;
 }
 
@@ -303,7 +327,7 @@ static struct json_object *rollback(struct session *s, unsigned int seq)
 	/* Auto HWPTs go with their device; drop their names first. */
 	for (size_t i = 0; i < s->nobjs; i++)
 		if (s->objs[i].plan == seq && s->objs[i].kernel_owned)
-			forget(&s->objs[i]);
+			forget(s, &s->objs[i]);
 	while (progress) {
 		progress = false;
 		for (size_t i = s->nobjs; i-- > 0;) {
@@ -416,8 +440,8 @@ static int op_ioas_map(struct run *r)
 	m->mem = mem;
 	m->memlen = length;
 	m->memfd = fd;
-	j_addr(r->res, "iova", iova);
-	j_addr(r->res, "length", length);
+	J_ADDR(r->res, "iova", iova);
+	J_ADDR(r->res, "length", length);
 	return 0;
 }
 
@@ -442,7 +466,7 @@ static int op_ioas_unmap(struct run *r)
 				     &unmapped);
 		if (ret < 0)
 			return kerr(r, ret, "nio_ioas_unmap");
-		forget(m);
+		forget(r->s, m);
 	} else if (all) {
 		ret = nio_ioas_unmap_all(r->s->ctx, ioas->id, &unmapped);
 		if (ret < 0)
@@ -450,7 +474,7 @@ static int op_ioas_unmap(struct run *r)
 		for (size_t i = 0; i < r->s->nobjs; i++)
 			if (r->s->objs[i].kind == K_MAPPING &&
 			    r->s->objs[i].ioas_id == ioas->id)
-				forget(&r->s->objs[i]);
+				forget(r->s, &r->s->objs[i]);
 	} else {
 		if ((ret = get_u64(r, "iova", true, UINT64_MAX, &iova)) ||
 		    (ret = get_u64(r, "length", true, UINT64_MAX, &length)))
@@ -464,10 +488,10 @@ static int op_ioas_unmap(struct run *r)
 			if (o->kind == K_MAPPING && !o->dead &&
 			    o->ioas_id == ioas->id && o->iova >= iova &&
 			    o->iova + o->length <= iova + length)
-				forget(o);
+				forget(r->s, o);
 		}
 	}
-	j_addr(r->res, "unmapped", unmapped);
+	J_ADDR(r->res, "unmapped", unmapped);
 	return 0;
 }
 
@@ -497,7 +521,7 @@ static int op_ioas_copy(struct run *r)
 	m->ioas_id = dst->id;
 	m->iova = iova;
 	m->length = length;
-	j_addr(r->res, "iova", iova);
+	J_ADDR(r->res, "iova", iova);
 	return 0;
 }
 
@@ -519,12 +543,12 @@ static int op_ioas_iova_ranges(struct run *r)
 	for (uint32_t i = 0; i < num; i++) {
 		struct json_object *o = json_object_new_object();
 
-		j_addr(o, "start", ranges[i].start);
-		j_addr(o, "last", ranges[i].last);
+		J_ADDR(o, "start", ranges[i].start);
+		J_ADDR(o, "last", ranges[i].last);
 		json_object_array_add(a, o);
 	}
 	json_object_object_add(r->res, "ranges", a);
-	j_addr(r->res, "alignment", align);
+	J_ADDR(r->res, "alignment", align);
 	return 0;
 }
 
@@ -548,16 +572,14 @@ static int op_ioas_allow_iovas(struct run *r)
 		struct json_object *e = json_object_array_get_idx(v, i);
 		static const char *const keys[] = { "start", "last", NULL };
 
-		snprintf(r->jc.prefix + strlen(r->jc.prefix),
-			 sizeof(r->jc.prefix) - strlen(r->jc.prefix),
-			 "ranges[%zu]: ", i);
+		snprintf(r->jc.sub, sizeof(r->jc.sub), "ranges[%zu]: ", i);
 		if (jcheck_keys(&r->jc, e, keys) ||
 		    jget_u64(&r->jc, e, "start", true, UINT64_MAX, &ranges[i].start) ||
 		    jget_u64(&r->jc, e, "last", true, UINT64_MAX, &ranges[i].last)) {
 			r->field = "ranges";
 			return EXIT_USAGE;
 		}
-		*strstr(r->jc.prefix, "ranges[") = '\0';
+		r->jc.sub[0] = '\0';
 	}
 	ret = nio_ioas_allow_iovas(r->s->ctx, ioas->id, ranges, (uint32_t)n);
 	if (ret < 0)
@@ -596,7 +618,7 @@ static int op_option(struct run *r)
 		if (ret < 0)
 			return kerr(r, ret, "nio_option_get");
 	}
-	j_u64(r->res, "value", val);
+	J_U64(r->res, "value", val);
 	return 0;
 }
 
@@ -626,7 +648,7 @@ static int auto_hwpt(struct run *r, const char *hname, uint32_t hwpt)
 {
 	struct json_object *res = r->res;
 
-	j_u32(res, "hwpt", hwpt);
+	J_U32(res, "hwpt", hwpt);
 	if (hname) {
 		struct pobj *o;
 
@@ -712,7 +734,7 @@ static int op_device_pasid(struct run *r)
 		ret = nio_device_pasid_attach(r->s->ctx, dev->id, pasid, pt->id, &hwpt);
 		if (ret < 0)
 			return kerr(r, ret, "nio_device_pasid_attach");
-		j_u32(r->res, "hwpt", hwpt);
+		J_U32(r->res, "hwpt", hwpt);
 	} else {
 		ret = nio_device_pasid_detach(r->s->ctx, dev->id, pasid);
 		if (ret < 0)
@@ -986,7 +1008,7 @@ static int op_vdevice_alloc(struct run *r)
 	if (ret < 0)
 		return kerr(r, ret, "nio_vdevice_alloc");
 	add_obj(r, name, K_VDEVICE, id);
-	j_addr(r->res, "virt-id", virt);
+	J_ADDR(r->res, "virt-id", virt);
 	return 0;
 }
 
@@ -1040,12 +1062,11 @@ static int inv_entry(struct run *r, uint32_t type, bool on_viommu,
 		static const char *const vtd[] = { "addr", "npages", "flags", NULL };
 		const char *const *keys = type == NIO_INVALIDATE_VTD_S1 ? vtd :
 					  on_viommu ? st_viommu : st_hwpt;
-		size_t plen = strlen(r->jc.prefix);
 		uint32_t flags = 0;
 		bool all = false;
 		int bad;
 
-		snprintf(r->jc.prefix + plen, sizeof(r->jc.prefix) - plen, "%s: ", key);
+		snprintf(r->jc.sub, sizeof(r->jc.sub), "%s: ", key);
 		bad = jcheck_keys(&r->jc, e, keys) ||
 		      jget_bool(&r->jc, e, "all", &all) ||
 		      jget_u32(&r->jc, e, "flags", false, &flags);
@@ -1075,7 +1096,7 @@ static int inv_entry(struct run *r, uint32_t type, bool on_viommu,
 			memcpy(buf, &s, sizeof(s));
 			*len = sizeof(s);
 		}
-		r->jc.prefix[plen] = '\0';
+		r->jc.sub[0] = '\0';
 		return bad ? EXIT_USAGE : 0;
 	}
 	return perr(r, "type", EOPNOTSUPP,
@@ -1137,8 +1158,8 @@ static int op_invalidate(struct run *r)
 	num = (uint32_t)n;
 	ret = nio_invalidate(r->s->ctx, target->id, type, buf, len, &num);
 	free(buf);
-	j_u32(r->res, "entries", (uint32_t)n);
-	j_u32(r->res, "processed", num);
+	J_U32(r->res, "entries", (uint32_t)n);
+	J_U32(r->res, "processed", num);
 	if (ret < 0) {
 		ret = kerr(r, ret, "nio_invalidate");
 		if (num < n) {
@@ -1187,9 +1208,9 @@ struct json_object *vevent_json(uint32_t type, const struct nio_vevent *e)
 {
 	struct json_object *o = json_object_new_object();
 
-	j_u32(o, "sequence", e->sequence);
-	j_u32(o, "gap", e->gap);
-	j_bool(o, "lost-events", e->flags & NIO_VEVENT_LOST_EVENTS);
+	J_U32(o, "sequence", e->sequence);
+	J_U32(o, "gap", e->gap);
+	J_BOOL(o, "lost-events", e->flags & NIO_VEVENT_LOST_EVENTS);
 	if (e->flags & NIO_VEVENT_LOST_EVENTS)
 		return o;
 	if (type == NIO_VEVENTQ_ARM_SMMUV3 && e->data_len == 32) {
@@ -1203,7 +1224,7 @@ struct json_object *vevent_json(uint32_t type, const struct nio_vevent *e)
 		uint32_t virt;
 
 		memcpy(&virt, e->data, 4);
-		j_addr(o, "virt-id", virt);
+		J_ADDR(o, "virt-id", virt);
 	} else {
 		struct json_object *a = json_object_new_array();
 
@@ -1222,11 +1243,11 @@ struct json_object *fault_json(const struct nio_fault *f)
 {
 	struct json_object *o = json_object_new_object(), *p;
 
-	j_u32(o, "dev", f->dev_id);
-	j_bool(o, "pasid-valid", f->flags & NIO_FAULT_PASID_VALID);
-	j_bool(o, "last-page", f->flags & NIO_FAULT_LAST_PAGE);
-	j_u32(o, "pasid", f->pasid);
-	j_u32(o, "grpid", f->grpid);
+	J_U32(o, "dev", f->dev_id);
+	J_BOOL(o, "pasid-valid", f->flags & NIO_FAULT_PASID_VALID);
+	J_BOOL(o, "last-page", f->flags & NIO_FAULT_LAST_PAGE);
+	J_U32(o, "pasid", f->pasid);
+	J_U32(o, "grpid", f->grpid);
 	p = json_object_new_array();
 	if (f->perm & NIO_FAULT_PERM_READ)
 		json_object_array_add(p, json_object_new_string("read"));
@@ -1237,9 +1258,9 @@ struct json_object *fault_json(const struct nio_fault *f)
 	if (f->perm & NIO_FAULT_PERM_PRIV)
 		json_object_array_add(p, json_object_new_string("priv"));
 	json_object_object_add(o, "perm", p);
-	j_addr(o, "addr", f->addr);
-	j_u32(o, "length", f->length);
-	j_u32(o, "cookie", f->cookie);
+	J_ADDR(o, "addr", f->addr);
+	J_U32(o, "length", f->length);
+	J_U32(o, "cookie", f->cookie);
 	return o;
 }
 
@@ -1369,7 +1390,7 @@ static int op_destroy(struct run *r)
 		return perr(r, "object", EINVAL,
 			    "field \"object\": \"%s\" is an automatic HWPT, "
 			    "destroyed with its last attachment", o->name);
-	j_u32(r->res, "id", o->id);
+	J_U32(r->res, "id", o->id);
 	ret = destroy_obj(r->s, o);
 	if (ret < 0)
 		return kerr(r, ret, o->kind == K_MOCKDEV ? "IOMMU_DESTROY" : "nio_destroy");
@@ -1438,7 +1459,7 @@ static int op_mock_device(struct run *r)
 		return ret;
 	o = add_obj(r, name, K_MOCKDEV, cmd.mock_domain_flags.out_idev_id);
 	o->stdev_id = cmd.mock_domain_flags.out_stdev_id;
-	j_u32(r->res, "stdev-id", o->stdev_id);
+	J_U32(r->res, "stdev-id", o->stdev_id);
 	return auto_hwpt(r, pt->kind == K_IOAS ? hname : NULL,
 			 cmd.mock_domain_flags.out_hwpt_id);
 }
@@ -1626,7 +1647,8 @@ static int check_step_shape(struct json_object *step, int i, struct jctx *jc,
 	const struct op *op;
 
 	*opname = NULL;
-	snprintf(jc->prefix, sizeof(jc->prefix), "step %d: ", i);
+	jc->step = i;
+	jc->op = NULL;
 	if (!json_object_is_type(step, json_type_object)) {
 		*field = NULL;
 		return jerr(jc, EINVAL, "expected an object, got %s", jtype_name(step));
@@ -1644,7 +1666,7 @@ static int check_step_shape(struct json_object *step, int i, struct jctx *jc,
 			    "field \"op\": unknown operation \"%s\" (see "
 			    "\"nestctl apply help\")", json_object_get_string(opv));
 	*opname = op->name;
-	snprintf(jc->prefix, sizeof(jc->prefix), "step %d (%s): ", i, op->name);
+	jc->op = op->name;
 	json_object_object_foreach(step, key, val) {
 		bool ok = false;
 
@@ -1702,34 +1724,34 @@ static struct json_object *object_json(struct session *s,
 	const char *tn = nio_object_type_name(info->type);
 	const char *name = name_of_id(s, info->id, ~(unsigned int)K_MAPPING);
 
-	j_u32(o, "id", info->id);
-	j_str(o, "type", tn ? tn : "unknown");
-	j_str(o, "name", name);
-	j_u32(o, "parent", info->parent_id);
-	j_u32(o, "dev", info->dev_id);
+	J_U32(o, "id", info->id);
+	J_STR(o, "type", tn ? tn : "unknown");
+	J_STR(o, "name", name);
+	J_U32(o, "parent", info->parent_id);
+	J_U32(o, "dev", info->dev_id);
 	switch (info->type) {
 	case NIO_OBJ_DEVICE:
-		j_str(o, "path", info->path);
+		J_STR(o, "path", info->path);
 		break;
 	case NIO_OBJ_HWPT_PAGING:
 	case NIO_OBJ_HWPT_NESTED:
-		j_hex32(o, "flags", info->flags);
-		j_hex32(o, "data-type", info->type_param);
+		J_HEX32(o, "flags", info->flags);
+		J_HEX32(o, "data-type", info->type_param);
 		break;
 	case NIO_OBJ_VIOMMU:
 	case NIO_OBJ_VEVENTQ:
-		j_hex32(o, "object-type", info->type_param ? info->type_param
+		J_HEX32(o, "object-type", info->type_param ? info->type_param
 							   : info->flags);
 		if (info->type == NIO_OBJ_VEVENTQ)
-			j_u64(o, "depth", info->virt_id);
+			J_U64(o, "depth", info->virt_id);
 		break;
 	case NIO_OBJ_VDEVICE:
-		j_addr(o, "virt-id", info->virt_id);
+		J_ADDR(o, "virt-id", info->virt_id);
 		break;
 	case NIO_OBJ_HW_QUEUE:
-		j_u64(o, "index", info->virt_id);
-		j_addr(o, "iova", info->iova);
-		j_addr(o, "length", info->length);
+		J_U64(o, "index", info->virt_id);
+		J_ADDR(o, "iova", info->iova);
+		J_ADDR(o, "length", info->length);
 		break;
 	default:
 		break;
@@ -1760,10 +1782,10 @@ struct json_object *session_graph(struct session *s)
 		if (o->kind == K_MAPPING) {
 			struct json_object *m = json_object_new_object();
 
-			j_str(m, "name", o->name[0] == '#' ? NULL : o->name);
-			j_u32(m, "ioas", o->ioas_id);
-			j_addr(m, "iova", o->iova);
-			j_addr(m, "length", o->length);
+			J_STR(m, "name", o->name[0] == '#' ? NULL : o->name);
+			J_U32(m, "ioas", o->ioas_id);
+			J_ADDR(m, "iova", o->iova);
+			J_ADDR(m, "length", o->length);
 			json_object_array_add(maps, m);
 			continue;
 		}
@@ -1773,12 +1795,12 @@ struct json_object *session_graph(struct session *s)
 			/* not created through the library: not in its list */
 			struct json_object *m = json_object_new_object();
 
-			j_u32(m, "id", o->id);
-			j_str(m, "type", o->kind == K_MOCKDEV ? "mock-device"
+			J_U32(m, "id", o->id);
+			J_STR(m, "type", o->kind == K_MOCKDEV ? "mock-device"
 							      : "hwpt-auto");
-			j_str(m, "name", o->name);
+			J_STR(m, "name", o->name);
 			if (o->kind == K_MOCKDEV)
-				j_u32(m, "stdev-id", o->stdev_id);
+				J_U32(m, "stdev-id", o->stdev_id);
 			json_object_array_add(objs, m);
 		}
 	}
@@ -1813,7 +1835,7 @@ struct json_object *plan_check(struct json_object *plan, struct json_object **er
 {
 	struct json_object *steps_in = plan;
 	const char *field = NULL, *opname = NULL;
-	struct jctx jc = { .prefix = "" };
+	struct jctx jc = { .step = -1 };
 	size_t n;
 	int i;
 
@@ -1840,9 +1862,9 @@ struct json_object *plan_check(struct json_object *plan, struct json_object **er
 		if (check_step_shape(st, i, &jc, &field, &opname) ||
 		    (st && expected_errno(st, &jc, &e))) {
 			*err = err_object(jc.err, jc.msg);
-			j_int(*err, "step", i);
-			j_str(*err, "op", opname);
-			j_str(*err, "field", field ? field : "expect-errno");
+			J_INT(*err, "step", i);
+			J_STR(*err, "op", opname);
+			J_STR(*err, "field", field ? field : "expect-errno");
 			return NULL;
 		}
 	}
@@ -1853,7 +1875,7 @@ int session_run(struct session *s, struct json_object *plan,
 		struct json_object **out)
 {
 	struct json_object *steps_in, *results, *err;
-	struct run r = { .s = s };
+	struct run r = { .s = s, .jc = { .step = -1 } };
 	size_t n;
 	int ret = 0, i;
 
@@ -1870,25 +1892,26 @@ int session_run(struct session *s, struct json_object *plan,
 		const struct op *op = find_op(json_object_get_string(jget(st, "op")));
 		int expect = 0;
 
+		compact(s);
 		expected_errno(st, &r.jc, &expect);
 		r.step = st;
 		r.index = i;
 		r.opname = op->name;
 		r.field = NULL;
 		r.jc.err = 0;
-		snprintf(r.jc.prefix, sizeof(r.jc.prefix), "step %d (%s): ", i,
-			 op->name);
+		r.jc.step = i;
+		r.jc.op = op->name;
 		r.res = json_object_new_object();
-		j_int(r.res, "step", i);
-		j_str(r.res, "op", op->name);
+		J_INT(r.res, "step", i);
+		J_STR(r.res, "op", op->name);
 		ret = op->fn(&r);
 		if (ret == EXIT_KERNEL && expect && r.jc.err == expect) {
 			const char *en = errno_name(expect);
 
-			j_bool(r.res, "failed-as-expected", true);
-			j_int(r.res, "errno", expect);
-			j_str(r.res, "errno-name", en);
-			j_str(r.res, "error", r.jc.msg);
+			J_BOOL(r.res, "failed-as-expected", true);
+			J_INT(r.res, "errno", expect);
+			J_STR(r.res, "errno-name", en);
+			J_STR(r.res, "error", r.jc.msg);
 			ret = 0;
 		} else if (!ret && expect) {
 			jerr(&r.jc, EPROTO, "succeeded, but \"expect-errno\" "
@@ -1912,9 +1935,9 @@ int session_run(struct session *s, struct json_object *plan,
 	}
 	if (ret) {
 		err = err_object(r.jc.err ? r.jc.err : EINVAL, r.jc.msg);
-		j_int(err, "step", i);
-		j_str(err, "op", r.opname);
-		j_str(err, "field", r.field);
+		J_INT(err, "step", i);
+		J_STR(err, "op", r.opname);
+		J_STR(err, "field", r.field);
 		json_object_object_add(err, "completed-steps", results);
 		json_object_object_add(err, "destroyed", rollback(s, s->plan_seq));
 		*out = err;
@@ -2063,14 +2086,17 @@ static int do_apply(int argc, char **argv)
 	}
 	if (plan) {
 		ret = session_run(&s, plan, &out);
-		json_object_put(plan);
+		if (keep)
+			json_object_put(plan);
+		else
+			out_drop_final(plan);
 		if (ret) {
 			ret = report_plan_error(ret, out);
 			session_close(&s);
 			return ret;
 		}
 		if (!keep)
-			out_emit(out);
+			out_emit_final(out);
 		else
 			json_object_put(out);
 	}

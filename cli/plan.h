@@ -46,6 +46,7 @@ struct session {
 	struct nio_ctx *ctx;
 	struct pobj *objs;
 	size_t nobjs, cap;
+	size_t ndead;         /* entries of objs that are dead */
 	unsigned int plan_seq;
 };
 
