@@ -24,7 +24,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${top_builddir:=$here/../..}"
 : "${NESTCTL:=$top_builddir/cli/nestctl}"
 case $NESTCTL in /*) ;; *) NESTCTL=$(pwd)/$NESTCTL ;; esac
-: "${FAKEKERNEL:=}"
+: "${FAKEKERNEL:=$top_builddir/tests/fake-kernel/.libs/libfakekernel.so}"
+case $FAKEKERNEL in /*) ;; *) FAKEKERNEL=$(pwd)/$FAKEKERNEL ;; esac
 gdir=$here/golden
 
 if [ ! -x "$NESTCTL" ]; then
