@@ -169,7 +169,10 @@ fi
 
 # kernel splats: any of these is a failure, unless allowed by --allow-warn
 SPLATS='Kernel panic|Oops|BUG:|WARNING:|general protection fault|INFO: task .* blocked|INFO: rcu_.* stall|possible recursive locking|circular locking dependency|inconsistent lock state|suspicious RCU usage|UBSAN:|kernel BUG at'
-splat=$(tr -d '\r' <"$LOG" | grep -E "$SPLATS" | grep -v '^run-vm:' || true)
+# only kernel lines count (printk.time=1 stamps them; a kernel line may start
+# mid-line after unterminated payload output), so a payload that prints
+# "WARNING:" or "BUG:" itself is not mistaken for a splat
+splat=$(tr -d '\r' <"$LOG" | grep -E "\[ *[0-9]+\.[0-9]{6}\] .*($SPLATS)" || true)
 for re in "${ALLOW[@]+"${ALLOW[@]}"}"; do
 	[ -n "$splat" ] || break
 	splat=$(printf '%s\n' "$splat" | grep -Ev -- "$re" || true)
