@@ -265,8 +265,8 @@ static int nio_ep_create(struct nio_smmu *smmu, unsigned int index)
 		return -ENOMEM;
 	master->smmu = smmu;
 	master->index = index;
-	/* StreamIDs look like PCI RIDs of bus (instance + 1), device index */
-	master->sid = ((smmu->id + 1) << 8) | (index << 3);
+	/* StreamID: bus (instance + 1), function index; below 2^16 (SIDSIZE) */
+	master->sid = ((smmu->id + 1) << 8) | index;
 	mutex_init(&master->dma_lock);
 	spin_lock_init(&master->cfg_lock);
 	master->kind = NESTIOMMU_DOMAIN_BLOCKED;

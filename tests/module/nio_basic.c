@@ -6,6 +6,10 @@
  *
  * Usage (in the VM, after insmod nestiommu.ko): nio_basic
  */
+#include <sys/wait.h>
+
+#include <nestiommu/smmu.h>
+
 #include "nio_test.h"
 
 #define PAGE 4096UL
@@ -90,6 +94,61 @@ int main(void)
 	NT_EXPECT(EINVAL, nt_ioas_map(fd, ioas, buf, PAGE, 0x8000000,
 					  IOMMU_IOAS_MAP_READABLE),
 		  "map into the SW_MSI window (reserved: iopt_check_iova)");
+	/* DMA through the plain (one stage) paging domain */
+	{
+		struct nio_smmu *ctl;
+		char rb[16];
+
+		NT_EXPECT(0, nio_smmu_open(&ctl), "netlink open");
+		NT_EXPECT(0, nio_smmu_dma_write(ctl, 0, 0, NIO_SMMU_NO_PASID,
+						0x100000 + 5 * PAGE + 3,
+						"one stage", 10),
+			  "DMA write through the auto paging domain");
+		NT_CHECK(!memcmp((char *)buf + 5 * PAGE + 3, "one stage", 10),
+			 "bytes landed in the mapped buffer");
+		NT_EXPECT(0, nio_smmu_dma_read(ctl, 0, 0, NIO_SMMU_NO_PASID,
+					       0x100000, rb, 16),
+			  "DMA read");
+		NT_CHECK(rb[0] == 0x5a, "read the buffer's bytes");
+		NT_EXPECT(EFAULT, nio_smmu_dma_read(ctl, 0, 0,
+						    NIO_SMMU_NO_PASID,
+						    0x100000 + 16 * PAGE, rb, 4),
+			  "DMA to an unmapped IOVA");
+		NT_EXPECT(EFAULT, nio_smmu_dma_read(ctl, 0, 0, 1, 0x100000,
+						    rb, 4),
+			  "PASID without stage 1 (C_BAD_SUBSTREAMID)");
+		NT_EXPECT(ENODEV, nio_smmu_dma_read(ctl, 0, 99,
+						    NIO_SMMU_NO_PASID,
+						    0x100000, rb, 4),
+			  "DMA of a device that does not exist");
+		NT_EXPECT(EINVAL, nio_smmu_dma_read(ctl, 0, 0,
+						    NIO_SMMU_NO_PASID,
+						    0x100000, rb, 0),
+			  "DMA of length 0");
+		nio_smmu_close(ctl);
+	}
+	/* Admin only: a process without CAP_NET_ADMIN gets EPERM */
+	{
+		pid_t pid = fork();
+		int st = 0;
+
+		if (!pid) {
+			struct nio_smmu_instance *in;
+			struct nio_smmu *ctl;
+			size_t n;
+
+			if (setgid(65534) || setuid(65534))
+				_exit(3);
+			if (nio_smmu_open(&ctl))
+				_exit(4);
+			_exit(nio_smmu_instances(ctl, &in, &n) == -EPERM ?
+			      0 : 5);
+		}
+		waitpid(pid, &st, 0);
+		NT_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			 "netlink as uid 65534: EPERM (status %d)",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	}
 	NT_EXPECT(0, nt_ioas_unmap(fd, ioas, 0x100000, 16 * PAGE), "unmap");
 
 	/* domain_alloc_paging_flags rules */
