@@ -6,6 +6,70 @@
  * fwnode), their endpoints (platform devices with a StreamID, each probed
  * into its own IOMMU group and exposed as a VFIO device cdev), and the
  * per-instance MSI irq domain that is the endpoints' only MSI path.
+ *
+ * Parameters: instances=N (1-16, default 1), devices=N per instance (0-64,
+ * default 4), ats=0|1 (IDR0.ATS; ATC_INV is accepted only with ats=1).
+ *
+ * Topology: instance N is platform device "nestiommu.N" (iommu class
+ * device "nestiommu.N"); its endpoint i is "nestiommu-ep.<N*256+i>" with
+ * StreamID ((N + 1) << 8) | i, one IOMMU group each, bound to this module's
+ * platform driver, which registers a VFIO device (/dev/vfio/devices/vfioM,
+ * see /sys/bus/platform/devices/nestiommu-ep.X/vfio-dev/).
+ *
+ * hw_info (type DEFAULT or ARM_SMMUV3, others EOPNOTSUPP): an SMMUv3.2
+ * with S1P+S2P, AArch64 tables, little endian, COHACC, 16-bit ASID and
+ * VMID, no stall, linear stream table, no 2-level CD tables (CD2L = 0),
+ * SIDSIZE 16, SSIDSIZE 16, range invalidation (IDR3.RIL), 4 KiB granule
+ * only, OAS 48 bits, IIDR ProductID 0x4e5 with no implementer, AIDR 3.2.
+ *
+ * Domains: the default and blocking domain is a static BLOCKED domain (a
+ * DMA aborts without event).  domain_alloc_paging_flags accepts flags 0
+ * (one-stage paging domain) and NEST_PARENT (stage 2), anything else and
+ * any user data is EOPNOTSUPP (no HTTU, no host PASID).  Both own an ARMv8
+ * stage-2 format page table (4 KiB, 4 levels, 48 bits).  An unmap drops
+ * every cached translation through the domain before returning.
+ *
+ * vIOMMU (IOMMU_VIOMMU_TYPE_ARM_SMMUV3) mirrors Linux 7.3's
+ * arm-smmu-v3-iommufd.c errno for errno (see nestiommu_viommu.c), with two
+ * documented differences: each vIOMMU gets its own VMID (upstream uses the
+ * S2 parent's); and a batch of invalidation commands failing at entry k
+ * reports entry_num = k like upstream, but every entry before k has been
+ * executed (upstream drops the pending part of the failing 63-command
+ * batch while still counting it).
+ *
+ * Translation (nestiommu_dma.c): STE from the attached domain; CD fetched
+ * at S1ContextPtr + 64 * SSID through stage 2 (linear table only: S1Fmt
+ * != 0 gives C_BAD_STE); CDs must be valid, AArch64, little endian, TG0
+ * 4 KiB and T0SZ 16..39, else C_BAD_CD; no TTB1 (EPD0 or an address above
+ * 2^(64-T0SZ) is F_TRANSLATION); table and output addresses above the
+ * CD's IPS are F_ADDR_SIZE; AF = 0 is F_ACCESS (no HTTU); a DMA is an
+ * unprivileged access (AP[1] must be set) and a write needs AP[2] clear,
+ * else F_PERMISSION; SSID handling follows S1CDMax/S1DSS (C_BAD_SUBSTREAMID,
+ * F_STREAM_DISABLED).  Every TLB entry is tagged with its ASID (nG is not
+ * modelled).  The TLB and the CD cache are only changed by invalidation
+ * commands, an HWPT replace (CD cache) and stage 2 unmaps (TLB).  Stage 1
+ * events of an endpoint with a vDEVICE go to the vEVENTQ with the vSID;
+ * stage 2 events and the rest go to the kernel log.  No ATC is modelled.
+ *
+ * MSI: each endpoint has NESTIOMMU_MSI_VECTORS vectors (virqs of the
+ * instance's IRQ_DOMAIN_FLAG_ISOLATED_MSI domain).  A DMA write whose
+ * stage 1 output (the IPA; the IOVA without stage 1) falls in the
+ * instance's MSI window is not a memory write but a doorbell write: its
+ * first 32-bit word is the vector number, the vector's irq fires and its
+ * handler signals the eventfd registered for it.  The window (default
+ * 0x8000000 + 1 MiB) is the SW_MSI reserved region; it can be moved with
+ * NESTIOMMU_CMD_MSI_WINDOW_SET while no endpoint is attached (EBUSY
+ * otherwise), and iommufd reserves the new one at the next attach.
+ *
+ * Unload: every probed endpoint holds a reference on this module, and so
+ * does every live paging domain, nested domain and vIOMMU (iommufd takes
+ * none for a driver's objects).  Remove the endpoints first
+ * (NESTIOMMU_CMD_REMOVE_DEVICES, e.g. nio_smmu_remove_devices(); refused
+ * with EBUSY while a VFIO device is open), then rmmod.
+ *
+ * Lockdep: the endpoints' fwspec is set up by hand, as iommu_fwspec_init()
+ * would, because that function asserts iommu_probe_device_lock, which is
+ * not exported (a lockdep splat otherwise); see nio_ep_set_fwspec().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
