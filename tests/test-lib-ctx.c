@@ -292,6 +292,53 @@ START_TEST(test_close_releases_everything)
 }
 END_TEST
 
+/* An owned context frees everything by closing: no IOMMU_DESTROY. */
+START_TEST(test_owned_close_no_destroy)
+{
+	struct nio_ctx *c2 = NULL;
+	uint32_t ioas, dev, s2, viommu, evq, fault;
+	int fd;
+
+	ck_ok(nio_ctx_open(&c2, NULL));
+	fd = nio_ctx_fd(c2);
+	ck_ok(nio_ioas_alloc(c2, &ioas));
+	ck_ok(nio_device_bind(c2, "/dev/vfio/devices/vfio1", NULL, &dev));
+	ck_ok(nio_hwpt_alloc_nest_parent(c2, dev, ioas, &s2));
+	ck_ok(nio_viommu_alloc(c2, dev, s2, NIO_VIOMMU_ARM_SMMUV3, NULL,
+			       &viommu));
+	ck_ok(nio_veventq_alloc(c2, viommu, NIO_VEVENTQ_ARM_SMMUV3, 4, &evq));
+	ck_ok(nio_fault_alloc(c2, &fault, NULL));
+	fake_kernel_clear_calls();
+	ck_assert_ptr_null(nio_ctx_unref(c2));
+	ck_assert_uint_eq(fake_kernel_count_ioctl(IOMMU_DESTROY), 0);
+	ck_assert_int_eq(fake_kernel_fd_kind(fd), FK_FILE_NONE);
+	/* Only the fixture's context is left */
+	ck_assert_uint_eq(fake_kernel_nr_contexts(), 1);
+	ck_assert_uint_eq(fake_kernel_nr_objects(), 0);
+	ck_assert_uint_eq(fake_kernel_nr_fds(), 1);
+}
+END_TEST
+
+/* After a borrowed context is gone, the descriptor is the caller's. */
+START_TEST(test_borrowed_fd_reusable)
+{
+	struct nio_ctx *c2 = NULL, *c3 = NULL;
+	uint32_t ioas;
+	int fd = open("/dev/iommu", O_RDWR);
+
+	ck_ok(nio_ctx_adopt_fd(fd, NIO_ADOPT_BORROW, NULL, &c2));
+	ck_ok(nio_ioas_alloc(c2, &ioas));
+	ck_assert_ptr_null(nio_ctx_unref(c2));
+	ck_assert_int_eq(fake_kernel_obj_type(fd, ioas), FK_OBJ_NONE);
+	/* Adopt again, owned this time: the context now closes it */
+	ck_ok(nio_ctx_adopt_fd(fd, 0, NULL, &c3));
+	ck_ok(nio_ioas_alloc(c3, &ioas));
+	ck_assert_uint_eq(ioas, 1);
+	ck_assert_ptr_null(nio_ctx_unref(c3));
+	ck_assert_int_eq(fake_kernel_fd_kind(fd), FK_FILE_NONE);
+}
+END_TEST
+
 START_TEST(test_object_graph)
 {
 	struct nio_object_info info = { .sz = sizeof(info) };
@@ -616,7 +663,8 @@ int main(void)
 	fake_kernel_reset();
 	FK_TCASE(s, "ctx", test_open_close, test_open_opts, test_adopt_owned,
 		 test_adopt_borrowed, test_adopt_not_iommufd, test_ref_unref,
-		 test_close_releases_everything, test_object_graph,
+		 test_close_releases_everything, test_owned_close_no_destroy,
+		 test_borrowed_fd_reusable, test_object_graph,
 		 test_object_info_sz, test_destroy, test_missing_ioctl,
 		 test_log, test_last_error);
 	return fk_run(s);

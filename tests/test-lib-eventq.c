@@ -256,6 +256,19 @@ START_TEST(test_veventq_selftest_type)
 }
 END_TEST
 
+/* A queue type whose record size the library does not know. */
+START_TEST(test_veventq_unknown_type)
+{
+	struct nio_vevent ev[2];
+	struct fk_nest n;
+	uint32_t evq;
+
+	fk_nest_setup(&n, 0);
+	ck_ok(nio_veventq_alloc(ctx, n.viommu, 0x77, 4, &evq));
+	ck_fails(ctx, nio_veventq_read(ctx, evq, ev, 2), EOPNOTSUPP, "0x77");
+}
+END_TEST
+
 START_TEST(test_fault_alloc)
 {
 	struct iommu_fault_alloc want = { .size = 16 };
@@ -354,7 +367,8 @@ int main(void)
 
 	FK_TCASE(s, "veventq", test_veventq_alloc, test_veventq_read,
 		 test_veventq_empty, test_veventq_poll, test_veventq_lost_events,
-		 test_veventq_gaps, test_veventq_selftest_type);
+		 test_veventq_gaps, test_veventq_selftest_type,
+		 test_veventq_unknown_type);
 	FK_TCASE(s, "fault", test_fault_alloc, test_fault_read_respond);
 	return fk_run(s);
 }

@@ -378,6 +378,37 @@ START_TEST(test_invalidate_batches)
 }
 END_TEST
 
+/* Very long arrays are split by the library (bounded kernel allocation). */
+START_TEST(test_invalidate_long_array)
+{
+	const uint32_t total = 5000;
+	uint64_t (*cmds)[2] = calloc(total, sizeof(*cmds));
+	struct fk_nest n;
+	uint32_t vdev, num = total, i, sum = 0;
+	const struct fk_call *c;
+
+	ck_assert_ptr_nonnull(cmds);
+	for (i = 0; i < total; i++)
+		cmds[i][0] = 0x30;
+	set_up_vsids(&n, &vdev);
+	fake_kernel_clear_calls();
+	ck_ok(nio_invalidate(ctx, n.viommu, NIO_INVALIDATE_ARM_SMMUV3, cmds, 16,
+			     &num));
+	ck_assert_uint_eq(num, total);
+	/* Few calls, covering the array once, in order */
+	ck_assert_uint_le(fake_kernel_count_ioctl(IOMMU_HWPT_INVALIDATE), 2);
+	for (i = 0; (c = fake_kernel_find_ioctl(IOMMU_HWPT_INVALIDATE, i)); i++) {
+		struct iommu_hwpt_invalidate sent;
+
+		memcpy(&sent, c->in, sizeof(sent));
+		ck_assert_uint_eq(sent.data_uptr, (uintptr_t)cmds[sum]);
+		sum += sent.entry_num;
+	}
+	ck_assert_uint_eq(sum, total);
+	free(cmds);
+}
+END_TEST
+
 START_TEST(test_invalidate_args)
 {
 	const uint64_t cmds[1][2] = { CMD_TLBI_NSNH_ALL };
@@ -393,7 +424,9 @@ START_TEST(test_invalidate_args)
 	ck_fails(ctx, nio_invalidate(ctx, n.viommu, NIO_INVALIDATE_ARM_SMMUV3,
 				     NULL, 16, &num),
 		 EINVAL, "IOMMU_HWPT_INVALIDATE");
-	ck_assert_uint_eq(fake_kernel_count_ioctl(IOMMU_HWPT_INVALIDATE), 1);
+	ck_assert_msg(fake_kernel_count_ioctl(IOMMU_HWPT_INVALIDATE) == 1,
+		      "an empty array went to the kernel %u times",
+		      fake_kernel_count_ioctl(IOMMU_HWPT_INVALIDATE));
 	want = (struct iommu_hwpt_invalidate){
 		.size = 32,
 		.hwpt_id = n.viommu,
@@ -470,6 +503,6 @@ int main(void)
 		 test_hw_queue);
 	FK_TCASE(s, "invalidate", test_invalidate, test_invalidate_partial,
 		 test_invalidate_rejected_command, test_invalidate_batches,
-		 test_invalidate_args);
+		 test_invalidate_long_array, test_invalidate_args);
 	return fk_run(s);
 }
