@@ -1,60 +1,643 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * smmu, msi, dma: state and actions of nestiommu.ko through its generic
- * netlink family "nestiommu" (via the library's client, once it exists).
+ * netlink family "nestiommu", via the library's client (nestiommu/smmu.h).
  *
- * Until then, and whenever the module is not loaded, every command fails
- * with a clear error naming the module: exit code 2, and with -j
- * {"error": "...", "errno": N, "module": "nestiommu"}.
+ * When the module is not loaded every command fails with exit code 2 and
+ * an error naming it (with -j: {"error", "errno", "module": "nestiommu"}).
+ * The client functions are weak references: a libnestiommu built without
+ * libnl-3 has none, and nestctl then says so instead of failing to start.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <nestiommu/smmu.h>
+#include <nestiommu/smmuv3.h>
+
 #include "nestctl.h"
+#include "codec.h"
 
 #define MODULE_NAME "nestiommu"
 
-static int module_unavailable(const char *what)
+#pragma weak nio_smmu_open
+#pragma weak nio_smmu_close
+#pragma weak nio_smmu_last_error
+#pragma weak nio_smmu_instances
+#pragma weak nio_smmu_devices
+#pragma weak nio_smmu_tlb
+#pragma weak nio_smmu_device_get
+#pragma weak nio_smmu_set_msi_window
+#pragma weak nio_smmu_msi_trigger
+#pragma weak nio_smmu_dma_read
+#pragma weak nio_smmu_dma_write
+
+static struct json_object *module_extra(void)
 {
-	char path[PATH_MAX];
 	struct json_object *extra = json_object_new_object();
 
-	j_str(extra, "module", MODULE_NAME);
+	J_STR(extra, "module", MODULE_NAME);
+	return extra;
+}
+
+/* Connect, or report why not (module missing, no client, no permission). */
+static int smmu_connect(const char *what, struct nio_smmu **out)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	*out = NULL;
 	snprintf(path, sizeof(path), "%s/module/%s", sysfs_root(), MODULE_NAME);
 	if (access(path, F_OK))
-		return err_report(EXIT_KERNEL, ENOENT, extra,
+		return err_report(EXIT_KERNEL, ENOENT, module_extra(),
 				  "%s: the %s kernel module is not loaded (no "
 				  "generic netlink family \"%s\"); load it with "
 				  "\"modprobe %s\"", what, MODULE_NAME,
 				  MODULE_NAME, MODULE_NAME);
-	return err_report(EXIT_KERNEL, EOPNOTSUPP, extra,
-			  "%s: the %s module is loaded, but this nestctl was "
-			  "built without its netlink client", what, MODULE_NAME);
+	if (!nio_smmu_open)
+		return err_report(EXIT_KERNEL, EOPNOTSUPP, module_extra(),
+				  "%s: this libnestiommu was built without the "
+				  "%s netlink client (libnl-3)", what, MODULE_NAME);
+	ret = nio_smmu_open(out);
+	if (ret == -ENOENT)
+		return err_report(EXIT_KERNEL, ENOENT, module_extra(),
+				  "%s: the %s kernel module is not loaded (no "
+				  "generic netlink family \"%s\"); load it with "
+				  "\"modprobe %s\"", what, MODULE_NAME,
+				  MODULE_NAME, MODULE_NAME);
+	if (ret < 0)
+		return err_report(EXIT_KERNEL, -ret, module_extra(),
+				  "%s: cannot talk to %s: %s%s", what, MODULE_NAME,
+				  strerror(-ret),
+				  ret == -EPERM ? " (CAP_NET_ADMIN is needed)" : "");
+	return 0;
 }
 
-#define MODULE_CMD(fn, label)                                  \
-	static int fn(int argc, char **argv)                   \
-	{                                                      \
-		(void)argc;                                    \
-		(void)argv;                                    \
-		return module_unavailable(label);              \
-	}
+static int smmu_fail(struct nio_smmu *smmu, int ret, const char *what)
+{
+	const char *m = nio_smmu_last_error ? nio_smmu_last_error(smmu) : "";
 
-MODULE_CMD(do_smmu_show, "smmu show")
-MODULE_CMD(do_smmu_ste, "smmu ste")
-MODULE_CMD(do_smmu_tlb, "smmu tlb")
-MODULE_CMD(do_smmu_counters, "smmu counters")
-MODULE_CMD(do_msi_set, "msi set")
-MODULE_CMD(do_msi_raise, "msi raise")
-MODULE_CMD(do_dma_read, "dma read")
-MODULE_CMD(do_dma_write, "dma write")
+	ret = err_report(EXIT_KERNEL, -ret, module_extra(), "%s: %s%s%s%s", what,
+			 strerror(-ret), m && *m ? " (" : "", m ? m : "",
+			 m && *m ? ")" : "");
+	nio_smmu_close(smmu);
+	return ret;
+}
+
+static const char *const counter_names[NIO_SMMU_CNT_MAX + 1] = {
+	[NIO_SMMU_CNT_TRANSLATIONS] = "translations",
+	[NIO_SMMU_CNT_TLB_HITS] = "tlb-hits",
+	[NIO_SMMU_CNT_TLB_MISSES] = "tlb-misses",
+	[NIO_SMMU_CNT_FAULTS] = "faults",
+	[NIO_SMMU_CNT_EVENTS] = "events",
+	[NIO_SMMU_CNT_EVENTS_LOST] = "events-lost",
+	[NIO_SMMU_CNT_MSIS] = "msis",
+	[NIO_SMMU_CNT_INV_TLBI_NH_ALL] = "inv-tlbi-nh-all",
+	[NIO_SMMU_CNT_INV_TLBI_NH_ASID] = "inv-tlbi-nh-asid",
+	[NIO_SMMU_CNT_INV_TLBI_NH_VA] = "inv-tlbi-nh-va",
+	[NIO_SMMU_CNT_INV_TLBI_NH_VAA] = "inv-tlbi-nh-vaa",
+	[NIO_SMMU_CNT_INV_TLBI_NSNH_ALL] = "inv-tlbi-nsnh-all",
+	[NIO_SMMU_CNT_INV_ATC_INV] = "inv-atc-inv",
+	[NIO_SMMU_CNT_INV_CFGI_CD] = "inv-cfgi-cd",
+	[NIO_SMMU_CNT_INV_CFGI_CD_ALL] = "inv-cfgi-cd-all",
+	[NIO_SMMU_CNT_INV_REJECTED] = "inv-rejected",
+	[NIO_SMMU_CNT_TLB_ENTRIES] = "tlb-entries",
+};
+
+static struct json_object *counters_json(const struct nio_smmu_instance *in)
+{
+	struct json_object *c = json_object_new_object();
+
+	for (int i = 1; i <= NIO_SMMU_CNT_MAX; i++)
+		if (counter_names[i])
+			j_u64(c, counter_names[i], in->counters[i]);
+	return c;
+}
+
+static const char *domain_name(enum nio_smmu_domain d)
+{
+	switch (d) {
+	case NIO_SMMU_DOMAIN_BLOCKED: return "blocked";
+	case NIO_SMMU_DOMAIN_PAGING: return "paging";
+	case NIO_SMMU_DOMAIN_S2: return "nest-parent";
+	case NIO_SMMU_DOMAIN_NESTED: return "nested";
+	}
+	return "unknown";
+}
+
+static void words_hex(struct json_object *o, const char *key,
+		      const uint64_t *w, unsigned int n)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (unsigned int i = 0; i < n; i++)
+		json_object_array_add(a, j_hex_string(w[i]));
+	json_object_object_add(o, key, a);
+}
+
+static struct json_object *device_json(const struct nio_smmu_device *d,
+				       bool with_ste)
+{
+	struct json_object *o = json_object_new_object();
+	char cdev[64];
+
+	J_U32(o, "instance", d->instance);
+	J_U32(o, "index", d->index);
+	J_HEX32(o, "sid", d->sid);
+	if (d->has_vsid)
+		J_HEX32(o, "vsid", d->vsid);
+	else
+		J_STR(o, "vsid", NULL);
+	J_STR(o, "domain", domain_name(d->domain));
+	if (d->cdev[0]) {
+		snprintf(cdev, sizeof(cdev), "/dev/vfio/devices/%s", d->cdev);
+		J_STR(o, "cdev", cdev);
+	} else {
+		J_STR(o, "cdev", NULL);
+	}
+	if (with_ste) {
+		struct nio_smmuv3_vste ste;
+		uint8_t buf[16];
+
+		words_hex(o, "ste-hex", d->ste, 8);
+		/* V, Config and the stage 1 fields live in words 0 and 1 */
+		words_to_le(d->ste, 2, buf);
+		if (!nio_smmuv3_vste_decode(buf, sizeof(buf), &ste)) {
+			struct json_object *f = json_object_new_object();
+			const char *cfg = nio_smmuv3_name(NIO_SMMUV3_NAME_STE_CFG,
+							  ste.config);
+
+			J_BOOL(f, "valid", ste.valid);
+			if (cfg)
+				J_STR(f, "config", cfg);
+			else
+				J_U32(f, "config", ste.config);
+			J_ADDR(f, "s1-context-ptr", ste.s1_context_ptr);
+			J_U32(f, "s1cdmax", ste.s1cdmax);
+			json_object_object_add(o, "ste", f);
+		}
+	}
+	if (d->has_event) {
+		json_object_object_add(o, "last-event",
+				       codec_event_json(d->event));
+	}
+	return o;
+}
+
+static int parse_instance(const char *s, uint32_t *out)
+{
+	uint64_t v;
+
+	if (parse_u64(s, UINT32_MAX, &v))
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int do_smmu_show(int argc, char **argv)
+{
+	struct nio_smmu_instance *in = NULL;
+	struct nio_smmu_device *dev = NULL;
+	struct json_object *a;
+	struct nio_smmu *smmu;
+	size_t ni = 0, nd = 0;
+	uint32_t only = 0;
+	int ret;
+
+	if (argc > 1 || (argc == 1 && parse_instance(argv[0], &only)))
+		return err_usage("smmu show: expected [ INSTANCE ] (a number)");
+	if ((ret = smmu_connect("smmu show", &smmu)))
+		return ret;
+	ret = nio_smmu_instances(smmu, &in, &ni);
+	if (ret < 0)
+		return smmu_fail(smmu, ret, "smmu show");
+	ret = nio_smmu_devices(smmu, &dev, &nd);
+	if (ret < 0) {
+		free(in);
+		return smmu_fail(smmu, ret, "smmu show");
+	}
+	a = json_object_new_array();
+	for (size_t i = 0; i < ni; i++) {
+		struct nio_smmuv3_features feat;
+		struct nio_smmuv3_idregs regs;
+		struct json_object *o, *w, *ds;
+
+		if (argc && in[i].id != only)
+			continue;
+		o = json_object_new_object();
+		J_U32(o, "instance", in[i].id);
+		J_U32(o, "num-devices", in[i].num_devices);
+		J_U32(o, "attached", in[i].attached);
+		w = json_object_new_object();
+		J_ADDR(w, "start", in[i].msi_start);
+		J_ADDR(w, "size", in[i].msi_size);
+		json_object_object_add(o, "msi-window", w);
+		memcpy(regs.idr, in[i].idr, sizeof(regs.idr));
+		regs.iidr = in[i].iidr;
+		regs.aidr = in[i].aidr;
+		if (!nio_smmuv3_idr_decode(&regs, &feat))
+			json_object_object_add(o, "smmuv3",
+					       codec_features_json(&feat, &regs, false));
+		json_object_object_add(o, "counters", counters_json(&in[i]));
+		ds = json_object_new_array();
+		for (size_t k = 0; k < nd; k++)
+			if (dev[k].instance == in[i].id)
+				json_object_array_add(ds, device_json(&dev[k], false));
+		json_object_object_add(o, "devices", ds);
+		json_object_array_add(a, o);
+	}
+	free(in);
+	free(dev);
+	nio_smmu_close(smmu);
+	if (argc && !json_object_array_length(a)) {
+		json_object_put(a);
+		return err_report(EXIT_KERNEL, ENOENT, module_extra(),
+				  "smmu show: no instance %u", only);
+	}
+	out_emit(a);
+	return EXIT_OK;
+}
+
+static int do_smmu_ste(int argc, char **argv)
+{
+	struct nio_smmu_device *dev = NULL;
+	struct json_object *a;
+	struct nio_smmu *smmu;
+	uint32_t inst, sid = 0;
+	bool by_sid = false;
+	size_t nd = 0;
+	int ret;
+
+	if (argc != 1 && argc != 3)
+		return err_usage("smmu ste: expected INSTANCE [ sid SID ]");
+	if (parse_instance(argv[0], &inst))
+		return err_usage("smmu ste: \"%s\" is not an instance number", argv[0]);
+	if (argc == 3) {
+		if (strcmp(argv[1], "sid") || parse_instance(argv[2], &sid))
+			return err_usage("smmu ste: expected \"sid SID\" after "
+					 "the instance");
+		by_sid = true;
+	}
+	if ((ret = smmu_connect("smmu ste", &smmu)))
+		return ret;
+	ret = nio_smmu_devices(smmu, &dev, &nd);
+	if (ret < 0)
+		return smmu_fail(smmu, ret, "smmu ste");
+	a = json_object_new_array();
+	for (size_t k = 0; k < nd; k++)
+		if (dev[k].instance == inst && (!by_sid || dev[k].sid == sid))
+			json_object_array_add(a, device_json(&dev[k], true));
+	free(dev);
+	nio_smmu_close(smmu);
+	if (!json_object_array_length(a)) {
+		json_object_put(a);
+		return err_report(EXIT_KERNEL, ENOENT, module_extra(),
+				  "smmu ste: no %s on instance %u",
+				  by_sid ? "endpoint with that StreamID" : "endpoint",
+				  inst);
+	}
+	out_emit(a);
+	return EXIT_OK;
+}
+
+static int do_smmu_tlb(int argc, char **argv)
+{
+	struct nio_smmu_tlb_entry *e = NULL;
+	struct json_object *a;
+	struct nio_smmu *smmu;
+	uint32_t inst;
+	size_t n = 0;
+	int ret;
+
+	if (argc != 1 || parse_instance(argv[0], &inst))
+		return err_usage("smmu tlb: expected INSTANCE (a number)");
+	if ((ret = smmu_connect("smmu tlb", &smmu)))
+		return ret;
+	ret = nio_smmu_tlb(smmu, inst, &e, &n);
+	if (ret < 0)
+		return smmu_fail(smmu, ret, "smmu tlb");
+	a = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object(), *p;
+
+		J_U32(o, "vmid", e[i].vmid);
+		J_U32(o, "asid", e[i].asid);
+		J_ADDR(o, "iova", e[i].iova);
+		J_ADDR(o, "ipa", e[i].ipa);
+		J_ADDR(o, "pa", e[i].pa);
+		p = json_object_new_object();
+		J_BOOL(p, "s1-read", e[i].perm & 1);
+		J_BOOL(p, "s1-write", e[i].perm & 2);
+		J_BOOL(p, "s2-read", e[i].perm & 4);
+		J_BOOL(p, "s2-write", e[i].perm & 8);
+		json_object_object_add(o, "perm", p);
+		json_object_array_add(a, o);
+	}
+	free(e);
+	nio_smmu_close(smmu);
+	out_emit(a);
+	return EXIT_OK;
+}
+
+static int do_smmu_counters(int argc, char **argv)
+{
+	struct nio_smmu_instance *in = NULL;
+	struct json_object *a;
+	struct nio_smmu *smmu;
+	uint32_t only = 0;
+	size_t n = 0;
+	int ret;
+
+	if (argc > 1 || (argc == 1 && parse_instance(argv[0], &only)))
+		return err_usage("smmu counters: expected [ INSTANCE ] (a number)");
+	if ((ret = smmu_connect("smmu counters", &smmu)))
+		return ret;
+	ret = nio_smmu_instances(smmu, &in, &n);
+	if (ret < 0)
+		return smmu_fail(smmu, ret, "smmu counters");
+	a = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o;
+
+		if (argc && in[i].id != only)
+			continue;
+		o = json_object_new_object();
+		J_U32(o, "instance", in[i].id);
+		json_object_object_add(o, "counters", counters_json(&in[i]));
+		json_object_array_add(a, o);
+	}
+	free(in);
+	nio_smmu_close(smmu);
+	out_emit(a);
+	return EXIT_OK;
+}
+
+/*
+ * An endpoint: "INSTANCE/INDEX", "vfioN" or "/dev/vfio/devices/vfioN"
+ * (looked up in the module's device list).
+ */
+static int resolve_endpoint(struct nio_smmu *smmu, const char *what,
+			    const char *spec, uint32_t *inst, uint32_t *index)
+{
+	struct nio_smmu_device *dev = NULL;
+	const char *name = spec;
+	unsigned int a, b;
+	size_t n = 0;
+	char tail;
+	int ret;
+
+	if (sscanf(spec, "%u/%u%c", &a, &b, &tail) == 2) {
+		*inst = a;
+		*index = b;
+		return 0;
+	}
+	if (!strncmp(name, "/dev/vfio/devices/", 18))
+		name += 18;
+	ret = nio_smmu_devices(smmu, &dev, &n);
+	if (ret < 0)
+		return ret;
+	ret = -ENODEV;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(dev[i].cdev, name)) {
+			*inst = dev[i].instance;
+			*index = dev[i].index;
+			ret = 0;
+			break;
+		}
+	free(dev);
+	(void)what;
+	return ret;
+}
+
+/* keyword-value pairs after the positional arguments */
+static const char *kw(int argc, char **argv, const char *key)
+{
+	for (int i = 0; i + 1 < argc; i += 2)
+		if (!strcmp(argv[i], key))
+			return argv[i + 1];
+	return NULL;
+}
+
+static int check_kws(const char *what, int argc, char **argv,
+		     const char *const *known)
+{
+	if (argc % 2)
+		return err_usage("%s: \"%s\" needs a value", what, argv[argc - 1]);
+	for (int i = 0; i < argc; i += 2) {
+		const char *const *k;
+
+		for (k = known; *k; k++)
+			if (!strcmp(*k, argv[i]))
+				break;
+		if (!*k)
+			return err_usage("%s: unknown keyword \"%s\"", what, argv[i]);
+	}
+	return 0;
+}
+
+static int do_msi_set(int argc, char **argv)
+{
+	static const char *const known[] = { "base", "size", NULL };
+	struct json_object *o;
+	struct nio_smmu *smmu;
+	uint64_t base, size;
+	uint32_t inst;
+	int ret;
+
+	if (argc < 1 || parse_instance(argv[0], &inst))
+		return err_usage("msi set: expected INSTANCE base ADDR size SIZE");
+	if ((ret = check_kws("msi set", argc - 1, argv + 1, known)))
+		return ret;
+	if (!kw(argc - 1, argv + 1, "base") || !kw(argc - 1, argv + 1, "size") ||
+	    parse_u64(kw(argc - 1, argv + 1, "base"), UINT64_MAX, &base) ||
+	    parse_u64(kw(argc - 1, argv + 1, "size"), UINT64_MAX, &size))
+		return err_usage("msi set: expected INSTANCE base ADDR size SIZE "
+				 "(numbers)");
+	if ((ret = smmu_connect("msi set", &smmu)))
+		return ret;
+	ret = nio_smmu_set_msi_window(smmu, inst, base, size);
+	if (ret < 0)
+		return smmu_fail(smmu, ret, ret == -EBUSY ?
+				 "msi set (detach the endpoints first)" : "msi set");
+	nio_smmu_close(smmu);
+	o = json_object_new_object();
+	J_U32(o, "instance", inst);
+	J_ADDR(o, "start", base);
+	J_ADDR(o, "size", size);
+	out_emit(o);
+	return EXIT_OK;
+}
+
+static int do_msi_raise(int argc, char **argv)
+{
+	static const char *const known[] = { "vector", NULL };
+	struct nio_smmu *smmu;
+	uint32_t inst, index, vector = 0;
+	const char *v;
+	int ret;
+
+	if (argc < 1)
+		return err_usage("msi raise: expected DEVICE [ vector N ]");
+	if ((ret = check_kws("msi raise", argc - 1, argv + 1, known)))
+		return ret;
+	if ((v = kw(argc - 1, argv + 1, "vector")) &&
+	    (parse_instance(v, &vector) || vector >= NIO_SMMU_MSI_VECTORS))
+		return err_usage("msi raise: vector is 0 to %d",
+				 NIO_SMMU_MSI_VECTORS - 1);
+	if ((ret = smmu_connect("msi raise", &smmu)))
+		return ret;
+	ret = resolve_endpoint(smmu, "msi raise", argv[0], &inst, &index);
+	if (ret < 0)
+		return smmu_fail(smmu, ret, "msi raise: unknown endpoint "
+				 "(INSTANCE/INDEX or vfioN)");
+	ret = nio_smmu_msi_trigger(smmu, inst, index, vector);
+	if (ret < 0)
+		return smmu_fail(smmu, ret, "msi raise");
+	nio_smmu_close(smmu);
+	out_emit(NULL);
+	return EXIT_OK;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* A DMA fault: the error carries the decoded event record. */
+static int dma_fault(struct nio_smmu *smmu, int ret, const char *what,
+		     uint32_t inst, uint32_t index)
+{
+	struct nio_smmu_device d;
+
+	if (ret == -EFAULT && !nio_smmu_device_get(smmu, inst, index, &d) &&
+	    d.has_event) {
+		struct json_object *extra = module_extra();
+
+		json_object_object_add(extra, "event", codec_event_json(d.event));
+		nio_smmu_close(smmu);
+		return err_report(EXIT_KERNEL, EFAULT, extra,
+				  "%s: translation fault (see \"event\")", what);
+	}
+	return smmu_fail(smmu, ret, what);
+}
+
+static int do_dma(int argc, char **argv, bool write)
+{
+	static const char *const rknown[] = { "iova", "length", "pasid", NULL };
+	static const char *const wknown[] = { "iova", "data", "pasid", NULL };
+	const char *what = write ? "dma write" : "dma read";
+	uint64_t iova, len = 0, pasid = NIO_SMMU_NO_PASID;
+	uint8_t *buf = NULL;
+	struct json_object *o;
+	struct nio_smmu *smmu;
+	uint32_t inst, index;
+	const char *v;
+	int ret;
+
+	if (argc < 1)
+		return err_usage("%s: expected DEVICE iova IOVA %s", what,
+				 write ? "data HEX" : "length LEN");
+	if ((ret = check_kws(what, argc - 1, argv + 1, write ? wknown : rknown)))
+		return ret;
+	if (!(v = kw(argc - 1, argv + 1, "iova")) || parse_u64(v, UINT64_MAX, &iova))
+		return err_usage("%s: missing or bad \"iova\"", what);
+	if ((v = kw(argc - 1, argv + 1, "pasid")) && parse_u64(v, UINT32_MAX, &pasid))
+		return err_usage("%s: bad \"pasid\"", what);
+	if (write) {
+		size_t n;
+
+		v = kw(argc - 1, argv + 1, "data");
+		if (v && !strncmp(v, "0x", 2))
+			v += 2;
+		n = v ? strlen(v) : 0;
+		if (!n || n % 2 || n / 2 > 32768)
+			return err_usage("%s: \"data\" is 1 to 32768 bytes of hex", what);
+		buf = malloc(n / 2);
+		if (!buf)
+			return err_lib(ENOMEM, "%s", what);
+		for (size_t i = 0; i < n / 2; i++) {
+			int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+
+			if (hi < 0 || lo < 0) {
+				free(buf);
+				return err_usage("%s: \"data\" is not hex", what);
+			}
+			buf[i] = (uint8_t)(hi << 4 | lo);
+		}
+		len = n / 2;
+	} else {
+		if (!(v = kw(argc - 1, argv + 1, "length")) ||
+		    parse_u64(v, 32768, &len) || !len)
+			return err_usage("%s: \"length\" is 1 to 32768", what);
+		buf = malloc(len);
+		if (!buf)
+			return err_lib(ENOMEM, "%s", what);
+	}
+	if ((ret = smmu_connect(what, &smmu))) {
+		free(buf);
+		return ret;
+	}
+	ret = resolve_endpoint(smmu, what, argv[0], &inst, &index);
+	if (ret < 0) {
+		free(buf);
+		return smmu_fail(smmu, ret, "unknown endpoint (INSTANCE/INDEX or vfioN)");
+	}
+	ret = write ? nio_smmu_dma_write(smmu, inst, index, (uint32_t)pasid, iova,
+					 buf, len)
+		    : nio_smmu_dma_read(smmu, inst, index, (uint32_t)pasid, iova,
+					buf, len);
+	if (ret < 0) {
+		free(buf);
+		return dma_fault(smmu, ret, what, inst, index);
+	}
+	nio_smmu_close(smmu);
+	o = json_object_new_object();
+	J_U32(o, "instance", inst);
+	J_U32(o, "index", index);
+	J_ADDR(o, "iova", iova);
+	J_U64(o, "length", len);
+	if (!write) {
+		static const char digits[] = "0123456789abcdef";
+		char *hex = malloc(2 * len + 1);
+
+		if (hex) {
+			for (size_t i = 0; i < len; i++) {
+				hex[2 * i] = digits[buf[i] >> 4];
+				hex[2 * i + 1] = digits[buf[i] & 0xf];
+			}
+			hex[2 * len] = '\0';
+			J_STR(o, "data", hex);
+			free(hex);
+		}
+	}
+	free(buf);
+	out_emit(o);
+	return EXIT_OK;
+}
+
+static int do_dma_read(int argc, char **argv)
+{
+	return do_dma(argc, argv, false);
+}
+
+static int do_dma_write(int argc, char **argv)
+{
+	return do_dma(argc, argv, true);
+}
 
 const struct cmd smmu_cmds[] = {
 	{ "show", do_smmu_show, "[ INSTANCE ]",
@@ -74,9 +657,9 @@ const struct cmd msi_cmds[] = {
 };
 
 const struct cmd dma_cmds[] = {
-	{ "read", do_dma_read, "DEVICE iova IOVA length LEN",
+	{ "read", do_dma_read, "DEVICE iova IOVA length LEN [ pasid P ]",
 	  "make a device read memory through its IOMMU" },
-	{ "write", do_dma_write, "DEVICE iova IOVA data HEX",
+	{ "write", do_dma_write, "DEVICE iova IOVA data HEX [ pasid P ]",
 	  "make a device write memory through its IOMMU" },
 	{ NULL },
 };

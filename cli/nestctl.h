@@ -80,8 +80,11 @@ void j_addr_k(struct json_object *o, const char *key, const char *hexkey,
 #define J_U32(o, k, v) J_ADD_(o, k, json_object_new_int64((uint32_t)(v)))
 #define J_INT(o, k, v) J_ADD_(o, k, json_object_new_int64(v))
 #define J_BOOL(o, k, v) J_ADD_(o, k, json_object_new_boolean(v))
-#define J_STR(o, k, v) \
-	J_ADD_(o, k, (v) ? json_object_new_string(v) : NULL)
+static inline struct json_object *j_str_or_null(const char *v)
+{
+	return v ? json_object_new_string(v) : NULL;
+}
+#define J_STR(o, k, v) J_ADD_(o, k, j_str_or_null(v))
 #define J_ADDR(o, k, v) j_addr_k(o, "" k, k "-hex", v)
 #define J_HEX32(o, k, v) j_addr_k(o, "" k, k "-hex", (uint32_t)(v))
 
