@@ -905,6 +905,23 @@ static const struct named_value inv_types[] = {
 	{ NULL },
 };
 
+static const struct named_value hwpt_data_types[] = {
+	{ "none", NIO_HWPT_DATA_NONE },
+	{ "vtd-s1", NIO_HWPT_DATA_VTD_S1 },
+	{ "arm-smmuv3", NIO_HWPT_DATA_ARM_SMMUV3 },
+	{ "amd-guest", NIO_HWPT_DATA_AMD_GUEST },
+	{ "selftest", NIO_HWPT_DATA_SELFTEST },
+	{ NULL },
+};
+
+static const char *value_name(const struct named_value *t, uint32_t v)
+{
+	for (; t->name; t++)
+		if (t->value == v)
+			return t->name;
+	return NULL;
+}
+
 static const struct named_value hwq_types[] = {
 	{ "default", 0 },
 	{ "tegra241-cmdqv", 1 },
@@ -1734,16 +1751,31 @@ static struct json_object *object_json(struct session *s,
 		J_STR(o, "path", info->path);
 		break;
 	case NIO_OBJ_HWPT_PAGING:
-	case NIO_OBJ_HWPT_NESTED:
+	case NIO_OBJ_HWPT_NESTED: {
+		struct json_object *f = json_object_new_array();
+
 		J_HEX32(o, "flags", info->flags);
+		if (info->flags & NIO_HWPT_NEST_PARENT)
+			json_object_array_add(f, json_object_new_string("nest-parent"));
+		if (info->flags & NIO_HWPT_DIRTY_TRACKING)
+			json_object_array_add(f, json_object_new_string("dirty-tracking"));
+		if (info->flags & NIO_HWPT_FAULT_ID_VALID)
+			json_object_array_add(f, json_object_new_string("fault"));
+		if (info->flags & NIO_HWPT_PASID)
+			json_object_array_add(f, json_object_new_string("pasid"));
+		J_ADD_(o, "flag-names", f);
 		J_HEX32(o, "data-type", info->type_param);
+		J_STR(o, "data-type-name", value_name(hwpt_data_types, info->type_param));
 		break;
+	}
 	case NIO_OBJ_VIOMMU:
+		J_HEX32(o, "viommu-type", info->type_param);
+		J_STR(o, "viommu-type-name", value_name(viommu_types, info->type_param));
+		break;
 	case NIO_OBJ_VEVENTQ:
-		J_HEX32(o, "object-type", info->type_param ? info->type_param
-							   : info->flags);
-		if (info->type == NIO_OBJ_VEVENTQ)
-			J_U64(o, "depth", info->virt_id);
+		J_HEX32(o, "veventq-type", info->type_param);
+		J_STR(o, "veventq-type-name", value_name(veventq_types, info->type_param));
+		J_U64(o, "depth", info->virt_id);
 		break;
 	case NIO_OBJ_VDEVICE:
 		J_ADDR(o, "virt-id", info->virt_id);
