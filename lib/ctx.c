@@ -110,21 +110,24 @@ static const char *ioctl_release(unsigned long req)
 	return "?";
 }
 
-int nio_ioctl(struct nio_ctx *ctx, int fd, unsigned long req, void *arg,
-	      const char *what)
+int nio_ioctl_failed(struct nio_ctx *ctx, unsigned long req, int err,
+		     const char *what)
 {
-	int err;
-
-	if (ioctl(fd, req, arg) == 0) {
-		nio_log(ctx, NIO_LOG_DEBUG, "%s: ok", what);
-		return 0;
-	}
-	err = errno;
 	if (err == ENOTTY)
 		return nio_err(ctx, EOPNOTSUPP,
 			       "%s: not supported by the running kernel (added in Linux %s)",
 			       what, ioctl_release(req));
 	return nio_err(ctx, err, "%s: %s", what, strerror(err));
+}
+
+int nio_ioctl(struct nio_ctx *ctx, int fd, unsigned long req, void *arg,
+	      const char *what)
+{
+	if (ioctl(fd, req, arg) == 0) {
+		nio_log(ctx, NIO_LOG_DEBUG, "%s: ok", what);
+		return 0;
+	}
+	return nio_ioctl_failed(ctx, req, errno, what);
 }
 
 void nio_copy_out(void *dst, const void *src, size_t src_sz)

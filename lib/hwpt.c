@@ -226,11 +226,12 @@ static int invalidate_once(struct nio_ctx *ctx, uint32_t id,
 	if (ioctl(ctx->fd, IOMMU_HWPT_INVALIDATE, &cmd)) {
 		/* The kernel writes back entry_num even when it fails. */
 		uint32_t done = cmd.entry_num;
+		int err = errno;
 
 		snprintf(what, sizeof(what),
 			 "IOMMU_HWPT_INVALIDATE(id=%u, data_type=0x%x, entry_len=%u, entry_num=%u) failed at entry %u",
 			 id, data_type, entry_len, *entry_num, first + done);
-		ret = nio_ioctl(ctx, ctx->fd, IOMMU_HWPT_INVALIDATE, &cmd, what);
+		ret = nio_ioctl_failed(ctx, IOMMU_HWPT_INVALIDATE, err, what);
 		if (ret == -EIO && data_type == NIO_INVALIDATE_ARM_SMMUV3 &&
 		    entry_len >= NIO_SMMUV3_CMD_SIZE && done < *entry_num)
 			ret = explain_cmd_eio(ctx,

@@ -55,6 +55,13 @@ int nio_err(struct nio_ctx *ctx, int err, const char *fmt, ...);
 int nio_ioctl(struct nio_ctx *ctx, int fd, unsigned long req, void *arg,
 	      const char *what);
 
+/*
+ * The error half of nio_ioctl(), for hot paths that issue the ioctl
+ * themselves and format "what" only when it failed.
+ */
+int nio_ioctl_failed(struct nio_ctx *ctx, unsigned long req, int err,
+		     const char *what);
+
 /* Object table (callers hold no lock: these take ctx->lock). */
 int nio_obj_add(struct nio_ctx *ctx, const struct nio_object_info *info);
 /* Add a kernel object just created; destroy it again if that fails. */

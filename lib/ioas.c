@@ -35,31 +35,26 @@ static int check_range(struct nio_ctx *ctx, const char *fn, uint64_t iova,
 }
 
 /*
- * Turn the kernel's bare EINVAL for a misaligned range into a message that
- * says which alignment the IOAS needs.  Error path only.
+ * Report a failed map/unmap/copy.  The kernel's bare EINVAL for a
+ * misaligned range becomes a message saying which alignment the IOAS
+ * needs (error path only: it costs one more ioctl).
  */
 static int map_error(struct nio_ctx *ctx, uint32_t ioas_id, unsigned long req,
-		     void *cmd, const char *what)
+		     int err, const char *what)
 {
 	struct iommu_ioas_iova_ranges q = {
 		.size = sizeof(q),
 		.ioas_id = ioas_id,
 	};
-	char buf[256];
-	int ret;
 
-	ret = nio_ioctl(ctx, ctx->fd, req, cmd, what);
-	if (ret != -EINVAL)
-		return ret;
-	if ((ioctl(ctx->fd, IOMMU_IOAS_IOVA_RANGES, &q) == 0 ||
-	     errno == EMSGSIZE) && q.out_iova_alignment > 1) {
-		snprintf(buf, sizeof(buf), "%s", what);
+	if (err == EINVAL &&
+	    (ioctl(ctx->fd, IOMMU_IOAS_IOVA_RANGES, &q) == 0 ||
+	     errno == EMSGSIZE) && q.out_iova_alignment > 1)
 		return nio_err(ctx, EINVAL,
 			       "%s: invalid argument (IOVA, length and user address must be aligned to 0x%llx, the alignment of IOAS %u)",
-			       buf, (unsigned long long)q.out_iova_alignment,
+			       what, (unsigned long long)q.out_iova_alignment,
 			       ioas_id);
-	}
-	return ret;
+	return nio_ioctl_failed(ctx, req, err, what);
 }
 
 NIO_API int nio_ioas_alloc(struct nio_ctx *ctx, uint32_t *ioas_id)
@@ -115,12 +110,14 @@ NIO_API int nio_ioas_map(struct nio_ctx *ctx, uint32_t ioas_id,
 		.iova = (flags & NIO_MAP_FIXED_IOVA) ? *iova : 0,
 	};
 	if (ioctl(ctx->fd, IOMMU_IOAS_MAP, &cmd)) {
+		int err = errno;
+
 		/* Format the arguments only on the error path: map is hot. */
 		snprintf(what, sizeof(what),
 			 "IOMMU_IOAS_MAP(ioas=%u, va=%p, length=0x%llx, iova=0x%llx, flags=0x%x)",
 			 ioas_id, va, (unsigned long long)length,
 			 (unsigned long long)cmd.iova, flags);
-		return map_error(ctx, ioas_id, IOMMU_IOAS_MAP, &cmd, what);
+		return map_error(ctx, ioas_id, IOMMU_IOAS_MAP, err, what);
 	}
 	*iova = cmd.iova;
 	return 0;
@@ -153,9 +150,8 @@ NIO_API int nio_ioas_map_file(struct nio_ctx *ctx, uint32_t ioas_id, int fd,
 		 ioas_id, fd, (unsigned long long)start,
 		 (unsigned long long)length, (unsigned long long)cmd.iova,
 		 flags);
-	ret = map_error(ctx, ioas_id, IOMMU_IOAS_MAP_FILE, &cmd, what);
-	if (ret)
-		return ret;
+	if (ioctl(ctx->fd, IOMMU_IOAS_MAP_FILE, &cmd))
+		return map_error(ctx, ioas_id, IOMMU_IOAS_MAP_FILE, errno, what);
 	*iova = cmd.iova;
 	return 0;
 }
@@ -172,11 +168,13 @@ static int ioas_unmap(struct nio_ctx *ctx, uint32_t ioas_id, uint64_t iova,
 	char what[128];
 
 	if (ioctl(ctx->fd, IOMMU_IOAS_UNMAP, &cmd)) {
+		int err = errno;
+
 		snprintf(what, sizeof(what),
 			 "IOMMU_IOAS_UNMAP(ioas=%u, iova=0x%llx, length=0x%llx)",
 			 ioas_id, (unsigned long long)iova,
 			 (unsigned long long)length);
-		return map_error(ctx, ioas_id, IOMMU_IOAS_UNMAP, &cmd, what);
+		return map_error(ctx, ioas_id, IOMMU_IOAS_UNMAP, err, what);
 	}
 	if (unmapped)
 		*unmapped = cmd.length;
@@ -230,9 +228,9 @@ NIO_API int nio_ioas_copy(struct nio_ctx *ctx, uint32_t dst_ioas_id,
 		 "IOMMU_IOAS_COPY(dst=%u, src=%u, src_iova=0x%llx, length=0x%llx, flags=0x%x)",
 		 dst_ioas_id, src_ioas_id, (unsigned long long)src_iova,
 		 (unsigned long long)length, flags);
-	ret = map_error(ctx, dst_ioas_id, IOMMU_IOAS_COPY, &cmd, what);
-	if (ret)
-		return ret;
+	if (ioctl(ctx->fd, IOMMU_IOAS_COPY, &cmd))
+		return map_error(ctx, dst_ioas_id, IOMMU_IOAS_COPY, errno,
+				 what);
 	*dst_iova = cmd.dst_iova;
 	return 0;
 }
