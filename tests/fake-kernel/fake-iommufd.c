@@ -1136,12 +1136,18 @@ static long op_hwpt_invalidate(struct io *io, void *p)
 {
 	struct iommu_hwpt_invalidate *cmd = p;
 	const uint8_t *data = (const void *)(uintptr_t)cmd->data_uptr;
-	uint32_t want_type, min_len, n, i, j;
+	uint32_t want_type, min_len, n, i, j, num = cmd->entry_num;
 	struct fk_obj *o;
 
+	/*
+	 * iommufd_hwpt_invalidate() writes entry_num back whatever happens
+	 * once it runs: 0 before the driver, the driver's count after.
+	 */
+	io->respond = true;
+	cmd->entry_num = 0;
 	if (cmd->__reserved)
 		return -EOPNOTSUPP;
-	if (cmd->entry_num && (!data || !cmd->entry_len))
+	if (num && (!data || !cmd->entry_len))
 		return -EINVAL;
 	o = obj_get(io->ctx, cmd->hwpt_id, FK_OBJ_NONE);
 	if (!o)
@@ -1171,7 +1177,7 @@ static long op_hwpt_invalidate(struct io *io, void *p)
 	if (cmd->data_type != want_type)
 		return -EINVAL;
 	/* 7.3 SMMUv3: an empty array is EINVAL; others take it as a probe */
-	if (!cmd->entry_num) {
+	if (!num) {
 		if (want_type == IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3)
 			return -EINVAL;
 		return 0;
@@ -1179,15 +1185,15 @@ static long op_hwpt_invalidate(struct io *io, void *p)
 	/* iommu_copy_struct_from_full_user_array() */
 	if (cmd->entry_len < min_len)
 		return -EINVAL;
-	if ((uint64_t)cmd->entry_len * cmd->entry_num > (1u << 24))
+	if ((uint64_t)cmd->entry_len * num > (1u << 24))
 		return -EINVAL;
-	fk_log_aux(io->call, data, (size_t)cmd->entry_len * cmd->entry_num);
-	for (i = 0; i < cmd->entry_num; i++)
+	fk_log_aux(io->call, data, (size_t)cmd->entry_len * num);
+	for (i = 0; i < num; i++)
 		for (j = min_len; j < cmd->entry_len; j++)
 			if (data[(size_t)i * cmd->entry_len + j])
 				return -E2BIG;
 
-	n = cmd->entry_num;
+	n = num;
 	if (inval_batch && n > inval_batch)
 		n = inval_batch;
 	for (i = 0; i < n; i++) {
@@ -1206,7 +1212,6 @@ static long op_hwpt_invalidate(struct io *io, void *p)
 		}
 		if (err) {
 			cmd->entry_num = i;
-			io->respond = true;
 			return -err;
 		}
 	}

@@ -324,6 +324,15 @@ START_TEST(test_invalidate_progress)
 	/* Empty SMMUv3 array: EINVAL on 7.3 */
 	inv.entry_num = 0;
 	ck_assert_int_eq(io(fd, IOMMU_HWPT_INVALIDATE, &inv), -EINVAL);
+	/* Failures before the driver write back entry_num = 0 */
+	inv.entry_num = 4;
+	inv.data_type = IOMMU_HWPT_INVALIDATE_DATA_VTD_S1;
+	ck_assert_int_eq(io(fd, IOMMU_HWPT_INVALIDATE, &inv), -EINVAL);
+	ck_assert_uint_eq(inv.entry_num, 0);
+	inv.entry_num = 4;
+	inv.hwpt_id = 999;
+	ck_assert_int_eq(io(fd, IOMMU_HWPT_INVALIDATE, &inv), -ENOENT);
+	ck_assert_uint_eq(inv.entry_num, 0);
 	close(cdev);
 }
 END_TEST
