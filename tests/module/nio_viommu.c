@@ -222,6 +222,22 @@ int main(void)
 				   IOMMU_HWPT_ALLOC_NEST_PARENT, 0, NULL, 0,
 				   &s2x), "NEST_PARENT on instance 1");
 
+	{
+		struct iommu_hwpt_arm_smmuv3 ste = { .ste = { 1, 0 } };
+
+		NT_EXPECT(EOPNOTSUPP,
+			  nt_hwpt_alloc(fd, dev0_id, ioas, 0,
+					IOMMU_HWPT_DATA_ARM_SMMUV3, &ste,
+					sizeof(ste), NULL),
+			  "paging HWPT with user data (arm_smmu_domain_alloc_paging_flags)");
+	}
+	id = plain;
+	NT_EXPECT(EINVAL, nt_attach(devx, &id),
+		  "attach to a paging HWPT of another SMMU (arm_smmu_attach_prepare)");
+	id = s2;
+	NT_EXPECT(EINVAL, nt_attach(devx, &id),
+		  "attach to a NEST_PARENT of another SMMU");
+
 	/* vIOMMU allocation */
 	NT_EXPECT(EOPNOTSUPP, nt_viommu_alloc(fd, dev0_id, s2, 0, NULL),
 		  "vIOMMU type DEFAULT (iommufd_viommu_alloc_ioctl)");
