@@ -714,7 +714,8 @@ START_TEST(test_destroy_busy_fault_keeps_fd)
 		ck_ok(nio_hwpt_alloc(ctx, dev, ioas, &o, &hwpt));
 	}
 	ck_ok(nio_object_info(ctx, fault, &fq));
-	ck_fails(ctx, nio_destroy(ctx, fault), EBUSY, "IOMMU_DESTROY");
+	/* Refused by the kernel or by the library's own graph: either way */
+	ck_fails(ctx, nio_destroy(ctx, fault), EBUSY, NULL);
 	ck_assert_msg(fake_kernel_fd_kind(fq.fd) == FK_FILE_FAULT,
 		      "nio_destroy() of a busy fault queue closed its descriptor");
 	ck_ok(nio_object_info(ctx, fault, &fq));

@@ -86,7 +86,6 @@ struct fk_obj {
 	unsigned int nr_maps;
 	struct fk_range *allowed;
 	unsigned int nr_allowed;
-	bool restricted; /* device reserved regions enforced */
 	uint64_t huge_pages;
 
 	/* HWPT */
@@ -354,19 +353,92 @@ static struct fk_ctx *ctx_of_fd(int fd)
 /* ------------------------------------------------------------------ */
 /* IOAS                                                                */
 
-static unsigned int ioas_ranges(const struct fk_obj *ioas,
-				struct fk_range *out)
+/* The paging HWPT under a HWPT: itself, or a nested HWPT's parent. */
+static struct fk_obj *paging_of(struct fk_obj *hwpt)
 {
-	if (!ioas->restricted) {
+	if (!hwpt)
+		return NULL;
+	if (hwpt->type == FK_OBJ_HWPT_PAGING)
+		return hwpt;
+	if (hwpt->type == FK_OBJ_HWPT_NESTED && hwpt->parent) {
+		if (hwpt->parent->type == FK_OBJ_HWPT_PAGING)
+			return hwpt->parent;
+		if (hwpt->parent->type == FK_OBJ_VIOMMU)
+			return hwpt->parent->parent;
+	}
+	return NULL;
+}
+
+static bool attached_through(struct fk_obj *hwpt, const struct fk_obj *ioas)
+{
+	struct fk_obj *p = paging_of(hwpt);
+
+	return p && p->parent == ioas;
+}
+
+/*
+ * The restrictions on an IOAS now: a domain's aperture while a paging
+ * HWPT is on it (iopt_table_add_domain), the devices' reserved regions
+ * (the SMMUv3 SW_MSI window) while a device is attached through it
+ * (iopt_table_enforce_dev_resv_regions); both go away with them.
+ */
+static void ioas_limits(const struct fk_obj *ioas, bool *aperture, bool *msi)
+{
+	struct fk_ctx *ctx = ioas->ctx;
+	unsigned int i;
+	uint32_t id;
+
+	*aperture = *msi = false;
+	for (id = 1; id < ctx->nr_objs; id++) {
+		struct fk_obj *o = ctx->objs[id];
+
+		if (!o || o == TOMBSTONE)
+			continue;
+		if (o->type == FK_OBJ_HWPT_PAGING && o->parent == ioas)
+			*aperture = true;
+		if (o->type != FK_OBJ_DEVICE)
+			continue;
+		if (attached_through(o->parent, ioas))
+			*msi = true;
+		for (i = 0; i < FK_MAX_PASIDS; i++)
+			if (attached_through(o->pasids[i].hwpt, ioas))
+				*msi = true;
+	}
+}
+
+static unsigned int ranges_for(bool aperture, bool msi, struct fk_range *out)
+{
+	uint64_t end = aperture ? FK_APERTURE_LAST : UINT64_MAX;
+
+	if (!msi) {
 		out[0].start = 0;
-		out[0].last = UINT64_MAX;
+		out[0].last = end;
 		return 1;
 	}
 	out[0].start = 0;
 	out[0].last = FK_MSI_START - 1;
 	out[1].start = FK_MSI_LAST + 1;
-	out[1].last = FK_APERTURE_LAST;
+	out[1].last = end;
 	return 2;
+}
+
+static unsigned int ioas_ranges(const struct fk_obj *ioas,
+				struct fk_range *out)
+{
+	bool aperture, msi;
+
+	ioas_limits(ioas, &aperture, &msi);
+	return ranges_for(aperture, msi, out);
+}
+
+/* Whether [start, last] stays clear of the restrictions given. */
+static bool clear_of(bool aperture, bool msi, uint64_t start, uint64_t last)
+{
+	if (aperture && last > FK_APERTURE_LAST)
+		return false;
+	if (msi && start <= FK_MSI_LAST && FK_MSI_START <= last)
+		return false;
+	return true;
 }
 
 static bool in_usable(const struct fk_obj *ioas, uint64_t iova, uint64_t last)
@@ -556,29 +628,27 @@ static long ioas_unmap_range(struct fk_obj *ioas, uint64_t start,
 	return rc;
 }
 
-/* Enforce a device's reserved regions on an IOAS (attach, HWPT alloc). */
-static long ioas_restrict(struct fk_obj *ioas)
+/*
+ * Before a domain goes on an IOAS (aperture) or a device is attached
+ * through it (reserved regions): existing mappings and allowed ranges must
+ * be clear of the new restrictions, else EADDRINUSE.
+ */
+static long ioas_restrict(struct fk_obj *ioas, bool aperture, bool msi)
 {
 	unsigned int i;
 
-	if (ioas->restricted)
-		return 0;
 	for (i = 0; i < ioas->nr_maps; i++) {
 		struct fk_map *m = &ioas->maps[i];
-		uint64_t last = m->iova + m->length - 1;
 
-		if ((m->iova <= FK_MSI_LAST && FK_MSI_START <= last) ||
-		    last > FK_APERTURE_LAST)
+		if (!clear_of(aperture, msi, m->iova, m->iova + m->length - 1))
 			return -EADDRINUSE;
 	}
 	for (i = 0; i < ioas->nr_allowed; i++) {
 		struct fk_range *r = &ioas->allowed[i];
 
-		if ((r->start <= FK_MSI_LAST && FK_MSI_START <= r->last) ||
-		    r->last > FK_APERTURE_LAST)
+		if (!clear_of(aperture, msi, r->start, r->last))
 			return -EADDRINUSE;
 	}
-	ioas->restricted = true;
 	return 0;
 }
 
@@ -630,12 +700,14 @@ static long op_ioas_allow_iovas(struct io *io, void *p)
 	struct fk_obj *ioas;
 	struct fk_range *n = NULL;
 	unsigned int i, j;
+	bool aperture, msi;
 
 	if (cmd->__reserved)
 		return -EOPNOTSUPP;
 	ioas = obj_get(io->ctx, cmd->ioas_id, FK_OBJ_IOAS);
 	if (!ioas)
 		return -ENOENT;
+	ioas_limits(ioas, &aperture, &msi);
 	if (cmd->num_iovas && !r)
 		return -EFAULT;
 	if (cmd->num_iovas > 65536)
@@ -654,9 +726,7 @@ static long op_ioas_allow_iovas(struct io *io, void *p)
 			if (n[j].start <= r[i].last && r[i].start <= n[j].last)
 				goto einval;
 		/* A reserved IOVA inside an allowed range -> EADDRINUSE */
-		if (ioas->restricted &&
-		    ((r[i].start <= FK_MSI_LAST && FK_MSI_START <= r[i].last) ||
-		     r[i].last > FK_APERTURE_LAST)) {
+		if (!clear_of(aperture, msi, r[i].start, r[i].last)) {
 			free(n);
 			return -EADDRINUSE;
 		}
@@ -943,7 +1013,7 @@ static long op_hwpt_alloc(struct io *io, void *p)
 		if ((cmd->flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
 		    !cfg->dirty_tracking)
 			return -EOPNOTSUPP;
-		rc = ioas_restrict(pt);
+		rc = ioas_restrict(pt, true, false);
 		if (rc)
 			return rc;
 		o = obj_new(io->ctx, FK_OBJ_HWPT_PAGING);
@@ -1669,7 +1739,7 @@ static long device_attach(struct fk_obj *dev, uint32_t pasid, uint32_t *pt_id)
 			}
 		}
 		if (!hwpt) {
-			rc = ioas_restrict(pt);
+			rc = ioas_restrict(pt, true, true);
 			if (rc)
 				return rc;
 			hwpt = obj_new(ctx, FK_OBJ_HWPT_PAGING);
@@ -1699,6 +1769,15 @@ static long device_attach(struct fk_obj *dev, uint32_t pasid, uint32_t *pt_id)
 		break;
 	default:
 		return -EINVAL;
+	}
+	/* The device's reserved regions go on the IOAS under the HWPT */
+	if (paging_of(hwpt) && paging_of(hwpt)->parent) {
+		rc = ioas_restrict(paging_of(hwpt)->parent, true, true);
+		if (rc) {
+			if (!hwpt->users && hwpt->auto_domain)
+				obj_free(hwpt, false);
+			return rc;
+		}
 	}
 	slot = pasid_slot(dev, pasid);
 	if (!slot) {

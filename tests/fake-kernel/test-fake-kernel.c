@@ -195,6 +195,39 @@ START_TEST(test_iova_ranges_emsgsize)
 	ck_assert_uint_eq(q.num_iovas, 2);
 	ck_assert_uint_eq(q.out_iova_alignment, 4096);
 	ck_assert_uint_eq(r[0].last, 0x7ffffff);
+	/* Mapping in the SW_MSI window is refused while attached */
+	ck_assert_int_eq(map(ioas, 0x8000000, 0x1000), -EINVAL);
+	/* Detached: the automatic domain and its restrictions are gone */
+	{
+		struct vfio_device_detach_iommufd_pt dt = { .argsz = sizeof(dt) };
+
+		ck_assert_int_eq(io(cdev, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt), 0);
+	}
+	ck_assert_int_eq(fake_kernel_obj_type(fd, at.pt_id), FK_OBJ_NONE);
+	q.num_iovas = 1;
+	ck_assert_int_eq(io(fd, IOMMU_IOAS_IOVA_RANGES, &q), 0);
+	ck_assert_uint_eq(q.num_iovas, 1);
+	ck_assert_uint_eq(r[0].last, UINT64_MAX);
+	ck_assert_int_eq(map(ioas, 0x8000000, 0x1000), 0);
+	/* ... and attaching again conflicts with that mapping */
+	at.pt_id = ioas;
+	ck_assert_int_eq(io(cdev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at),
+			 -EADDRINUSE);
+	/* A paging HWPT alone narrows to its aperture, no MSI hole */
+	{
+		struct iommu_hwpt_alloc h = { .size = sizeof(h),
+					      .dev_id = fake_kernel_vfio_dev_id(cdev),
+					      .pt_id = ioas };
+
+		ck_assert_int_eq(io(fd, IOMMU_HWPT_ALLOC, &h), 0);
+		q.num_iovas = 1;
+		ck_assert_int_eq(io(fd, IOMMU_IOAS_IOVA_RANGES, &q), 0);
+		ck_assert_uint_eq(r[0].last, (1ULL << 48) - 1);
+		/* Attaching to it: the mapping in the window is in the way */
+		at.pt_id = h.out_hwpt_id;
+		ck_assert_int_eq(io(cdev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at),
+				 -EADDRINUSE);
+	}
 	close(cdev);
 }
 END_TEST
