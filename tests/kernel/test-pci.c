@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * test-pci: libnestiommu against a real PCI device in the testbed VM: the
+ * e1000e behind QEMU's emulated Intel IOMMU (VT-d, legacy mode), bound to
+ * vfio-pci by the VM's init, whose PCI address is in $NESTIOMMU_VFIO_BDF
+ * (and cdev in $NESTIOMMU_VFIO_CDEV).
+ *
+ * Found through sysfs, its IOMMU group and reserved regions read, bound
+ * through its VFIO cdev, hw_info decoded as VT-d, attached to an IOAS and
+ * to a paging HWPT, DMA mapped and unmapped, detached, and the nesting
+ * calls that VT-d (legacy mode: no scalable mode, no nesting) refuses give
+ * the errno the kernel gives.  Closing the context, or killing a process
+ * holding the device, leaves it free to bind again.
+ *
+ * Usage: test-pci   Output: TAP with a "# Totals:" line; exit 1 on failure.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "ktest.h"
+
+#define PSZ 4096UL
+#define MAP_RW (NIO_MAP_READ | NIO_MAP_WRITE)
+#define MAP_FIXED_RW (NIO_MAP_FIXED_IOVA | MAP_RW)
+
+/* x86 interrupt remapping window: VT-d reports it as an MSI region */
+#define X86_MSI_START 0xfee00000ULL
+#define X86_MSI_LAST 0xfeefffffULL
+
+/* VT-d capability bits (Intel VT-d spec, 11.4.3) */
+#define ECAP_NEST (1ULL << 26)
+#define ECAP_SMTS (1ULL << 43)
+#define ECAP_SLTS (1ULL << 46)
+#define ECAP_FLTS (1ULL << 47)
+#define ECAP_SSADS (1ULL << 55)
+
+/* VFIO_DEVICE_FLAGS_PCI of linux/vfio.h */
+#define VFIO_FLAGS_PCI (1u << 1)
+
+static const char *bdf, *cdev_env;
+static struct nio_ctx *ctx;
+static void *buf;
+
+#define OPEN_CTX() ASSERT(nio_ctx_open(&ctx, NULL) == 0)
+
+static void t_find_cdev(void)
+{
+	char cdev[64], path[PATH_MAX], shortbdf[32];
+	struct stat st;
+
+	EXPECT_OK_CTX(NULL, nio_device_find_cdev(bdf, cdev, sizeof(cdev)));
+	printf("#   %s -> %s\n", bdf, cdev);
+	if (cdev_env)
+		EXPECT(!strcmp(cdev, cdev_env));
+	EXPECT(stat(cdev, &st) == 0 && S_ISCHR(st.st_mode));
+	/* the same through the sysfs directory and the short address */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	memset(shortbdf, 0, sizeof(shortbdf));
+	EXPECT_OK_CTX(NULL, nio_device_find_cdev(path, cdev, sizeof(cdev)));
+	if (cdev_env)
+		EXPECT(!strcmp(cdev, cdev_env));
+	if (!strncmp(bdf, "0000:", 5)) {
+		snprintf(shortbdf, sizeof(shortbdf), "%s", bdf + 5);
+		EXPECT_OK_CTX(NULL,
+			      nio_device_find_cdev(shortbdf, cdev, sizeof(cdev)));
+		if (cdev_env)
+			EXPECT(!strcmp(cdev, cdev_env));
+	}
+	/* a device bound to no VFIO driver: the host bridge */
+	EXPECT_ERR_CTX(NULL, ENODEV, "no VFIO cdev",
+		       nio_device_find_cdev("0000:00:00.0", cdev, sizeof(cdev)));
+	/* no such device */
+	EXPECT_ERR_CTX(NULL, ENOENT, "no such device",
+		       nio_device_find_cdev("0000:00:1f.7", cdev, sizeof(cdev)));
+	EXPECT_ERR_CTX(NULL, ENAMETOOLONG, "does not fit",
+		       nio_device_find_cdev(bdf, cdev, 8));
+}
+
+static void t_group_and_reserved_regions(void)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	struct nio_resv_region r[16];
+	uint32_t num = 0, i;
+	int group = -1, msi = 0;
+	ssize_t n;
+
+	EXPECT_OK_CTX(NULL, nio_device_iommu_group(bdf, &group));
+	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	n = readlink(link, target, sizeof(target) - 1);
+	ASSERT(n > 0);
+	target[n] = '\0';
+	EXPECT_EQ(group, atoi(strrchr(target, '/') + 1));
+	printf("#   %s: iommu group %d\n", bdf, group);
+	/* too small: the count needed */
+	EXPECT_ERR_CTX(NULL, EMSGSIZE, "reserved_regions",
+		       nio_device_reserved_regions(bdf, NULL, &num));
+	EXPECT(num >= 1);
+	num = 16;
+	ASSERT(EXPECT_OK_CTX(NULL, nio_device_reserved_regions(bdf, r, &num)));
+	for (i = 0; i < num; i++) {
+		printf("#   reserved 0x%016llx-0x%016llx %s\n",
+		       (unsigned long long)r[i].start,
+		       (unsigned long long)r[i].last,
+		       nio_resv_type_name(r[i].type));
+		EXPECT(r[i].start <= r[i].last);
+		if (r[i].type == NIO_RESV_MSI && r[i].start == X86_MSI_START &&
+		    r[i].last == X86_MSI_LAST)
+			msi++;
+	}
+	/* VT-d reserves the interrupt window for every device */
+	EXPECT_EQ(msi, 1);
+	EXPECT_ERR_CTX(NULL, ENOENT, "no such device",
+		       nio_device_iommu_group("0000:00:1f.7", &group));
+}
+
+static void t_bind_info(void)
+{
+	struct nio_object_info info = { .sz = sizeof(info) };
+	struct nio_device_info di = { .sz = sizeof(di) };
+	uint32_t dev, dev2;
+	int fd;
+
+	OPEN_CTX();
+	ASSERT_OK(nio_device_bind(ctx, bdf, NULL, &dev));
+	EXPECT_OK(nio_object_info(ctx, dev, &info));
+	EXPECT_EQ(info.type, NIO_OBJ_DEVICE);
+	EXPECT_EQ(info.id, dev);
+	EXPECT(info.fd >= 0);
+	if (cdev_env)
+		EXPECT(!strcmp(info.path, cdev_env));
+	EXPECT_EQ(info.parent_id, 0);
+	fd = nio_device_fd(ctx, dev);
+	EXPECT_EQ(fd, info.fd);
+	EXPECT_OK(nio_device_info(ctx, dev, &di));
+	EXPECT(di.flags & VFIO_FLAGS_PCI);
+	/* BAR0..5, ROM, config, VGA: 9 regions; INTx, MSI, MSI-X, ERR, REQ */
+	EXPECT_EQ(di.num_regions, 9);
+	EXPECT_EQ(di.num_irqs, 5);
+	printf("#   device %u: flags 0x%x, %u regions, %u irqs\n", dev, di.flags,
+	       di.num_regions, di.num_irqs);
+	/* one device, one binding: a cdev is opened once (vfio_df_open) */
+	EXPECT_ERR(EINVAL, "VFIO_DEVICE_BIND_IOMMUFD",
+		   nio_device_bind(ctx, bdf, NULL, &dev2));
+	/* unbind (closes the cdev), bind again, through the cdev path */
+	EXPECT_OK(nio_destroy(ctx, dev));
+	EXPECT(fcntl(fd, F_GETFD) == -1);
+	EXPECT_ERR(ENOENT, "nio_device_fd", nio_device_fd(ctx, dev));
+	if (cdev_env)
+		EXPECT_OK(nio_device_bind(ctx, cdev_env, NULL, &dev));
+	/* a caller's open descriptor */
+	EXPECT_OK(nio_destroy(ctx, dev));
+	fd = open(cdev_env ? cdev_env : "/dev/null", O_RDWR);
+	{
+		NIO_OPTS(nio_bind_opts, o, .cdev_fd = fd);
+
+		EXPECT_OK(nio_device_bind(ctx, NULL, &o, &dev));
+	}
+	EXPECT_OK(nio_destroy(ctx, dev));
+	/* errors */
+	EXPECT_ERR(ENOENT, "no such device",
+		   nio_device_bind(ctx, "0000:00:1f.7", NULL, &dev));
+	EXPECT_ERR(ENODEV, "no VFIO cdev",
+		   nio_device_bind(ctx, "0000:00:00.0", NULL, &dev));
+	EXPECT_ERR(ENOENT, "open(/dev/vfio/devices/vfio99)",
+		   nio_device_bind(ctx, "/dev/vfio/devices/vfio99", NULL, &dev));
+	nio_ctx_unref(ctx);
+}
+
+static void t_hw_info_vtd(void)
+{
+	struct nio_hw_info info = { .sz = sizeof(info) };
+	uint64_t cap, ecap;
+	uint32_t flags;
+	uint32_t dev;
+
+	OPEN_CTX();
+	ASSERT_OK(nio_device_bind(ctx, bdf, NULL, &dev));
+	ASSERT_OK(nio_hw_info(ctx, dev, &info));
+	EXPECT_EQ(info.type, NIO_HW_INFO_INTEL_VTD);
+	EXPECT(nio_hw_info_type_name(info.type) &&
+	       !strcmp(nio_hw_info_type_name(info.type), "intel-vtd"));
+	/* struct iommu_hw_info_vtd: flags, reserved, cap_reg, ecap_reg */
+	EXPECT_EQ(info.data_len, 24);
+	memcpy(&flags, info.data, 4);
+	memcpy(&cap, info.data + 8, 8);
+	memcpy(&ecap, info.data + 16, 8);
+	printf("#   VT-d hw_info: flags 0x%x cap_reg 0x%016llx ecap_reg 0x%016llx caps 0x%llx max_pasid_log2 %u\n",
+	       flags, (unsigned long long)cap, (unsigned long long)ecap,
+	       (unsigned long long)info.capabilities, info.max_pasid_log2);
+	printf("#   VT-d: scalable mode %s, nesting %s, first stage %s, second stage %s, dirty (SSADS) %s\n",
+	       ecap & ECAP_SMTS ? "yes" : "no", ecap & ECAP_NEST ? "yes" : "no",
+	       ecap & ECAP_FLTS ? "yes" : "no", ecap & ECAP_SLTS ? "yes" : "no",
+	       ecap & ECAP_SSADS ? "yes" : "no");
+	EXPECT(cap != 0);
+	/* no dirty tracking without scalable mode and SSADS */
+	if (!(ecap & ECAP_SMTS) || !(ecap & ECAP_SSADS))
+		EXPECT(!(info.capabilities & NIO_HW_CAP_DIRTY_TRACKING));
+	/* asking for the VT-d type works, another type does not */
+	info = (struct nio_hw_info){ .sz = sizeof(info),
+				     .type = NIO_HW_INFO_INTEL_VTD };
+	EXPECT_OK(nio_hw_info(ctx, dev, &info));
+	EXPECT_EQ(info.type, NIO_HW_INFO_INTEL_VTD);
+	info = (struct nio_hw_info){ .sz = sizeof(info),
+				     .type = NIO_HW_INFO_ARM_SMMUV3 };
+	EXPECT_ERR(EOPNOTSUPP, "IOMMU_GET_HW_INFO", nio_hw_info(ctx, dev, &info));
+	nio_ctx_unref(ctx);
+}
+
+static void t_attach_ioas_map(void)
+{
+	struct nio_object_info info = { .sz = sizeof(info) };
+	struct nio_iova_range r[8];
+	uint64_t iova, align = 0, unmapped, msi_iova = X86_MSI_START;
+	uint32_t dev, ioas, hwpt, num, i;
+	bool msi_excluded = true;
+
+	OPEN_CTX();
+	ASSERT_OK(nio_device_bind(ctx, bdf, NULL, &dev));
+	ASSERT_OK(nio_ioas_alloc(ctx, &ioas));
+	/* a mapping in the MSI window forbids the attach */
+	ASSERT_OK(nio_ioas_map(ctx, ioas, buf, PSZ, &msi_iova, MAP_FIXED_RW));
+	EXPECT_ERR(EADDRINUSE, "VFIO_DEVICE_ATTACH_IOMMUFD_PT",
+		   nio_device_attach(ctx, dev, ioas, &hwpt));
+	EXPECT_OK(nio_ioas_unmap(ctx, ioas, msi_iova, PSZ, NULL));
+	/* attach to the IOAS: the kernel makes a paging HWPT */
+	ASSERT_OK(nio_device_attach(ctx, dev, ioas, &hwpt));
+	EXPECT(hwpt != ioas && hwpt != 0);
+	EXPECT_OK(nio_object_info(ctx, dev, &info));
+	EXPECT_EQ(info.parent_id, hwpt);
+	/* the IOAS now knows the IOMMU's aperture and the MSI window */
+	num = 8;
+	EXPECT_OK(nio_ioas_iova_ranges(ctx, ioas, r, &num, &align));
+	EXPECT_EQ(align, PSZ);
+	for (i = 0; i < num; i++) {
+		printf("#   usable IOVA 0x%016llx-0x%016llx\n",
+		       (unsigned long long)r[i].start,
+		       (unsigned long long)r[i].last);
+		if (r[i].start <= X86_MSI_LAST && r[i].last >= X86_MSI_START)
+			msi_excluded = false;
+	}
+	EXPECT(num >= 2);
+	EXPECT(msi_excluded);
+	msi_iova = X86_MSI_START;
+	EXPECT_ERR(EINVAL, "IOMMU_IOAS_MAP",
+		   nio_ioas_map(ctx, ioas, buf, PSZ, &msi_iova, MAP_FIXED_RW));
+	/* DMA map and unmap: kernel-chosen and fixed IOVAs */
+	EXPECT_OK(nio_ioas_map(ctx, ioas, buf, 16 * PSZ, &iova, MAP_RW));
+	EXPECT_EQ(iova % PSZ, 0);
+	EXPECT_OK(nio_ioas_unmap(ctx, ioas, iova, 16 * PSZ, &unmapped));
+	EXPECT_EQ(unmapped, 16 * PSZ);
+	iova = 0x100000;
+	EXPECT_OK(nio_ioas_map(ctx, ioas, buf, 16 * PSZ, &iova, MAP_FIXED_RW));
+	EXPECT_EQ(iova, 0x100000);
+	iova = 0x200000;
+	EXPECT_OK(nio_ioas_map(ctx, ioas, buf, 4 * PSZ, &iova,
+			       NIO_MAP_FIXED_IOVA | NIO_MAP_READ));
+	/* unaligned for the IOMMU's 4 KiB pages: refused, alignment named */
+	iova = 0x300000;
+	EXPECT_ERR(EINVAL, "aligned to 0x1000",
+		   nio_ioas_map(ctx, ioas, (char *)buf + 512, PSZ, &iova,
+				MAP_FIXED_RW));
+	/* a copy into a second IOAS, also mapped for the device later */
+	{
+		uint32_t ioas2, hwpt2;
+		uint64_t dst = 0x100000;
+
+		ASSERT_OK(nio_ioas_alloc(ctx, &ioas2));
+		EXPECT_OK(nio_ioas_copy(ctx, ioas2, ioas, 0x100000, 16 * PSZ,
+					&dst, MAP_FIXED_RW));
+		/* replace: move the device to the other IOAS and back */
+		EXPECT_OK(nio_device_replace(ctx, dev, ioas2, &hwpt2));
+		EXPECT(hwpt2 != hwpt);
+		EXPECT_OK(nio_device_replace(ctx, dev, ioas, &hwpt));
+		EXPECT_OK(nio_destroy(ctx, ioas2));
+	}
+	EXPECT_ERR(EBUSY, "IOMMU_DESTROY", nio_destroy(ctx, ioas));
+	EXPECT_OK(nio_ioas_unmap_all(ctx, ioas, &unmapped));
+	EXPECT_EQ(unmapped, 20 * PSZ);
+	/* detach; then the IOAS can go */
+	EXPECT_OK(nio_device_detach(ctx, dev));
+	info = (struct nio_object_info){ .sz = sizeof(info) };
+	EXPECT_OK(nio_object_info(ctx, dev, &info));
+	EXPECT_EQ(info.parent_id, 0);
+	EXPECT_OK(nio_destroy(ctx, ioas));
+	nio_ctx_unref(ctx);
+}
+
+static void t_paging_hwpt(void)
+{
+	uint32_t dev, ioas, hwpt, out, auto_hwpt;
+	uint64_t iova = 0x100000;
+
+	OPEN_CTX();
+	ASSERT_OK(nio_device_bind(ctx, bdf, NULL, &dev));
+	ASSERT_OK(nio_ioas_alloc(ctx, &ioas));
+	ASSERT_OK(nio_hwpt_alloc(ctx, dev, ioas, NULL, &hwpt));
+	ASSERT_OK(nio_device_attach(ctx, dev, hwpt, &out));
+	EXPECT_EQ(out, hwpt);
+	EXPECT_ERR(EBUSY, "IOMMU_DESTROY", nio_destroy(ctx, hwpt));
+	/* mappings of the IOAS reach the HWPT's domain */
+	EXPECT_OK(nio_ioas_map(ctx, ioas, buf, 8 * PSZ, &iova, MAP_FIXED_RW));
+	EXPECT_OK(nio_ioas_unmap(ctx, ioas, iova, 8 * PSZ, NULL));
+	/* invalidation is for nested HWPTs and vIOMMUs only */
+	{
+		uint8_t entry[24] = { 0 };
+		uint32_t num = 1;
+
+		EXPECT_ERR(EINVAL, "IOMMU_HWPT_INVALIDATE",
+			   nio_invalidate(ctx, hwpt, NIO_INVALIDATE_VTD_S1,
+					  entry, sizeof(entry), &num));
+		EXPECT_EQ(num, 0);
+	}
+	/* the IOAS instead: an automatic HWPT replaces ours */
+	EXPECT_OK(nio_device_replace(ctx, dev, ioas, &auto_hwpt));
+	EXPECT(auto_hwpt != hwpt);
+	EXPECT_OK(nio_destroy(ctx, hwpt));
+	EXPECT_OK(nio_device_detach(ctx, dev));
+	/* detaching a detached device is a no-op for VFIO */
+	EXPECT_OK(nio_device_detach(ctx, dev));
+	/* attaching to nothing */
+	EXPECT_ERR(ENOENT, "VFIO_DEVICE_ATTACH_IOMMUFD_PT",
+		   nio_device_attach(ctx, dev, 9999, &out));
+	nio_ctx_unref(ctx);
+}
+
+/* What VT-d in legacy mode refuses, with the kernel's errno. */
+static void t_nesting_refused(void)
+{
+	uint32_t dev, ioas, hwpt, out;
+	uint8_t vtd_s1[24] = { 0 }; /* struct iommu_hwpt_vtd_s1 */
+
+	OPEN_CTX();
+	ASSERT_OK(nio_device_bind(ctx, bdf, NULL, &dev));
+	ASSERT_OK(nio_ioas_alloc(ctx, &ioas));
+	/* no nest parent (nested_supported(): scalable mode + NEST) */
+	EXPECT_ERR(EOPNOTSUPP, "IOMMU_HWPT_ALLOC",
+		   nio_hwpt_alloc_nest_parent(ctx, dev, ioas, &out));
+	/* no dirty tracking (needs SSADS) */
+	{
+		NIO_OPTS(nio_hwpt_alloc_opts, o,
+			 .flags = NIO_HWPT_DIRTY_TRACKING);
+
+		EXPECT_ERR(EOPNOTSUPP, "IOMMU_HWPT_ALLOC",
+			   nio_hwpt_alloc(ctx, dev, ioas, &o, &out));
+	}
+	/* a paging HWPT takes no driver data on VT-d */
+	{
+		NIO_OPTS(nio_hwpt_alloc_opts, o, .data_type = NIO_HWPT_DATA_VTD_S1,
+			 .data_len = sizeof(vtd_s1), .data = vtd_s1);
+
+		EXPECT_ERR(EOPNOTSUPP, "IOMMU_HWPT_ALLOC",
+			   nio_hwpt_alloc(ctx, dev, ioas, &o, &out));
+		/* a stage-1 HWPT needs a nest parent */
+		ASSERT_OK(nio_hwpt_alloc(ctx, dev, ioas, NULL, &hwpt));
+		EXPECT_ERR(EINVAL, "IOMMU_HWPT_ALLOC",
+			   nio_hwpt_alloc(ctx, dev, hwpt, &o, &out));
+	}
+	/* no vIOMMU on VT-d (no get_viommu_size) */
+	EXPECT_ERR(EOPNOTSUPP, "IOMMU_VIOMMU_ALLOC",
+		   nio_viommu_alloc(ctx, dev, hwpt, NIO_VIOMMU_ARM_SMMUV3, NULL,
+				    &out));
+	EXPECT_ERR(EOPNOTSUPP, "IOMMU_VIOMMU_ALLOC",
+		   nio_viommu_alloc(ctx, dev, hwpt, NIO_VIOMMU_DEFAULT, NULL,
+				    &out));
+	/* an SMMUv3 vSTE on VT-d */
+	{
+		const uint64_t ste[2] = { 1, 0 };
+
+		EXPECT_ERR(EINVAL, "IOMMU_HWPT_ALLOC",
+			   nio_hwpt_alloc_smmuv3_nested(ctx, dev, hwpt, ste,
+							&out));
+	}
+	EXPECT_OK(nio_destroy(ctx, hwpt));
+	nio_ctx_unref(ctx);
+}
+
+/* Closing with everything in place leaves the device free. */
+static void t_close_midway(void)
+{
+	uint32_t dev, ioas, hwpt;
+	uint64_t iova = 0x100000;
+
+	OPEN_CTX();
+	ASSERT_OK(nio_device_bind(ctx, bdf, NULL, &dev));
+	ASSERT_OK(nio_ioas_alloc(ctx, &ioas));
+	ASSERT_OK(nio_hwpt_alloc(ctx, dev, ioas, NULL, &hwpt));
+	ASSERT_OK(nio_device_attach(ctx, dev, hwpt, NULL));
+	ASSERT_OK(nio_ioas_map(ctx, ioas, buf, 16 * PSZ, &iova, MAP_FIXED_RW));
+	nio_ctx_unref(ctx);
+	OPEN_CTX();
+	EXPECT_OK(nio_device_bind(ctx, bdf, NULL, &dev));
+	nio_ctx_unref(ctx);
+}
+
+/* A borrowed descriptor: the library closes the device and destroys its
+ * objects, the owner's descriptor stays usable. */
+static void t_close_borrowed(void)
+{
+	uint32_t dev, ioas, hwpt;
+	uint64_t iova = 0x100000;
+	int fd = open("/dev/iommu", O_RDWR);
+
+	ASSERT(fd >= 0);
+	ASSERT(nio_ctx_adopt_fd(fd, NIO_ADOPT_BORROW, NULL, &ctx) == 0);
+	ASSERT_OK(nio_device_bind(ctx, bdf, NULL, &dev));
+	ASSERT_OK(nio_ioas_alloc(ctx, &ioas));
+	ASSERT_OK(nio_hwpt_alloc(ctx, dev, ioas, NULL, &hwpt));
+	ASSERT_OK(nio_device_attach(ctx, dev, hwpt, NULL));
+	ASSERT_OK(nio_ioas_map(ctx, ioas, buf, 16 * PSZ, &iova, MAP_FIXED_RW));
+	nio_ctx_unref(ctx);
+	/* the same descriptor, a new context: everything is free again */
+	ASSERT(nio_ctx_adopt_fd(fd, NIO_ADOPT_BORROW, NULL, &ctx) == 0);
+	EXPECT_ERR(ENOENT, "IOMMU_DESTROY", nio_destroy(ctx, hwpt));
+	EXPECT_ERR(ENOENT, "IOMMU_DESTROY", nio_destroy(ctx, ioas));
+	EXPECT_OK(nio_device_bind(ctx, bdf, NULL, &dev));
+	nio_ctx_unref(ctx);
+	close(fd);
+}
+
+/* A client killed with the device bound and mapped: it can be bound again. */
+static void t_kill_child(void)
+{
+	int pipefd[2], status;
+	pid_t child;
+	uint32_t dev;
+	char c;
+
+	ASSERT(pipe(pipefd) == 0);
+	fflush(stdout);
+	child = fork();
+	ASSERT(child >= 0);
+	if (child == 0) {
+		uint32_t ioas;
+		uint64_t iova = 0x100000;
+
+		close(pipefd[0]);
+		if (nio_ctx_open(&ctx, NULL) ||
+		    nio_device_bind(ctx, bdf, NULL, &dev) ||
+		    nio_ioas_alloc(ctx, &ioas) ||
+		    nio_device_attach(ctx, dev, ioas, NULL) ||
+		    nio_ioas_map(ctx, ioas, buf, 16 * PSZ, &iova, MAP_FIXED_RW) ||
+		    write(pipefd[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(pipefd[1]);
+	EXPECT_EQ(read(pipefd[0], &c, 1), 1);
+	close(pipefd[0]);
+	OPEN_CTX();
+	/* taken while the child holds it */
+	EXPECT_ERR(EINVAL, "VFIO_DEVICE_BIND_IOMMUFD",
+		   nio_device_bind(ctx, bdf, NULL, &dev));
+	kill(child, SIGKILL);
+	EXPECT(waitpid(child, &status, 0) == child && WIFSIGNALED(status));
+	EXPECT_OK(nio_device_bind(ctx, bdf, NULL, &dev));
+	nio_ctx_unref(ctx);
+}
+
+static const struct ktest tests[] = {
+	{ "find_cdev_sysfs", t_find_cdev },
+	{ "iommu_group_reserved_regions", t_group_and_reserved_regions },
+	{ "bind_cdev_device_info", t_bind_info },
+	{ "hw_info_vtd", t_hw_info_vtd },
+	{ "attach_ioas_dma_map_unmap", t_attach_ioas_map },
+	{ "paging_hwpt_attach_replace_detach", t_paging_hwpt },
+	{ "vtd_refuses_nesting", t_nesting_refused },
+	{ "close_midway_frees_device", t_close_midway },
+	{ "close_borrowed_frees_device", t_close_borrowed },
+	{ "kill_child_frees_device", t_kill_child },
+};
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	bdf = getenv("NESTIOMMU_VFIO_BDF");
+	cdev_env = getenv("NESTIOMMU_VFIO_CDEV");
+	if (!bdf || !*bdf) {
+		printf("1..0 # SKIP no vfio-pci device ($NESTIOMMU_VFIO_BDF unset)\n");
+		return 0;
+	}
+	buf = mmap(NULL, 64 * PSZ, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		perror("test-pci: mmap");
+		return 2;
+	}
+	memset(buf, 0x5a, 64 * PSZ);
+	return ktest_main(tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
+}
