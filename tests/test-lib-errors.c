@@ -10,6 +10,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 
@@ -334,6 +335,87 @@ START_TEST(test_last_error_thread_local)
 }
 END_TEST
 
+/*
+ * A context freed and a new one allocated at the same address: a thread
+ * that saw an error on the old one must not see it on the new one.
+ */
+struct stale_arg {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int step;
+	struct nio_ctx *ctx;
+	char seen[512];
+};
+
+static void stale_wait(struct stale_arg *a, int step)
+{
+	pthread_mutex_lock(&a->lock);
+	while (a->step < step)
+		pthread_cond_wait(&a->cond, &a->lock);
+	pthread_mutex_unlock(&a->lock);
+}
+
+static void stale_step(struct stale_arg *a, int step)
+{
+	pthread_mutex_lock(&a->lock);
+	a->step = step;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+}
+
+static void *stale_thread(void *p)
+{
+	struct stale_arg *a = p;
+
+	(void)nio_destroy(a->ctx, 5555);
+	stale_step(a, 1);
+	stale_wait(a, 2);
+	snprintf(a->seen, sizeof(a->seen), "%s", nio_ctx_last_error(a->ctx));
+	return NULL;
+}
+
+START_TEST(test_last_error_new_ctx_same_address)
+{
+	struct stale_arg a = { .lock = PTHREAD_MUTEX_INITIALIZER,
+			       .cond = PTHREAD_COND_INITIALIZER };
+	struct nio_ctx *old = NULL, *fresh = NULL;
+	pthread_t t;
+
+	ck_ok(nio_ctx_open(&old, NULL));
+	a.ctx = old;
+	ck_assert_int_eq(pthread_create(&t, NULL, stale_thread, &a), 0);
+	stale_wait(&a, 1);
+	/* This thread's error on it too */
+	ck_fails(old, nio_destroy(old, 6666), ENOENT, "6666");
+	/*
+	 * Make the allocator hand the same address out again: glibc's calloc
+	 * skips the per-thread cache, so fill that first.
+	 */
+	{
+		size_t sz = malloc_usable_size(old);
+		void *fill[8];
+		int i;
+
+		for (i = 0; i < 8; i++)
+			fill[i] = malloc(sz);
+		for (i = 0; i < 8; i++)
+			free(fill[i]);
+	}
+	nio_ctx_unref(old);
+	ck_ok(nio_ctx_open(&fresh, NULL));
+	ck_assert_str_eq(nio_ctx_last_error(fresh), "");
+	a.ctx = fresh;
+	stale_step(&a, 2);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	if (fresh != old)
+		fprintf(stderr, "note: the new context got another address\n");
+	ck_assert_msg(a.seen[0] == 0,
+		      "a new context shows an old context's error: \"%s\"",
+		      a.seen);
+	nio_ctx_unref(fresh);
+}
+END_TEST
+
 static void *churn(void *p)
 {
 	struct nio_ctx *c = p;
@@ -375,6 +457,7 @@ int main(void)
 
 	FK_TCASE(s, "errors", test_null_ctx, test_null_outputs,
 		 test_ioctl_errors_named, test_opts_rules, test_output_sz,
-		 test_last_error_thread_local, test_threads);
+		 test_last_error_thread_local,
+		 test_last_error_new_ctx_same_address, test_threads);
 	return fk_run(s);
 }
