@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,7 +181,7 @@ static double now(void)
 }
 
 /* Run argv with stdout to /dev/null; returns seconds or -1 on failure. */
-static double timed_run(char *const argv[])
+static double timed_run_status(char *const argv[], bool any_status)
 {
 	double t0 = now();
 	pid_t pid = fork();
@@ -197,9 +198,14 @@ static double timed_run(char *const argv[])
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status))
+	    (WEXITSTATUS(status) && !any_status))
 		return -1;
 	return now() - t0;
+}
+
+static double timed_run(char *const argv[])
+{
+	return timed_run_status(argv, false);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -276,6 +282,28 @@ static int do_run(unsigned int n, const char *nestctl, unsigned int rounds,
 	return ratio <= 1.5 ? 0 : 1;
 }
 
+/* "time R CMD ARGS...": median wall time of R runs of CMD (diagnosis). */
+static int do_time(unsigned int rounds, char **cmd)
+{
+	double *t = calloc(rounds ? rounds : 1, sizeof(double));
+
+	if (!t || !rounds)
+		return 2;
+	for (unsigned int r = 0; r < rounds; r++) {
+		t[r] = timed_run_status(cmd, true);
+		if (t[r] < 0) {
+			fprintf(stderr, "bench-apply: %s failed\n", cmd[0]);
+			free(t);
+			return 2;
+		}
+	}
+	qsort(t, rounds, sizeof(double), cmp_double);
+	printf("{\"command\":\"%s\",\"rounds\":%u,\"median-ms\":%.3f}\n",
+	       cmd[0], rounds, t[rounds / 2] * 1e3);
+	free(t);
+	return 0;
+}
+
 /* Optional trailing [MAPLEN] [mock] from argv[first]. */
 static void tail_args(int argc, char **argv, int first)
 {
@@ -293,6 +321,8 @@ int main(int argc, char **argv)
 {
 	unsigned int n = argc > 2 ? (unsigned int)strtoul(argv[2], NULL, 0) : 1000;
 
+	if (argc >= 4 && !strcmp(argv[1], "time"))
+		return do_time(n, argv + 3);
 	if (argc >= 3 && !strcmp(argv[1], "plan")) {
 		tail_args(argc, argv, 3);
 		return do_plan(n);
@@ -309,6 +339,7 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr,
 		"usage: %s plan N [MAPLEN] [mock] | lib N [MAPLEN] [mock] | "
-		"run N NESTCTL [ROUNDS] [MAPLEN] [mock]\n", argv[0]);
+		"run N NESTCTL [ROUNDS] [MAPLEN] [mock] | time ROUNDS CMD [ARG]...\n",
+		argv[0]);
 	return 2;
 }
