@@ -228,6 +228,20 @@ START_TEST(test_adopt_not_iommufd)
 	ck_fails(NULL, nio_ctx_adopt_fd(cdev, 0, NULL, &c2), ENOTTY, NULL);
 	ck_assert_int_eq(fake_kernel_fd_kind(cdev), FK_FILE_VFIO);
 
+	/* Options refused: the descriptor is left open too */
+	{
+		struct {
+			struct nio_ctx_opts o;
+			uint64_t tail;
+		} big = { .o = { .sz = sizeof(big) }, .tail = 1 };
+		int fd = open("/dev/iommu", O_RDWR);
+
+		ck_fails(NULL, nio_ctx_adopt_fd(fd, 0, &big.o, &c2), E2BIG,
+			 "nio_ctx_opts");
+		ck_assert_int_eq(fake_kernel_fd_kind(fd), FK_FILE_IOMMUFD);
+		close(fd);
+	}
+
 	/* Closed descriptor */
 	close(memfd);
 	ck_fails(NULL, nio_ctx_adopt_fd(memfd, 0, NULL, &c2), ENOTTY, NULL);
@@ -371,6 +385,7 @@ START_TEST(test_object_graph)
 	ck_assert_uint_eq(info.id, n.ioas);
 	ck_assert_int_eq(info.type, NIO_OBJ_IOAS);
 	ck_assert_int_eq(info.fd, -1);
+	ck_assert_str_eq(info.path, "");
 
 	ck_ok(nio_object_info(ctx, n.dev, &info));
 	ck_assert_int_eq(info.type, NIO_OBJ_DEVICE);

@@ -606,6 +606,89 @@ START_TEST(test_hwpt_smmuv3_nested)
 }
 END_TEST
 
+/*
+ * A VT-d-like IOMMU: nested HWPTs on the nest parent itself (no vIOMMU),
+ * invalidated through the nested HWPT with VTD_S1 entries.
+ */
+START_TEST(test_hwpt_nested_on_parent)
+{
+	struct iommu_hwpt_vtd_s1 s1 = { .flags = 0, .pgtbl_addr = 0x1000000,
+					.addr_width = 48 };
+	uint64_t inv[2][3] = { { 0x1000, 1, 0 }, { 0x2000, 4, 0 } };
+	struct nio_object_info info = { .sz = sizeof(info) };
+	struct iommu_hwpt_alloc want;
+	struct fk_device_cfg cfg;
+	const struct fk_call *c;
+	uint32_t ioas, dev, s2, nested, num = 2, viommu;
+
+	fake_kernel_device_defaults(&cfg);
+	cfg.hw_info_type = NIO_HW_INFO_INTEL_VTD;
+	cfg.nested_data_type = NIO_HWPT_DATA_VTD_S1;
+	cfg.nested_on_parent = true;
+	cfg.viommu_type = 0;
+	cfg.iommu_instance = 7;
+	fake_kernel_add_device(6, &cfg);
+	ck_ok(nio_ioas_alloc(ctx, &ioas));
+	dev = fk_bind(6);
+	ck_ok(nio_hwpt_alloc_nest_parent(ctx, dev, ioas, &s2));
+	{
+		NIO_OPTS(nio_hwpt_alloc_opts, o, .data_type = NIO_HWPT_DATA_VTD_S1,
+			 .data_len = sizeof(s1), .data = &s1);
+
+		ck_ok(nio_hwpt_alloc(ctx, dev, s2, &o, &nested));
+	}
+	want = (struct iommu_hwpt_alloc){
+		.size = 48,
+		.dev_id = dev,
+		.pt_id = s2,
+		.data_type = IOMMU_HWPT_DATA_VTD_S1,
+		.data_len = sizeof(s1),
+		.data_uptr = (uintptr_t)&s1,
+	};
+	ck_last_payload(IOMMU_HWPT_ALLOC, want);
+	c = fake_kernel_last_ioctl(IOMMU_HWPT_ALLOC);
+	ck_assert_mem_eq(c->aux, &s1, sizeof(s1));
+	ck_ok(nio_object_info(ctx, nested, &info));
+	ck_assert_int_eq(info.type, NIO_OBJ_HWPT_NESTED);
+	ck_assert_uint_eq(info.parent_id, s2);
+	ck_assert_uint_eq(info.type_param, NIO_HWPT_DATA_VTD_S1);
+	ck_ok(nio_device_attach(ctx, dev, nested, NULL));
+	/* Invalidation goes to the nested HWPT itself */
+	ck_ok(nio_invalidate(ctx, nested, NIO_INVALIDATE_VTD_S1, inv, 24, &num));
+	ck_assert_uint_eq(num, 2);
+	{
+		struct iommu_hwpt_invalidate iwant = {
+			.size = 32,
+			.hwpt_id = nested,
+			.data_uptr = (uintptr_t)inv,
+			.data_type = IOMMU_HWPT_INVALIDATE_DATA_VTD_S1,
+			.entry_len = 24,
+			.entry_num = 2,
+		};
+
+		ck_last_payload(IOMMU_HWPT_INVALIDATE, iwant);
+	}
+	/* Empty array: a probe of the data type, 0 entries, success */
+	num = 0;
+	ck_ok(nio_invalidate(ctx, nested, NIO_INVALIDATE_VTD_S1, NULL, 24, &num));
+	ck_assert_uint_eq(num, 0);
+	/* No vIOMMU on this IOMMU */
+	ck_fails(ctx, nio_viommu_alloc(ctx, dev, s2, NIO_VIOMMU_ARM_SMMUV3, NULL,
+				       &viommu),
+		 EOPNOTSUPP, "IOMMU_VIOMMU_ALLOC");
+	/* Not a nest parent: EINVAL */
+	{
+		uint32_t plain;
+
+		NIO_OPTS(nio_hwpt_alloc_opts, o, .data_type = NIO_HWPT_DATA_VTD_S1,
+			 .data_len = sizeof(s1), .data = &s1);
+		ck_ok(nio_hwpt_alloc(ctx, dev, ioas, NULL, &plain));
+		ck_fails(ctx, nio_hwpt_alloc(ctx, dev, plain, &o, &nested), EINVAL,
+			 "IOMMU_HWPT_ALLOC");
+	}
+}
+END_TEST
+
 START_TEST(test_dirty_tracking)
 {
 	struct iommu_hwpt_set_dirty_tracking swant;
@@ -914,7 +997,8 @@ int main(void)
 		 test_bind_errors, test_attach_detach, test_pasid,
 		 test_device_info, test_hw_info, test_unbind_on_destroy);
 	FK_TCASE(s, "hwpt", test_hwpt_paging, test_hwpt_opts,
-		 test_hwpt_smmuv3_nested, test_dirty_tracking,
+		 test_hwpt_smmuv3_nested, test_hwpt_nested_on_parent,
+		 test_dirty_tracking,
 		 test_destroy_busy_fault_keeps_fd);
 	{
 		TCase *tc = tcase_create("sysfs");
