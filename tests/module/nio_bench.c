@@ -44,10 +44,10 @@ int main(int argc, char **argv)
 	/* CD 0 at 0: T0SZ 16, V, IPS 48, AA64, ASID 7, TTB0 = L0 at 0x1000 */
 	g[0] = 16 | (1ULL << 31) | (5ULL << 32) | (1ULL << 41) | (7ULL << 48);
 	g[1] = GPA_BASE + 0x1000;
-	g[0x1000 / 8] = GPA_BASE + 0x2000 | 3;
-	g[0x2000 / 8] = GPA_BASE + 0x3000 | 3;
-	g[0x3000 / 8 + 0x80] = GPA_BASE + 0x4000 | 3;
-	g[0x4000 / 8] = GPA_BASE + 0x10000 | 3 | (1 << 10) | (1 << 6);
+	g[0x1000 / 8] = (GPA_BASE + 0x2000) | 3;
+	g[0x2000 / 8] = (GPA_BASE + 0x3000) | 3;
+	g[0x3000 / 8 + 0x80] = (GPA_BASE + 0x4000) | 3;
+	g[0x4000 / 8] = (GPA_BASE + 0x10000) | 3 | (1 << 10) | (1 << 6);
 
 	NT_EXPECT(0, nt_bind(dev, fd, &dev_id), "bind");
 	NT_EXPECT(0, nt_ioas_alloc(fd, &ioas), "IOAS");

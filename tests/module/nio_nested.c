@@ -88,11 +88,11 @@ static void build_guest(void)
 	write_cd(0, 5, 0x42);
 	write_cd(1, 0, 0x43);	/* IPS 32 bits */
 	/* CD 2 stays invalid, CD 3 too */
-	g64(L0_OFF)[0] = GPA_BASE + L1_OFF | D_VALID | D_TABLE;
-	g64(L1_OFF)[0] = GPA_BASE + L2_OFF | D_VALID | D_TABLE;
-	g64(L2_OFF)[0x80] = GPA_BASE + L3_OFF | D_VALID | D_TABLE;
+	g64(L0_OFF)[0] = (GPA_BASE + L1_OFF) | D_VALID | D_TABLE;
+	g64(L1_OFF)[0] = (GPA_BASE + L2_OFF) | D_VALID | D_TABLE;
+	g64(L2_OFF)[0x80] = (GPA_BASE + L3_OFF) | D_VALID | D_TABLE;
 	/* 2 MiB block: VA 0x10200000 -> IPA 0x40200000 */
-	g64(L2_OFF)[0x81] = GPA_BASE + 0x200000 | BLOCK_RW;
+	g64(L2_OFF)[0x81] = (GPA_BASE + 0x200000) | BLOCK_RW;
 	s1_map(0, GPA_BASE + DATA_OFF, PAGE_RW);
 	s1_map(1, GPA_BASE + DATA_OFF + 0x1000, PAGE_RW | D_AP_RDONLY);
 	s1_map(2, GPA_BASE + DATA_OFF + 0x2000, PAGE_RW & ~D_AF);
