@@ -24,7 +24,7 @@ int main(int argc, char **argv)
 	uint32_t inval_iters = argc > 3 ? atoi(argv[3]) : 2000;
 	struct iommu_hwpt_arm_smmuv3 ste = { .ste = {
 		1 | (5ULL << 1) | GPA_BASE, 0 } };
-	uint32_t dev_id, ioas, s2, viommu, vdev, nested;
+	uint32_t dev_id = 0, ioas = 0, s2 = 0, viommu = 0, vdev = 0, nested = 0;
 	uint64_t hit_ns = 0, miss_ns = 0, inv1k = 0, inv100k = 0, *g;
 	struct nio_smmu *ctl;
 	double hit, miss, r;

@@ -209,7 +209,8 @@ int main(void)
 	const uint64_t ste0 = 1 | (5ULL << 1) | (GPA_BASE + CD_OFF) |
 			      (2ULL << 59);	/* S1CDMax 2: 4 CDs */
 	const uint64_t ste1 = 2;		/* S1DSS: SSID0 */
-	uint32_t ioas, s2, vdev, h_s1, h_v0, h_abort, h_bypass, evq_id, pt;
+	uint32_t ioas = 0, s2 = 0, vdev = 0, h_s1 = 0, h_v0 = 0, h_abort = 0;
+	uint32_t h_bypass = 0, evq_id = 0, pt;
 	struct nio_smmu_device d;
 	char buf[64];
 	uint8_t rb[64];
