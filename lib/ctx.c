@@ -15,8 +15,60 @@
 
 #include "internal.h"
 
-/* Errors of calls that have no context yet (nio_ctx_open, sysfs lookups). */
-static __thread char last_error_no_ctx[512];
+/*
+ * Each thread keeps the last error of the few contexts it used most
+ * recently (slot 0 also serves calls without a context): like errno, one
+ * thread's error never overwrites another's, and a context never shows
+ * another context's error.
+ */
+#define NIO_ERROR_SLOTS 4
+
+/*
+ * Slots are keyed by the context's serial number, not its address: a new
+ * context may reuse a freed one's address while another thread's slot
+ * still names it.  Serial 0 stands for "no context".
+ */
+static uint64_t ctx_serial_next = 1;
+
+static uint64_t ctx_serial(const struct nio_ctx *ctx)
+{
+	return ctx ? ctx->serial : 0;
+}
+
+struct error_slot {
+	uint64_t serial;
+	bool used;
+	char text[512];
+};
+
+static __thread struct error_slot error_slots[NIO_ERROR_SLOTS];
+
+static struct error_slot *error_slot_find(const struct nio_ctx *ctx)
+{
+	uint64_t serial = ctx_serial(ctx);
+
+	for (int i = 0; i < NIO_ERROR_SLOTS; i++)
+		if (error_slots[i].used && error_slots[i].serial == serial)
+			return &error_slots[i];
+	return NULL;
+}
+
+/* The context's slot, moved to the front; the oldest one makes room. */
+static struct error_slot *error_slot_get(const struct nio_ctx *ctx)
+{
+	struct error_slot *slot = error_slot_find(ctx);
+	struct error_slot tmp;
+	int idx = slot ? (int)(slot - error_slots) : NIO_ERROR_SLOTS - 1;
+
+	tmp = error_slots[idx];
+	memmove(&error_slots[1], &error_slots[0], idx * sizeof(tmp));
+	error_slots[0] = tmp;
+	if (!slot) {
+		error_slots[0].serial = ctx_serial(ctx);
+		error_slots[0].used = true;
+	}
+	return &error_slots[0];
+}
 
 NIO_API const char *nio_version(void)
 {
@@ -60,20 +112,22 @@ void nio_log(struct nio_ctx *ctx, int level, const char *fmt, ...)
 
 int nio_err(struct nio_ctx *ctx, int err, const char *fmt, ...)
 {
-	char *buf = ctx ? ctx->last_error : last_error_no_ctx;
+	struct error_slot *slot = error_slot_get(ctx);
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(ctx->last_error), fmt, ap);
+	vsnprintf(slot->text, sizeof(slot->text), fmt, ap);
 	va_end(ap);
-	nio_log(ctx, NIO_LOG_ERR, "%s", buf);
+	nio_log(ctx, NIO_LOG_ERR, "%s", slot->text);
 	errno = err;
 	return -err;
 }
 
 NIO_API const char *nio_ctx_last_error(const struct nio_ctx *ctx)
 {
-	return ctx ? ctx->last_error : last_error_no_ctx;
+	const struct error_slot *slot = error_slot_find(ctx);
+
+	return slot ? slot->text : "";
 }
 
 /* The release that added each ioctl, for -EOPNOTSUPP messages. */
@@ -173,6 +227,7 @@ static int ctx_new(int fd, bool borrowed, const struct nio_ctx_opts *opts,
 	if (!ctx)
 		return nio_err(NULL, ENOMEM, "nio_ctx: out of memory");
 	ctx->refcount = 1;
+	ctx->serial = __atomic_fetch_add(&ctx_serial_next, 1, __ATOMIC_RELAXED);
 	ctx->fd = fd;
 	ctx->borrowed = borrowed;
 	pthread_mutex_init(&ctx->lock, NULL);
@@ -249,6 +304,7 @@ static void close_obj_fd(struct nio_obj *obj)
 
 NIO_API struct nio_ctx *nio_ctx_unref(struct nio_ctx *ctx)
 {
+	struct error_slot *slot;
 	size_t i;
 
 	if (!ctx || __atomic_sub_fetch(&ctx->refcount, 1, __ATOMIC_ACQ_REL))
@@ -267,6 +323,9 @@ NIO_API struct nio_ctx *nio_ctx_unref(struct nio_ctx *ctx)
 	}
 	if (!ctx->borrowed)
 		close(ctx->fd);
+	slot = error_slot_find(ctx);
+	if (slot)
+		slot->used = false;
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx->objs);
 	free(ctx);
@@ -467,37 +526,52 @@ int nio_kernel_destroy(struct nio_ctx *ctx, uint32_t id)
 	return nio_ioctl(ctx, ctx->fd, IOMMU_DESTROY, &cmd, what);
 }
 
+/* A tracked HWPT that reports to fault queue fault_id, or 0. */
+static uint32_t fault_user(struct nio_ctx *ctx, uint32_t fault_id)
+{
+	uint32_t user = 0;
+	size_t i;
+
+	pthread_mutex_lock(&ctx->lock);
+	for (i = 0; i < ctx->nr_objs && !user; i++)
+		if (ctx->objs[i].info.fault_id == fault_id)
+			user = ctx->objs[i].info.id;
+	pthread_mutex_unlock(&ctx->lock);
+	return user;
+}
+
 NIO_API int nio_destroy(struct nio_ctx *ctx, uint32_t id)
 {
 	struct nio_object_info info;
-	bool tracked;
+	uint32_t user;
 	int ret;
 
 	NIO_CHECK_ARG(ctx, ctx);
-	tracked = nio_obj_get(ctx, id, &info) == 0;
-	if (tracked && info.type == NIO_OBJ_DEVICE) {
+	if (nio_obj_get(ctx, id, &info))
+		return nio_kernel_destroy(ctx, id);
+	if (info.type == NIO_OBJ_DEVICE) {
 		/* A device is unbound by closing its cdev. */
 		close(info.fd);
 		nio_obj_remove(ctx, id);
 		return 0;
 	}
 	/*
-	 * A queue's descriptor holds a reference on its object, so the
-	 * kernel answers EBUSY until it is closed.  Try first, so that a
-	 * queue still in use (say, a fault queue a HWPT reports to) keeps
-	 * its descriptor when the destroy is refused for another reason.
+	 * A queue's descriptor holds a reference on its object, so the kernel
+	 * refuses to destroy it while the descriptor is open.  Refuse here
+	 * first what would fail anyway, so a queue still in use keeps its
+	 * descriptor.
 	 */
-	ret = nio_kernel_destroy(ctx, id);
-	if (ret == -EBUSY && tracked && info.fd >= 0) {
+	if (info.type == NIO_OBJ_FAULT && (user = fault_user(ctx, id)))
+		return nio_err(ctx, EBUSY,
+			       "IOMMU_DESTROY(id=%u): not issued: the fault queue is in use by HWPT %u",
+			       id, user);
+	if (info.fd >= 0) {
 		close(info.fd);
-		info.fd = -1;
 		nio_obj_update(ctx, id, obj_forget_fd, NULL);
-		ret = nio_kernel_destroy(ctx, id);
 	}
+	ret = nio_kernel_destroy(ctx, id);
 	if (ret)
 		return ret;
-	if (tracked && info.fd >= 0)
-		close(info.fd);
 	nio_obj_remove(ctx, id);
 	return 0;
 }

@@ -121,6 +121,8 @@ NIO_API int nio_hwpt_alloc(struct nio_ctx *ctx, uint32_t dev_id,
 			  pt_id, dev_id);
 	info.flags = flags;
 	info.type_param = data_type;
+	if (flags & NIO_HWPT_FAULT_ID_VALID)
+		info.fault_id = cmd.fault_id;
 	return nio_obj_track(ctx, &info, hwpt_id);
 }
 

@@ -24,13 +24,12 @@ struct nio_obj {
 
 struct nio_ctx {
 	int refcount;
+	uint64_t serial; /* unique per process, keys the last-error slots */
 	int fd;
 	bool borrowed;
 	pthread_mutex_t lock; /* protects objs */
 	struct nio_obj *objs; /* creation order */
 	size_t nr_objs, cap_objs;
-	/* Text of the context's last error (errors without one: thread-local). */
-	char last_error[512];
 	nio_log_fn log_fn;
 	void *log_userdata;
 	int log_level;

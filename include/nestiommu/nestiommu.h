@@ -90,10 +90,11 @@ NIO_API struct nio_ctx *nio_ctx_unref(struct nio_ctx *ctx);
 /* The iommufd descriptor (owned by the context unless borrowed). */
 NIO_API int nio_ctx_fd(const struct nio_ctx *ctx);
 /*
- * Text of the last error on this context ("" if none); with a NULL ctx,
- * of the calling thread's last error in a call that had no context
- * (nio_ctx_open, nio_device_find_cdev, ...).  When several threads share a
- * context, it is the most recent error of any of them.
+ * Text of the calling thread's last error, if it happened on this context
+ * ("" otherwise).  Like errno, it is per thread: threads sharing a context
+ * never see each other's errors.  A thread keeps the texts of the four
+ * contexts it most recently had errors on.  With a NULL ctx: the last error of a call
+ * that had no context (nio_ctx_open, nio_device_find_cdev, ...).
  */
 NIO_API const char *nio_ctx_last_error(const struct nio_ctx *ctx);
 NIO_API void nio_ctx_set_log(struct nio_ctx *ctx, nio_log_fn fn,
@@ -133,6 +134,8 @@ struct nio_object_info {
 	/* HWPT flags, vIOMMU/vEVENTQ/HW queue type, hw_info type... */
 	uint32_t flags;
 	uint32_t type_param;
+	/* Fault queue a HWPT reports to (NIO_HWPT_FAULT_ID_VALID), else 0. */
+	uint32_t fault_id;
 	/* vDEVICE virtual ID; vEVENTQ depth; HW queue index/IOVA. */
 	uint64_t virt_id;
 	uint64_t iova;
