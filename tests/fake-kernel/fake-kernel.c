@@ -184,7 +184,8 @@ static void file_put(struct fk_file *f)
 /* ------------------------------------------------------------------ */
 /* Call log                                                            */
 
-static struct fk_call *calls;
+/* One allocation per call: pointers stay valid until reset/clear. */
+static struct fk_call **calls;
 static unsigned int nr_calls, cap_calls;
 
 struct fk_call *fk_log_new(enum fk_call_kind kind, int fd)
@@ -194,15 +195,17 @@ struct fk_call *fk_log_new(enum fk_call_kind kind, int fd)
 
 	if (nr_calls == cap_calls) {
 		unsigned int n = cap_calls ? cap_calls * 2 : 256;
-		struct fk_call *t = realloc(calls, n * sizeof(*t));
+		struct fk_call **t = realloc(calls, n * sizeof(*t));
 
 		if (!t)
 			abort();
 		calls = t;
 		cap_calls = n;
 	}
-	c = &calls[nr_calls++];
-	memset(c, 0, sizeof(*c));
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		abort();
+	calls[nr_calls++] = c;
 	c->kind = kind;
 	c->fd = fd;
 	c->file_kind = f ? f->kind : FK_FILE_NONE;
@@ -229,8 +232,10 @@ static void log_clear(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < nr_calls; i++)
-		free((void *)calls[i].aux);
+	for (i = 0; i < nr_calls; i++) {
+		free((void *)calls[i]->aux);
+		free(calls[i]);
+	}
 	nr_calls = 0;
 }
 
@@ -710,7 +715,7 @@ FK_API const struct fk_call *fake_kernel_call(unsigned int i)
 
 	fk_lock();
 	if (i < nr_calls)
-		c = &calls[i];
+		c = calls[i];
 	fk_unlock();
 	return c;
 }
@@ -723,9 +728,9 @@ FK_API const struct fk_call *fake_kernel_find_ioctl(unsigned long request,
 
 	fk_lock();
 	for (i = 0; i < nr_calls; i++) {
-		if (calls[i].kind == FK_CALL_IOCTL &&
-		    calls[i].request == request && nth-- == 0) {
-			c = &calls[i];
+		if (calls[i]->kind == FK_CALL_IOCTL &&
+		    calls[i]->request == request && nth-- == 0) {
+			c = calls[i];
 			break;
 		}
 	}
@@ -740,9 +745,9 @@ FK_API const struct fk_call *fake_kernel_last_ioctl(unsigned long request)
 
 	fk_lock();
 	for (i = nr_calls; i-- > 0;) {
-		if (calls[i].kind == FK_CALL_IOCTL &&
-		    calls[i].request == request) {
-			c = &calls[i];
+		if (calls[i]->kind == FK_CALL_IOCTL &&
+		    calls[i]->request == request) {
+			c = calls[i];
 			break;
 		}
 	}
@@ -756,8 +761,8 @@ FK_API unsigned int fake_kernel_count_ioctl(unsigned long request)
 
 	fk_lock();
 	for (i = 0; i < nr_calls; i++)
-		if (calls[i].kind == FK_CALL_IOCTL &&
-		    calls[i].request == request)
+		if (calls[i]->kind == FK_CALL_IOCTL &&
+		    calls[i]->request == request)
 			n++;
 	fk_unlock();
 	return n;
@@ -778,7 +783,7 @@ FK_API void fake_kernel_dump_calls(void)
 
 	fk_lock();
 	for (i = 0; i < nr_calls; i++) {
-		const struct fk_call *c = &calls[i];
+		const struct fk_call *c = calls[i];
 		const char *name = fake_kernel_ioctl_name(c->request);
 
 		fprintf(stderr, "fake-kernel: #%u %s fd=%d", i, kinds[c->kind],
