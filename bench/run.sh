@@ -1,0 +1,126 @@
+#!/bin/bash
+# Build the libnestiommu benchmarks and run them in the testbed VM.
+#
+# Usage: bench/run.sh [--builddir DIR] [--no-build] [--kernel perf|test|BUILDDIR]
+#            [--quick] [--timeout S] [--mem MB] [--keep]
+#
+#   --builddir DIR  build tree with lib/.libs (default: the source tree)
+#   --no-build      use lib/.libs as it is (default: make -C DIR/lib first)
+#   --kernel K      perf (default): the testbed kernel without lock/list
+#                   debugging (bench/build-perf-kernel.sh, cached);
+#                   test: the test tier's kernel (tests/vm/build-kernel.sh,
+#                   with lockdep: every spinlock costs several times more);
+#                   or a kernel build directory (bzImage + usr/include)
+#   --quick         fewer rounds and 256 MiB instead of 1 GiB (a smoke run)
+#   --timeout S     VM time limit (default 900), --mem MB guest RAM
+#                   (default 3072: bench-map holds 2 GiB)
+#   --keep          keep the work directory
+#
+# Runs in one boot: bench-overhead (library vs raw ioctls: IOAS map/unmap
+# and invalidation loops, target ratio <= 1.03), bench-batch (64 invalidation
+# commands as one array call vs one ioctl each, commands/s, target >= 10x)
+# and bench-map (1 GiB map of user memory vs map_file of a memfd, s/GiB).
+# Each variant pair is measured side by side in one process, interleaved
+# over rounds, medians reported.  Prints every result and a PASS/FAIL line
+# per target; exit status 0 if all targets pass, 1 if one fails, 2 on a
+# build error, 125 if the VM failed.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRCDIR=$(cd "$HERE/.." && pwd)
+BUILDDIR=${NESTIOMMU_BUILDDIR:-$SRCDIR}
+BUILD=1
+KERNEL=perf
+QUICK=0
+TIMEOUT=900
+MEM=3072
+KEEP=0
+CC=${CC:-gcc}
+
+say() { echo "bench: $*" >&2; }
+die() { echo "bench: error: $*" >&2; exit "${2:-2}"; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--builddir) BUILDDIR=$(cd "${2:?--builddir needs a directory}" && pwd) || exit 2; shift ;;
+	--no-build) BUILD=0 ;;
+	--kernel) KERNEL=${2:?--kernel needs perf, test or a directory}; shift ;;
+	--quick) QUICK=1 ;;
+	--timeout) TIMEOUT=${2:?--timeout needs seconds}; shift ;;
+	--mem) MEM=${2:?--mem needs MB}; shift ;;
+	--keep) KEEP=1 ;;
+	-h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown argument: $1 (see --help)" ;;
+	esac
+	shift
+done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/nestiommu-bench.XXXXXX")
+cleanup() { [ "$KEEP" = 1 ] && say "kept $WORK" || rm -rf "$WORK"; }
+trap cleanup EXIT
+
+LIBDIR=$BUILDDIR/lib/.libs
+if [ "$BUILD" = 1 ] && [ -f "$BUILDDIR/lib/Makefile" ]; then
+	say "building the library (make -C $BUILDDIR/lib)"
+	make -s -C "$BUILDDIR/lib" >"$WORK/make.log" 2>&1 ||
+		{ tail -n 30 "$WORK/make.log" >&2; die "library build failed"; }
+fi
+[ -f "$LIBDIR/libnestiommu.so" ] || die "no $LIBDIR/libnestiommu.so"
+
+case $KERNEL in
+perf) KB=$("$HERE/build-perf-kernel.sh") || die "bench/build-perf-kernel.sh failed" ;;
+test) KB=$("$SRCDIR/tests/vm/build-kernel.sh") || die "tests/vm/build-kernel.sh failed" ;;
+*) KB=$(cd "$KERNEL" && pwd) || die "no kernel build directory $KERNEL" ;;
+esac
+[ -f "$KB/arch/x86/boot/bzImage" ] || die "no $KB/arch/x86/boot/bzImage"
+KHDR=$KB/usr/include
+[ -f "$KHDR/linux/iommufd.h" ] || die "no uapi headers in $KHDR"
+KSRC=$("$SRCDIR/tests/vm/fetch-kernel-source.sh") || die "no kernel source"
+TESTH=$KSRC/drivers/iommu/iommufd
+[ -f "$TESTH/iommufd_test.h" ] || die "no $TESTH/iommufd_test.h"
+
+for p in overhead batch map; do
+	say "compiling bench-$p"
+	"$CC" -std=gnu11 -Wall -Wextra -Werror -O2 -g \
+		-I"$SRCDIR/include" -I"$KHDR" -I"$TESTH" -I"$HERE" \
+		"$HERE/bench-$p.c" -o "$WORK/bench-$p" \
+		-L"$LIBDIR" -lnestiommu -Wl,-rpath,"$LIBDIR" >"$WORK/cc.log" 2>&1 ||
+		{ cat "$WORK/cc.log" >&2; die "compiling bench-$p failed"; }
+done
+
+if [ "$QUICK" = 1 ]; then
+	args_o="11 100" args_b="9 10" args_m="2 256"
+else
+	args_o="41 200" args_b="31 20" args_m="5 1024"
+fi
+say "kernel: $KB ($KERNEL)"
+say "booting the VM (--mem $MEM) for bench-overhead, bench-batch, bench-map"
+"$SRCDIR/tests/vm/run-vm.sh" --kernel "$KB/arch/x86/boot/bzImage" \
+	--mem "$MEM" --timeout "$TIMEOUT" \
+	--prog "$WORK/bench-overhead" --prog "$WORK/bench-batch" --prog "$WORK/bench-map" \
+	-- sh -c "echo \"kernel: \$(uname -r), \$(nproc) CPUs, \$(awk '/MemTotal/{print \$2}' /proc/meminfo) kB\";
+		bench-overhead $args_o; echo \"=== status bench-overhead \$?\";
+		bench-batch $args_b; echo \"=== status bench-batch \$?\";
+		bench-map $args_m; echo \"=== status bench-map \$?\"" \
+	2>"$WORK/vm.err" | tee "$WORK/vm.out"
+vm_rc=${PIPESTATUS[0]}
+grep -E '^run-vm:' "$WORK/vm.err" | grep -v 'console log' | tail -n 3 >&2
+
+echo
+echo "==== benchmark summary (kernel: $KERNEL, $(basename "$KB"))"
+grep -E '^(PASS|FAIL|INFO) ' "$WORK/vm.out"
+bad=0
+for p in overhead batch map; do
+	st=$(sed -n "s/^=== status bench-$p \([0-9]*\)\$/\1/p" "$WORK/vm.out")
+	case $st in
+	0) ;;
+	1) bad=1 ;; # its FAIL line is above
+	'') echo "FAIL bench-$p did not finish"; bad=1 ;;
+	*) echo "FAIL bench-$p exited with status $st"; bad=1 ;;
+	esac
+done
+if [ "$vm_rc" -ge 124 ]; then
+	cat "$WORK/vm.err" >&2
+	die "the VM failed (run-vm.sh status $vm_rc)" 125
+fi
+exit "$bad"
