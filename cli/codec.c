@@ -25,6 +25,7 @@
 #include "nestctl.h"
 #include "jarg.h"
 #include "codec.h"
+#include "jv.h"
 
 enum fkind { F_BOOL, F_UINT, F_ADDR, F_ENUM };
 
@@ -246,22 +247,22 @@ static const struct field *find_field(const struct rec *r, const char *name)
 }
 
 static int words_from_json(struct jctx *jc, const char *key,
-			   struct json_object *v, uint64_t *w, unsigned int n)
+			   struct jv *v, uint64_t *w, unsigned int n)
 {
-	if (!json_object_is_type(v, json_type_array))
+	if (!jv_is(v, JV_ARRAY))
 		return jerr(jc, EINVAL,
 			    "field \"%s\": expected an array of %u words, got %s",
 			    key, n, jtype_name(v));
-	if (json_object_array_length(v) != n)
+	if (jv_len(v) != n)
 		return jerr(jc, EINVAL,
-			    "field \"%s\": expected %u words, got %zu", key, n,
-			    json_object_array_length(v));
+			    "field \"%s\": expected %u words, got %u", key, n,
+			    jv_len(v));
 	for (unsigned int i = 0; i < n; i++) {
 		char name[48];
 		int ret;
 
 		snprintf(name, sizeof(name), "%s[%u]", key, i);
-		ret = jval_u64(jc, name, json_object_array_get_idx(v, i),
+		ret = jval_u64(jc, name, jv_idx(v, i),
 			       UINT64_MAX, &w[i]);
 		if (ret)
 			return ret;
@@ -271,17 +272,17 @@ static int words_from_json(struct jctx *jc, const char *key,
 
 /* Fill struct s from a JSON object of fields; *mask gets cmd field bits. */
 static int fields_from_json(struct jctx *jc, const struct rec *r,
-			    struct json_object *obj, void *s)
+			    struct jv *obj, void *s)
 {
 	uint32_t cmd_mask = ~0u;
 
-	if (!json_object_is_type(obj, json_type_object))
+	if (!jv_is(obj, JV_OBJECT))
 		return jerr(jc, EINVAL, "%s fields: expected an object, got %s",
 			    r->what, jtype_name(obj));
 	memset(s, 0, r->size);
 	if (r == &rec_cmd) {
 		const struct field *f = &cmd_fields[0];
-		struct json_object *v = jget(obj, "opcode");
+		struct jv *v = jget(obj, "opcode");
 		uint64_t op;
 		int ret;
 
@@ -295,7 +296,9 @@ static int fields_from_json(struct jctx *jc, const struct rec *r,
 		if (nio_smmuv3_cmd_fields((uint8_t)op, &cmd_mask))
 			cmd_mask = 0;
 	}
-	json_object_object_foreach(obj, key, v) {
+	jv_foreach_member(obj, m) {
+		const char *key = m->key;
+		struct jv *v = &m->val;
 		const struct field *f = find_field(r, key);
 		uint64_t val;
 		int ret;
@@ -325,7 +328,7 @@ static int fields_from_json(struct jctx *jc, const struct rec *r,
 			return jerr(jc, EINVAL,
 				    "field \"%s\" is not part of the layout of "
 				    "opcode %s", key,
-				    json_object_get_string(jget(obj, "opcode")));
+				    jv_str(jget(obj, "opcode")) ? jv_str(jget(obj, "opcode")) : "given");
 		if (f->kind == F_BOOL) {
 			bool b;
 
@@ -344,13 +347,13 @@ static int fields_from_json(struct jctx *jc, const struct rec *r,
 	return 0;
 }
 
-int codec_enum_value(struct jctx *jc, const char *key, struct json_object *v,
+int codec_enum_value(struct jctx *jc, const char *key, struct jv *v,
 		     int kind, uint64_t max, uint64_t *out)
 {
-	if (json_object_is_type(v, json_type_string)) {
+	if (jv_is(v, JV_STRING)) {
 		unsigned int val;
 
-		if (nio_smmuv3_value(kind, json_object_get_string(v), &val)) {
+		if (nio_smmuv3_value(kind, v->s, &val)) {
 			char list[600] = "";
 			size_t n = 0;
 			const char *name;
@@ -361,7 +364,7 @@ int codec_enum_value(struct jctx *jc, const char *key, struct json_object *v,
 					      n ? ", " : "", name);
 			return jerr(jc, EINVAL,
 				    "field \"%s\": unknown name \"%s\" (known: %s)",
-				    key, json_object_get_string(v), list);
+				    key, v->s, list);
 		}
 		if (val > max)
 			return jerr(jc, ERANGE, "field \"%s\": %u is out of range",
@@ -731,19 +734,19 @@ struct json_object *codec_features_json(const struct nio_smmuv3_features *feat,
 /* Input parsing shared with plans                                      */
 
 int codec_words_from_json(struct jctx *jc, const char *key,
-			  struct json_object *v, uint64_t *w, unsigned int n)
+			  struct jv *v, uint64_t *w, unsigned int n)
 {
-	if (json_object_is_type(v, json_type_object)) {
-		struct json_object *words = jget(v, "words");
+	if (jv_is(v, JV_OBJECT)) {
+		struct jv *words = jget(v, "words");
 
 		if (!words)
 			return jerr(jc, EINVAL,
 				    "field \"%s\": object without \"words\"", key);
 		v = words;
 	}
-	if (json_object_is_type(v, json_type_string)) {
+	if (jv_is(v, JV_STRING)) {
 		/* "0x..,0x.." or "w0 w1" */
-		char *copy = strdup(json_object_get_string(v)), *save, *tok;
+		char *copy = strdup(v->s), *save, *tok;
 		unsigned int i = 0;
 		int ret = 0;
 
@@ -761,7 +764,7 @@ int codec_words_from_json(struct jctx *jc, const char *key,
 		if (ret || i != n)
 			return jerr(jc, EINVAL,
 				    "field \"%s\": expected %u hex words, got \"%s\"",
-				    key, n, json_object_get_string(v));
+				    key, n, v->s);
 		return 0;
 	}
 	return words_from_json(jc, key, v, w, n);
@@ -772,7 +775,7 @@ int codec_words_from_json(struct jctx *jc, const char *key,
  * or as fields (an object without "words").
  */
 static int rec_from_json(struct jctx *jc, const char *key, const struct rec *r,
-			 encode_fn fn, struct json_object *v, uint64_t *w)
+			 encode_fn fn, struct jv *v, uint64_t *w)
 {
 	uint8_t s[sizeof(struct nio_smmuv3_cd)];
 	int ret;
@@ -781,7 +784,7 @@ static int rec_from_json(struct jctx *jc, const char *key, const struct rec *r,
 		       sizeof(struct nio_smmuv3_cd) >= sizeof(struct nio_smmuv3_event) &&
 		       sizeof(struct nio_smmuv3_cd) >= sizeof(struct nio_smmuv3_vste),
 		       "scratch size");
-	if (!json_object_is_type(v, json_type_object) || jget(v, "words"))
+	if (!jv_is(v, JV_OBJECT) || jget(v, "words"))
 		return codec_words_from_json(jc, key, v, w, r->nwords);
 	if (jget(v, "fields"))
 		v = jget(v, "fields");
@@ -792,13 +795,13 @@ static int rec_from_json(struct jctx *jc, const char *key, const struct rec *r,
 }
 
 int codec_ste_from_json(struct jctx *jc, const char *key,
-			struct json_object *v, uint64_t w[2])
+			struct jv *v, uint64_t w[2])
 {
 	return rec_from_json(jc, key, &rec_ste, enc_ste, v, w);
 }
 
 int codec_cmd_from_json(struct jctx *jc, const char *key,
-			struct json_object *v, uint64_t w[2])
+			struct jv *v, uint64_t w[2])
 {
 	return rec_from_json(jc, key, &rec_cmd, enc_cmd, v, w);
 }
@@ -815,21 +818,21 @@ static bool looks_like_json_source(const char *s)
 }
 
 /* Load a JSON argument: inline text, a file name, or "-". */
-struct json_object *load_json_arg(const char *arg, char *msg, size_t msglen)
+struct jv *load_json_arg(const char *arg, char *msg, size_t msglen)
 {
-	struct json_object *o;
+	struct jv *o;
 	size_t len;
 	char *text;
 
 	if (arg[0] == '{' || arg[0] == '[')
-		return json_parse_strict(arg, strlen(arg), msg, msglen);
+		return jv_parse(arg, strlen(arg), msg, msglen);
 	text = read_file_all(arg, &len);
 	if (!text) {
 		snprintf(msg, msglen, "cannot read \"%s\": %s", arg,
 			 strerror(errno));
 		return NULL;
 	}
-	o = json_parse_strict(text, len, msg, msglen);
+	o = jv_parse(text, len, msg, msglen);
 	free(text);
 	return o;
 }
@@ -871,13 +874,13 @@ static int get_words(int argc, char **argv, const char *what, uint64_t *w,
 	char msg[512];
 
 	if (argc == 1 && looks_like_json_source(argv[0])) {
-		struct json_object *o = load_json_arg(argv[0], msg, sizeof(msg));
+		struct jv *o = load_json_arg(argv[0], msg, sizeof(msg));
 		int ret;
 
 		if (!o)
 			return err_usage("%s", msg);
 		ret = codec_words_from_json(&jc, "words", o, w, n);
-		json_object_put(o);
+		jv_free(o);
 		if (ret)
 			return err_usage("%s", jc.msg);
 		return 0;
@@ -899,7 +902,7 @@ static int get_fields(int argc, char **argv, const struct rec *r,
 		      encode_fn fn, uint64_t *w)
 {
 	struct jctx jc = { .step = -1 };
-	struct json_object *o;
+	struct jv *o;
 	char msg[512];
 	int ret;
 
@@ -910,7 +913,7 @@ static int get_fields(int argc, char **argv, const struct rec *r,
 	if (!o)
 		return err_usage("%s", msg);
 	ret = rec_from_json(&jc, "fields", r, fn, o, w);
-	json_object_put(o);
+	jv_free(o);
 	if (ret)
 		return err_report(EXIT_USAGE, jc.err, NULL, "%s", jc.msg);
 	return 0;
@@ -1058,26 +1061,24 @@ static int do_idr_encode(int argc, char **argv)
 	struct nio_smmuv3_idregs regs = { 0 };
 	struct nio_smmuv3_features feat;
 	struct jctx jc = { .step = -1 };
-	struct json_object *o;
+	struct jv *doc, *o;
 	char msg[512];
 
 	if (argc != 1)
 		return err_usage("idr encode: expected one JSON object of "
 				 "features (inline, a file or -)");
-	o = load_json_arg(argv[0], msg, sizeof(msg));
+	o = doc = load_json_arg(argv[0], msg, sizeof(msg));
 	if (!o)
 		return err_usage("%s", msg);
-	if (json_object_is_type(o, json_type_object) && jget(o, "features")) {
-		struct json_object *inner = json_object_get(jget(o, "features"));
-
-		json_object_put(o);
-		o = inner;
-	}
-	if (!json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
+	if (jv_is(o, JV_OBJECT) && jget(o, "features"))
+		o = jget(o, "features");
+	if (!jv_is(o, JV_OBJECT)) {
+		jv_free(doc);
 		return err_usage("idr encode: expected an object of features");
 	}
-	json_object_object_foreach(o, key, v) {
+	jv_foreach_member(o, m) {
+		const char *key = m->key;
+		struct jv *v = &m->val;
 		struct nio_smmuv3_feature_info info;
 		uint32_t *reg = NULL;
 		char name[64];
@@ -1091,16 +1092,16 @@ static int do_idr_encode(int argc, char **argv)
 				break;
 		}
 		if (nio_smmuv3_feature_info(i, &info)) {
-			json_object_put(o);
+			jv_free(doc);
 			return err_usage("idr encode: unknown feature \"%s\" (see "
 					 "\"nestctl idr decode ... details\")", key);
 		}
-		if (json_object_is_type(v, json_type_boolean))
-			val = json_object_get_boolean(v);
+		if (jv_is(v, JV_BOOL))
+			val = v->b;
 		else if ((ret = jval_u64(&jc, key, v,
 					 info.width >= 32 ? UINT32_MAX :
 					 (1u << info.width) - 1, &val))) {
-			json_object_put(o);
+			jv_free(doc);
 			return err_report(EXIT_USAGE, jc.err, NULL, "idr encode: %s",
 					  jc.msg);
 		}
@@ -1118,7 +1119,7 @@ static int do_idr_encode(int argc, char **argv)
 		else
 			*reg |= (uint32_t)(val << info.shift);
 	}
-	json_object_put(o);
+	jv_free(doc);
 	if (nio_smmuv3_idr_decode(&regs, &feat))
 		return err_lib(errno, "nio_smmuv3_idr_decode");
 	out_emit(codec_features_json(&feat, &regs, false));

@@ -10,12 +10,13 @@
 #include <nestiommu/smmuv3.h>
 
 #include "jarg.h"
+#include "jv.h"
 
 void words_to_le(const uint64_t *w, unsigned int n, void *buf);
 void codec_default_features(struct nio_smmuv3_features *f);
 int codec_parse_idr(const char *s, struct nio_smmuv3_features *feat,
 		    char *msg, size_t msglen);
-int codec_enum_value(struct jctx *jc, const char *key, struct json_object *v,
+int codec_enum_value(struct jctx *jc, const char *key, struct jv *v,
 		     int kind, uint64_t max, uint64_t *out);
 
 struct json_object *codec_ste_json(const uint64_t w[2]);
@@ -32,14 +33,14 @@ struct json_object *codec_features_json(const struct nio_smmuv3_features *feat,
 
 /* Raw words: JSON array, "hex hex" string, or {"words": ...}. */
 int codec_words_from_json(struct jctx *jc, const char *key,
-			  struct json_object *v, uint64_t *w, unsigned int n);
+			  struct jv *v, uint64_t *w, unsigned int n);
 /* Words or fields (an object without "words"). */
 int codec_ste_from_json(struct jctx *jc, const char *key,
-			struct json_object *v, uint64_t w[2]);
+			struct jv *v, uint64_t w[2]);
 int codec_cmd_from_json(struct jctx *jc, const char *key,
-			struct json_object *v, uint64_t w[2]);
+			struct jv *v, uint64_t w[2]);
 
 /* Inline JSON text, a file name or "-". */
-struct json_object *load_json_arg(const char *arg, char *msg, size_t msglen);
+struct jv *load_json_arg(const char *arg, char *msg, size_t msglen);
 
 #endif

@@ -42,7 +42,8 @@ static int64_t mono_ms(void)
 static int do_events_watch(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct json_object *plan, *out;
+	struct jv *plan;
+	struct json_object *out;
 	struct pollfd pfd[64];
 	struct pobj *q[64];
 	uint64_t count = 0, timeout = 0, seen = 0;
@@ -73,16 +74,16 @@ static int do_events_watch(int argc, char **argv)
 	if (!plan)
 		return err_usage("events watch: %s", msg);
 	if (!plan_check(plan, &out)) {
-		json_object_put(plan);
+		jv_free(plan);
 		return report_plan_error(EXIT_USAGE, out);
 	}
 	ret = session_open(&s);
 	if (ret < 0) {
-		json_object_put(plan);
+		jv_free(plan);
 		return err_lib(ret, "events watch: cannot open /dev/iommu");
 	}
 	ret = session_run(&s, plan, &out);
-	json_object_put(plan);
+	jv_free(plan);
 	if (ret) {
 		ret = report_plan_error(ret, out);
 		session_close(&s);

@@ -41,44 +41,44 @@ int jerr(struct jctx *jc, int err, const char *fmt, ...)
 	return -err;
 }
 
-const char *jtype_name(struct json_object *v)
+const char *jtype_name(const struct jv *v)
 {
-	switch (json_object_get_type(v)) {
-	case json_type_null: return "null";
-	case json_type_boolean: return "a boolean";
-	case json_type_double: return "a fraction";
-	case json_type_int: return "an integer";
-	case json_type_object: return "an object";
-	case json_type_array: return "an array";
-	case json_type_string: return "a string";
+	switch (v ? v->type : JV_NULL) {
+	case JV_NULL: return "null";
+	case JV_BOOL: return "a boolean";
+	case JV_DOUBLE: return "a fraction";
+	case JV_INT: return "an integer";
+	case JV_OBJECT: return "an object";
+	case JV_ARRAY: return "an array";
+	case JV_STRING: return "a string";
 	}
 	return "?";
 }
 
-int jval_u64(struct jctx *jc, const char *field, struct json_object *v,
+int jval_u64(struct jctx *jc, const char *field, struct jv *v,
 	     uint64_t max, uint64_t *out)
 {
 	uint64_t val;
 
-	switch (json_object_get_type(v)) {
-	case json_type_int:
-		if (json_object_get_int64(v) < 0)
+	switch (v->type) {
+	case JV_INT:
+		if (v->i.neg)
 			return jerr(jc, ERANGE,
-				    "field \"%s\": %" PRId64 " is negative",
-				    field, json_object_get_int64(v));
-		val = json_object_get_uint64(v);
+				    "field \"%s\": -%" PRIu64 " is negative",
+				    field, v->i.u);
+		val = v->i.u;
 		break;
-	case json_type_string: {
-		int ret = parse_u64(json_object_get_string(v), UINT64_MAX, &val);
+	case JV_STRING: {
+		int ret = parse_u64(v->s, UINT64_MAX, &val);
 
 		if (ret == -ERANGE)
 			return jerr(jc, ERANGE,
 				    "field \"%s\": \"%s\" is out of the 64-bit range",
-				    field, json_object_get_string(v));
+				    field, v->s);
 		if (ret)
 			return jerr(jc, EINVAL,
 				    "field \"%s\": \"%s\" is not a number",
-				    field, json_object_get_string(v));
+				    field, v->s);
 		break;
 	}
 	default:
@@ -96,49 +96,45 @@ int jval_u64(struct jctx *jc, const char *field, struct json_object *v,
 	return 0;
 }
 
-int jval_bool(struct jctx *jc, const char *field, struct json_object *v,
-	      bool *out)
+int jval_bool(struct jctx *jc, const char *field, struct jv *v, bool *out)
 {
-	if (json_object_is_type(v, json_type_boolean)) {
-		*out = json_object_get_boolean(v);
+	if (v->type == JV_BOOL) {
+		*out = v->b;
 		return 0;
 	}
-	if (json_object_is_type(v, json_type_int)) {
-		int64_t i = json_object_get_int64(v);
-
-		if (i == 0 || i == 1) {
-			*out = i;
+	if (v->type == JV_INT) {
+		if (!v->i.neg && v->i.u <= 1) {
+			*out = v->i.u;
 			return 0;
 		}
-		return jerr(jc, ERANGE, "field \"%s\": %" PRId64
-			    " is out of range for a flag (0 or 1)", field, i);
+		return jerr(jc, ERANGE, "field \"%s\": %s%" PRIu64
+			    " is out of range for a flag (0 or 1)", field,
+			    v->i.neg ? "-" : "", v->i.u);
 	}
 	return jerr(jc, EINVAL, "field \"%s\": expected a boolean, got %s",
 		    field, jtype_name(v));
 }
 
-int jval_str(struct jctx *jc, const char *field, struct json_object *v,
+int jval_str(struct jctx *jc, const char *field, struct jv *v,
 	     const char **out)
 {
-	if (!json_object_is_type(v, json_type_string))
+	if (v->type != JV_STRING)
 		return jerr(jc, EINVAL, "field \"%s\": expected a string, got %s",
 			    field, jtype_name(v));
-	*out = json_object_get_string(v);
+	*out = v->s;
 	return 0;
 }
 
-int jcheck_keys(struct jctx *jc, struct json_object *obj,
-		const char *const *allowed)
+int jcheck_keys(struct jctx *jc, struct jv *obj, const char *const *allowed)
 {
-	if (!json_object_is_type(obj, json_type_object))
+	if (obj->type != JV_OBJECT)
 		return jerr(jc, EINVAL, "expected an object, got %s",
 			    jtype_name(obj));
-	json_object_object_foreach(obj, key, val) {
+	jv_foreach_member(obj, m) {
 		const char *const *a;
 
-		(void)val;
 		for (a = allowed; *a; a++)
-			if (!strcmp(*a, key))
+			if (!strcmp(*a, m->key))
 				break;
 		if (!*a) {
 			char list[400] = "";
@@ -148,25 +144,21 @@ int jcheck_keys(struct jctx *jc, struct json_object *obj,
 				n += snprintf(list + n, sizeof(list) - n,
 					      "%s%s", n ? ", " : "", *a);
 			return jerr(jc, EINVAL,
-				    "unknown field \"%s\" (known: %s)", key, list);
+				    "unknown field \"%s\" (known: %s)", m->key, list);
 		}
 	}
 	return 0;
 }
 
-struct json_object *jget(struct json_object *obj, const char *key)
+struct jv *jget(struct jv *obj, const char *key)
 {
-	struct json_object *v = NULL;
-
-	if (!json_object_object_get_ex(obj, key, &v))
-		return NULL;
-	return v;
+	return jv_get(obj, key);
 }
 
-int jget_u64(struct jctx *jc, struct json_object *obj, const char *key,
+int jget_u64(struct jctx *jc, struct jv *obj, const char *key,
 	     bool required, uint64_t max, uint64_t *out)
 {
-	struct json_object *v = jget(obj, key);
+	struct jv *v = jget(obj, key);
 
 	if (!v) {
 		if (required)
@@ -176,7 +168,7 @@ int jget_u64(struct jctx *jc, struct json_object *obj, const char *key,
 	return jval_u64(jc, key, v, max, out);
 }
 
-int jget_u32(struct jctx *jc, struct json_object *obj, const char *key,
+int jget_u32(struct jctx *jc, struct jv *obj, const char *key,
 	     bool required, uint32_t *out)
 {
 	uint64_t v = *out;
@@ -187,18 +179,18 @@ int jget_u32(struct jctx *jc, struct json_object *obj, const char *key,
 	return ret;
 }
 
-int jget_bool(struct jctx *jc, struct json_object *obj, const char *key,
+int jget_bool(struct jctx *jc, struct jv *obj, const char *key,
 	      bool *out)
 {
-	struct json_object *v = jget(obj, key);
+	struct jv *v = jget(obj, key);
 
 	return v ? jval_bool(jc, key, v, out) : 0;
 }
 
-int jget_str(struct jctx *jc, struct json_object *obj, const char *key,
+int jget_str(struct jctx *jc, struct jv *obj, const char *key,
 	     bool required, const char **out)
 {
-	struct json_object *v = jget(obj, key);
+	struct jv *v = jget(obj, key);
 
 	if (!v) {
 		if (required)

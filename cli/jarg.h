@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <json.h>
+#include "jv.h"
 
 struct jctx {
 	/* Messages start "step 3 (hwpt-alloc): " + sub (built on error only) */
@@ -19,25 +19,25 @@ struct jctx {
 
 int jerr(struct jctx *jc, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-const char *jtype_name(struct json_object *v);
-int jval_u64(struct jctx *jc, const char *field, struct json_object *v,
+const char *jtype_name(const struct jv *v);
+int jval_u64(struct jctx *jc, const char *field, struct jv *v,
 	     uint64_t max, uint64_t *out);
-int jval_bool(struct jctx *jc, const char *field, struct json_object *v,
+int jval_bool(struct jctx *jc, const char *field, struct jv *v,
 	      bool *out);
-int jval_str(struct jctx *jc, const char *field, struct json_object *v,
+int jval_str(struct jctx *jc, const char *field, struct jv *v,
 	     const char **out);
 /* Reject any key not in the NULL-terminated list. */
-int jcheck_keys(struct jctx *jc, struct json_object *obj,
+int jcheck_keys(struct jctx *jc, struct jv *obj,
 		const char *const *allowed);
-struct json_object *jget(struct json_object *obj, const char *key);
+struct jv *jget(struct jv *obj, const char *key);
 /* Optional keys leave *out untouched when absent. */
-int jget_u64(struct jctx *jc, struct json_object *obj, const char *key,
+int jget_u64(struct jctx *jc, struct jv *obj, const char *key,
 	     bool required, uint64_t max, uint64_t *out);
-int jget_u32(struct jctx *jc, struct json_object *obj, const char *key,
+int jget_u32(struct jctx *jc, struct jv *obj, const char *key,
 	     bool required, uint32_t *out);
-int jget_bool(struct jctx *jc, struct json_object *obj, const char *key,
+int jget_bool(struct jctx *jc, struct jv *obj, const char *key,
 	      bool *out);
-int jget_str(struct jctx *jc, struct json_object *obj, const char *key,
+int jget_str(struct jctx *jc, struct jv *obj, const char *key,
 	     bool required, const char **out);
 int parse_word(const char *s, bool hex_default, uint64_t max, uint64_t *out);
 

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "nestctl.h"
-#include "jarg.h"
+#include "jv.h"
 #include "plan.h"
 
 #define MAX_REQUEST (16u << 20)
@@ -125,7 +125,8 @@ static struct json_object *error_reply(int err, int exit_code, const char *msg)
 /* Handle one request; returns true when the server should stop. */
 static bool serve_one(struct session *s, int fd)
 {
-	struct json_object *req, *reply = NULL, *opv;
+	struct json_object *reply = NULL;
+	struct jv *req, *opv, one;
 	char msg[512];
 	bool stop = false;
 	size_t len = 0;
@@ -137,34 +138,27 @@ static bool serve_one(struct session *s, int fd)
 		reply = error_reply(err, EXIT_USAGE, "cannot read the request");
 		goto send;
 	}
-	req = json_parse_strict(text, len, msg, sizeof(msg));
+	req = jv_parse(text, len, msg, sizeof(msg));
 	free(text);
 	if (!req) {
 		reply = error_reply(EINVAL, EXIT_USAGE, msg);
 		goto send;
 	}
-	opv = json_object_is_type(req, json_type_object) ? jget(req, "op") : NULL;
-	if (opv && json_object_is_type(opv, json_type_string) &&
-	    !strcmp(json_object_get_string(opv), "show")) {
+	opv = jv_get(req, "op");
+	if (jv_str(opv) && !strcmp(jv_str(opv), "show")) {
 		reply = session_graph(s);
-	} else if (opv && json_object_is_type(opv, json_type_string) &&
-		   !strcmp(json_object_get_string(opv), "stop")) {
+	} else if (jv_str(opv) && !strcmp(jv_str(opv), "stop")) {
 		reply = json_object_new_object();
 		j_bool(reply, "stopped", true);
 		stop = true;
 	} else {
-		if (opv) {
-			/* a single step */
-			struct json_object *a = json_object_new_array();
-
-			json_object_array_add(a, req);
-			req = a;
-		}
-		ret = session_run(s, req, &reply);
+		/* a single step is a plan of one */
+		one = (struct jv){ .type = JV_ARRAY, .n = 1, .items = req };
+		ret = session_run(s, opv ? &one : req, &reply);
 		if (ret)
 			j_int(reply, "exit", ret);
 	}
-	json_object_put(req);
+	jv_free(req);
 send:
 	out = out_json_string(reply);
 	write_all(fd, out, strlen(out));
@@ -232,7 +226,7 @@ int keep_send(const char *path, const char *text, size_t len)
 {
 	struct json_object *reply, *e;
 	struct sockaddr_un addr;
-	char msg[512], *buf;
+	char *buf;
 	size_t rlen;
 	int fd, err, code = EXIT_OK;
 
@@ -254,21 +248,23 @@ int keep_send(const char *path, const char *text, size_t len)
 	close(fd);
 	if (!buf)
 		return err_lib(err, "to: no reply from \"%s\"", path);
-	reply = json_parse_strict(buf, rlen, msg, sizeof(msg));
+	reply = json_tokener_parse(buf);
 	free(buf);
 	if (!reply)
-		return err_lib(EPROTO, "to: bad reply: %s", msg);
-	e = json_object_is_type(reply, json_type_object) ? jget(reply, "error") : NULL;
+		return err_lib(EPROTO, "to: bad reply from \"%s\"", path);
+	e = json_object_is_type(reply, json_type_object) ?
+	    json_object_object_get(reply, "error") : NULL;
 	if (e) {
 		struct json_object *extra = json_object_new_object();
 
-		code = (int)json_object_get_int(jget(reply, "exit"));
+		code = (int)json_object_get_int(json_object_object_get(reply, "exit"));
 		if (code != EXIT_USAGE && code != EXIT_KERNEL)
 			code = EXIT_KERNEL;
 		json_object_object_foreach(reply, k, v)
 			if (strcmp(k, "error") && strcmp(k, "errno"))
 				json_object_object_add(extra, k, json_object_get(v));
-		err_report(code, (int)json_object_get_int(jget(reply, "errno")),
+		err_report(code, (int)json_object_get_int(
+				   json_object_object_get(reply, "errno")),
 			   extra, "%s", json_object_get_string(e));
 		json_object_put(reply);
 		return code;

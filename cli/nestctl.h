@@ -95,13 +95,6 @@ static inline struct json_object *j_str_or_null(const char *v)
 int parse_u64(const char *s, uint64_t max, uint64_t *out);
 /* Read a whole file ("-" = stdin) into a NUL-terminated buffer. */
 char *read_file_all(const char *path, size_t *len);
-/*
- * Parse JSON text strictly: one value, nothing after it.  On error returns
- * NULL and writes a message with line and column to msg.
- */
-struct json_object *json_parse_strict(const char *text, size_t len,
-				      char *msg, size_t msglen);
-
 /* ------------------------------------------------------------------ */
 /* Commands: each is int (*)(int argc, char **argv), argv[0] is the    */
 /* first argument after the command keyword.                           */

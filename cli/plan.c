@@ -32,6 +32,7 @@
 #include "nestctl.h"
 #include "jarg.h"
 #include "codec.h"
+#include "jv.h"
 #include "plan.h"
 #include "iommufd_test.h"
 
@@ -42,7 +43,7 @@ struct run {
 	const char *field;
 	int index;
 	const char *opname;
-	struct json_object *step;
+	struct jv *step;
 	struct json_object *res;
 };
 
@@ -141,7 +142,8 @@ static void kinds_text(unsigned int mask, char *buf, size_t len)
 static struct pobj *find_name(struct session *s, const char *name)
 {
 	for (size_t i = 0; i < s->nobjs; i++)
-		if (!s->objs[i].dead && !strcmp(s->objs[i].name, name))
+		if (!s->objs[i].dead && s->objs[i].name[0] == name[0] &&
+		    !strcmp(s->objs[i].name, name))
 			return &s->objs[i];
 	return NULL;
 }
@@ -159,7 +161,7 @@ static const char *name_of_id(struct session *s, uint32_t id, unsigned int mask)
 static int ref(struct run *r, const char *key, unsigned int mask, bool req,
 	       struct pobj **out)
 {
-	struct json_object *v = jget(r->step, key);
+	struct jv *v = jget(r->step, key);
 	struct pobj *o;
 	char kinds[128];
 
@@ -169,18 +171,18 @@ static int ref(struct run *r, const char *key, unsigned int mask, bool req,
 			return 0;
 		return perr(r, key, EINVAL, "missing field \"%s\"", key);
 	}
-	if (!json_object_is_type(v, json_type_string))
+	if (!jv_is(v, JV_STRING))
 		return perr(r, key, EINVAL,
 			    "field \"%s\": expected the name of an object, got %s",
 			    key, jtype_name(v));
-	o = find_name(r->s, json_object_get_string(v));
+	o = find_name(r->s, jv_str(v));
 	if (!o || !(o->kind & mask))
 		kinds_text(mask, kinds, sizeof(kinds));
 	if (!o)
 		return perr(r, key, ENOENT,
 			    "field \"%s\": unknown name \"%s\" (no %s of that "
 			    "name was created by an earlier step)",
-			    key, json_object_get_string(v), kinds);
+			    key, jv_str(v), kinds);
 	if (!(o->kind & mask))
 		return perr(r, key, EINVAL,
 			    "field \"%s\": \"%s\" is of kind %s, expected %s",
@@ -192,7 +194,7 @@ static int ref(struct run *r, const char *key, unsigned int mask, bool req,
 /* Check the "name" field of a creating step (free, well-formed). */
 static int new_name(struct run *r, const char *key, bool req, const char **out)
 {
-	struct json_object *v = jget(r->step, key);
+	struct jv *v = jget(r->step, key);
 	const char *n;
 
 	*out = NULL;
@@ -201,10 +203,10 @@ static int new_name(struct run *r, const char *key, bool req, const char **out)
 			return perr(r, key, EINVAL, "missing field \"%s\"", key);
 		return 0;
 	}
-	if (!json_object_is_type(v, json_type_string))
+	if (!jv_is(v, JV_STRING))
 		return perr(r, key, EINVAL, "field \"%s\": expected a string, got %s",
 			    key, jtype_name(v));
-	n = json_object_get_string(v);
+	n = jv_str(v);
 	if (!*n || strlen(n) > 64 || n[0] == '#')
 		return perr(r, key, EINVAL,
 			    "field \"%s\": a name has 1 to 64 characters and does "
@@ -554,7 +556,7 @@ static int op_ioas_iova_ranges(struct run *r)
 
 static int op_ioas_allow_iovas(struct run *r)
 {
-	struct json_object *v = jget(r->step, "ranges");
+	struct jv *v = jget(r->step, "ranges");
 	struct nio_iova_range ranges[64];
 	struct pobj *ioas;
 	size_t n;
@@ -562,14 +564,14 @@ static int op_ioas_allow_iovas(struct run *r)
 
 	if ((ret = ref(r, "ioas", K_IOAS, true, &ioas)))
 		return ret;
-	if (!v || !json_object_is_type(v, json_type_array))
+	if (!v || !jv_is(v, JV_ARRAY))
 		return perr(r, "ranges", EINVAL,
 			    "field \"ranges\": expected an array of {\"start\", \"last\"}");
-	n = json_object_array_length(v);
+	n = jv_len(v);
 	if (n > 64)
 		return perr(r, "ranges", ERANGE, "field \"ranges\": at most 64 ranges");
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(v, i);
+		struct jv *e = jv_idx(v, i);
 		static const char *const keys[] = { "start", "last", NULL };
 
 		snprintf(r->jc.sub, sizeof(r->jc.sub), "ranges[%zu]: ", i);
@@ -589,23 +591,23 @@ static int op_ioas_allow_iovas(struct run *r)
 
 static int op_option(struct run *r)
 {
-	struct json_object *v = jget(r->step, "option");
+	struct jv *v = jget(r->step, "option");
 	struct pobj *obj;
 	uint64_t val = 0;
 	enum nio_option opt;
 	int ret;
 
-	if (!v || !json_object_is_type(v, json_type_string))
+	if (!v || !jv_is(v, JV_STRING))
 		return perr(r, "option", EINVAL,
 			    "field \"option\": expected \"rlimit-mode\" or \"huge-pages\"");
-	if (!strcmp(json_object_get_string(v), "rlimit-mode"))
+	if (!strcmp(jv_str(v), "rlimit-mode"))
 		opt = NIO_OPTION_RLIMIT_MODE;
-	else if (!strcmp(json_object_get_string(v), "huge-pages"))
+	else if (!strcmp(jv_str(v), "huge-pages"))
 		opt = NIO_OPTION_HUGE_PAGES;
 	else
 		return perr(r, "option", EINVAL,
 			    "field \"option\": unknown option \"%s\" (rlimit-mode, "
-			    "huge-pages)", json_object_get_string(v));
+			    "huge-pages)", jv_str(v));
 	if ((ret = ref(r, "ioas", K_IOAS, opt == NIO_OPTION_HUGE_PAGES, &obj)) ||
 	    (ret = get_u64(r, "value", false, UINT64_MAX, &val)))
 		return ret;
@@ -746,14 +748,14 @@ static int op_device_pasid(struct run *r)
 static int op_hw_info(struct run *r)
 {
 	struct nio_hw_info info = { .sz = sizeof(info) };
-	struct json_object *v = jget(r->step, "type");
+	struct jv *v = jget(r->step, "type");
 	struct pobj *dev;
 	int ret;
 
 	if ((ret = ref(r, "dev", K_DEVICE | K_MOCKDEV, true, &dev)))
 		return ret;
-	if (v && (!json_object_is_type(v, json_type_string) ||
-		  parse_hw_info_type(json_object_get_string(v), &info.type)))
+	if (v && (!jv_is(v, JV_STRING) ||
+		  parse_hw_info_type(jv_str(v), &info.type)))
 		return perr(r, "type", EINVAL,
 			    "field \"type\": expected default, intel-vtd, "
 			    "arm-smmuv3, tegra241-cmdqv, amd, selftest or a number");
@@ -768,7 +770,7 @@ static int op_hwpt_alloc(struct run *r)
 {
 	NIO_OPTS(nio_hwpt_alloc_opts, opts);
 	struct iommu_hwpt_selftest st = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
-	struct json_object *v;
+	struct jv *v;
 	bool np = false, dirty = false, pasid = false;
 	struct pobj *dev, *pt, *fault, *o;
 	uint8_t data[NIO_HW_INFO_DATA_MAX];
@@ -806,7 +808,7 @@ static int op_hwpt_alloc(struct run *r)
 	}
 	if ((v = jget(r->step, "selftest"))) {
 		ndata++;
-		if (json_object_is_type(v, json_type_object)) {
+		if (jv_is(v, JV_OBJECT)) {
 			static const char *const keys[] = { "iotlb", NULL };
 
 			if (jcheck_keys(&r->jc, v, keys) ||
@@ -814,8 +816,8 @@ static int op_hwpt_alloc(struct run *r)
 				r->field = "selftest";
 				return EXIT_USAGE;
 			}
-		} else if (!json_object_is_type(v, json_type_boolean) ||
-			   !json_object_get_boolean(v)) {
+		} else if (!jv_is(v, JV_BOOL) ||
+			   !v->b) {
 			return perr(r, "selftest", EINVAL,
 				    "field \"selftest\": expected true or {\"iotlb\": N}");
 		}
@@ -825,8 +827,8 @@ static int op_hwpt_alloc(struct run *r)
 	}
 	if ((v = jget(r->step, "data"))) {
 		uint64_t words[NIO_HW_INFO_DATA_MAX / 8], dt = 0;
-		size_t n = json_object_is_type(v, json_type_array) ?
-			   json_object_array_length(v) : 0;
+		size_t n = jv_is(v, JV_ARRAY) ?
+			   jv_len(v) : 0;
 
 		ndata++;
 		if (!n || n > NIO_HW_INFO_DATA_MAX / 8)
@@ -933,15 +935,15 @@ static const struct named_value hwq_types[] = {
 static int get_type(struct run *r, const char *key,
 		    const struct named_value *t, uint32_t *out)
 {
-	struct json_object *v = jget(r->step, key);
+	struct jv *v = jget(r->step, key);
 	char list[200] = "";
 	size_t n = 0;
 
 	if (!v)
 		return 0;
-	if (json_object_is_type(v, json_type_string)) {
+	if (jv_is(v, JV_STRING)) {
 		for (const struct named_value *p = t; p->name; p++)
-			if (!strcmp(p->name, json_object_get_string(v))) {
+			if (!strcmp(p->name, jv_str(v))) {
 				*out = p->value;
 				return 0;
 			}
@@ -949,7 +951,7 @@ static int get_type(struct run *r, const char *key,
 			n += snprintf(list + n, sizeof(list) - n, "%s, ", p->name);
 		return perr(r, key, EINVAL,
 			    "field \"%s\": unknown type \"%s\" (%sor a number)",
-			    key, json_object_get_string(v), list);
+			    key, jv_str(v), list);
 	}
 	return get_u32(r, key, false, out);
 }
@@ -959,7 +961,7 @@ static int op_viommu_alloc(struct run *r)
 	NIO_OPTS(nio_viommu_alloc_opts, opts);
 	uint64_t words[NIO_HW_INFO_DATA_MAX / 8];
 	uint8_t data[NIO_HW_INFO_DATA_MAX] = { 0 };
-	struct json_object *v;
+	struct jv *v;
 	struct pobj *dev, *hwpt, *o;
 	uint32_t type = NIO_VIOMMU_ARM_SMMUV3, id;
 	const char *name;
@@ -974,8 +976,8 @@ static int op_viommu_alloc(struct run *r)
 	if ((ret = get_type(r, "type", viommu_types, &type)))
 		return ret;
 	if ((v = jget(r->step, "data"))) {
-		size_t n = json_object_is_type(v, json_type_array) ?
-			   json_object_array_length(v) : 0;
+		size_t n = jv_is(v, JV_ARRAY) ?
+			   jv_len(v) : 0;
 
 		if (!n || n > NIO_HW_INFO_DATA_MAX / 8)
 			return perr(r, "data", EINVAL,
@@ -1056,7 +1058,7 @@ static int op_hw_queue_alloc(struct run *r)
 
 /* One invalidation entry of the given type into buf. */
 static int inv_entry(struct run *r, uint32_t type, bool on_viommu,
-		     struct json_object *e, size_t i, uint8_t *buf,
+		     struct jv *e, size_t i, uint8_t *buf,
 		     uint32_t *len)
 {
 	char key[32];
@@ -1122,7 +1124,7 @@ static int inv_entry(struct run *r, uint32_t type, bool on_viommu,
 
 static int op_invalidate(struct run *r)
 {
-	struct json_object *entries = jget(r->step, "entries");
+	struct jv *entries = jget(r->step, "entries");
 	struct pobj *target;
 	uint32_t type = UINT32_MAX, len = 0, num;
 	uint8_t *buf;
@@ -1143,11 +1145,11 @@ static int op_invalidate(struct run *r)
 	if (type == UINT32_MAX)
 		return perr(r, "type", EINVAL, "missing field \"type\" (the target "
 			    "gives no default)");
-	if (!entries || !json_object_is_type(entries, json_type_array))
+	if (!entries || !jv_is(entries, JV_ARRAY))
 		return perr(r, "entries", EINVAL,
 			    "field \"entries\": expected an array (of commands, "
 			    "as fields or hex words)");
-	n = json_object_array_length(entries);
+	n = jv_len(entries);
 	if (n > 4096)
 		return perr(r, "entries", ERANGE, "field \"entries\": at most 4096");
 	buf = calloc(n ? n : 1, 24);
@@ -1160,7 +1162,7 @@ static int op_invalidate(struct run *r)
 		uint32_t l = 0;
 
 		ret = inv_entry(r, type, target->kind == K_VIOMMU,
-				json_object_array_get_idx(entries, i), i,
+				jv_idx(entries, i), i,
 				buf + i * 24, &l);
 		if (ret) {
 			free(buf);
@@ -1373,16 +1375,16 @@ static int op_fault_respond(struct run *r)
 {
 	struct pobj *q;
 	uint32_t cookie = 0, code = 0;
-	struct json_object *v = jget(r->step, "code");
+	struct jv *v = jget(r->step, "code");
 	int ret;
 
 	if ((ret = ref(r, "fault", K_FAULT, true, &q)) ||
 	    (ret = get_u32(r, "cookie", true, &cookie)))
 		return ret;
-	if (v && json_object_is_type(v, json_type_string)) {
-		if (!strcmp(json_object_get_string(v), "success"))
+	if (v && jv_is(v, JV_STRING)) {
+		if (!strcmp(jv_str(v), "success"))
 			code = NIO_FAULT_RESP_SUCCESS;
-		else if (!strcmp(json_object_get_string(v), "invalid"))
+		else if (!strcmp(jv_str(v), "invalid"))
 			code = NIO_FAULT_RESP_INVALID;
 		else
 			return perr(r, "code", EINVAL,
@@ -1437,7 +1439,7 @@ static int test_cmd(struct run *r, struct iommu_test_cmd *cmd, const char *what)
 static int op_mock_device(struct run *r)
 {
 	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS };
-	struct json_object *flags = jget(r->step, "flags");
+	struct jv *flags = jget(r->step, "flags");
 	const char *name, *hname;
 	struct pobj *pt, *o;
 	int ret;
@@ -1450,16 +1452,16 @@ static int op_mock_device(struct run *r)
 		return perr(r, "hwpt-name", EEXIST,
 			    "field \"hwpt-name\": same as \"name\"");
 	if (flags) {
-		size_t n = json_object_is_type(flags, json_type_array) ?
-			   json_object_array_length(flags) : 0;
+		size_t n = jv_is(flags, JV_ARRAY) ?
+			   jv_len(flags) : 0;
 
-		if (!json_object_is_type(flags, json_type_array))
+		if (!jv_is(flags, JV_ARRAY))
 			return perr(r, "flags", EINVAL,
 				    "field \"flags\": expected an array of "
 				    "\"no-dirty\", \"pasid\"");
 		for (size_t i = 0; i < n; i++) {
-			const char *f = json_object_get_string(
-				json_object_array_get_idx(flags, i));
+			const char *f = jv_str(
+				jv_idx(flags, i));
 
 			if (f && !strcmp(f, "no-dirty"))
 				cmd.mock_domain_flags.dev_flags |= MOCK_FLAGS_DEVICE_NO_DIRTY;
@@ -1629,12 +1631,40 @@ static const struct op ops[] = {
 
 static const char *const common_keys[] = { "op", "comment", "expect-errno" };
 
+static inline bool streq(const char *a, const char *b)
+{
+	return a[0] == b[0] && !strcmp(a, b);
+}
+
+/* Operation by name: a small hash table, built on first use. */
 static const struct op *find_op(const char *name)
 {
-	for (const struct op *o = ops; o->name; o++)
-		if (!strcmp(o->name, name))
+	static const struct op *table[128];
+	static bool built;
+	unsigned int h;
+
+	if (!built) {
+		for (const struct op *o = ops; o->name; o++) {
+			h = 5381;
+			for (const char *c = o->name; *c; c++)
+				h = h * 33 + (unsigned char)*c;
+			while (table[h & 127])
+				h++;
+			table[h & 127] = o;
+		}
+		built = true;
+	}
+	h = 5381;
+	for (const char *c = name; *c; c++)
+		h = h * 33 + (unsigned char)*c;
+	for (;; h++) {
+		const struct op *o = table[h & 127];
+
+		if (!o)
+			return NULL;
+		if (streq(o->name, name))
 			return o;
-	return NULL;
+	}
 }
 
 static const struct { const char *n; int e; } errnames[] = {
@@ -1657,16 +1687,16 @@ static const char *errno_name(int e)
 }
 
 /* Pass 1: shape of every step, before touching the kernel. */
-static int check_step_shape(struct json_object *step, int i, struct jctx *jc,
+static int check_step_shape(struct jv *step, int i, struct jctx *jc,
 			    const char **field, const char **opname)
 {
-	struct json_object *opv;
+	struct jv *opv;
 	const struct op *op;
 
 	*opname = NULL;
 	jc->step = i;
 	jc->op = NULL;
-	if (!json_object_is_type(step, json_type_object)) {
+	if (!jv_is(step, JV_OBJECT)) {
 		*field = NULL;
 		return jerr(jc, EINVAL, "expected an object, got %s", jtype_name(step));
 	}
@@ -1674,24 +1704,24 @@ static int check_step_shape(struct json_object *step, int i, struct jctx *jc,
 	*field = "op";
 	if (!opv)
 		return jerr(jc, EINVAL, "missing field \"op\"");
-	if (!json_object_is_type(opv, json_type_string))
+	if (!jv_is(opv, JV_STRING))
 		return jerr(jc, EINVAL, "field \"op\": expected a string, got %s",
 			    jtype_name(opv));
-	op = find_op(json_object_get_string(opv));
+	op = find_op(jv_str(opv));
 	if (!op)
 		return jerr(jc, EINVAL,
 			    "field \"op\": unknown operation \"%s\" (see "
-			    "\"nestctl apply help\")", json_object_get_string(opv));
+			    "\"nestctl apply help\")", jv_str(opv));
 	*opname = op->name;
 	jc->op = op->name;
-	json_object_object_foreach(step, key, val) {
+	jv_foreach_member(step, m) {
+		const char *key = m->key;
 		bool ok = false;
 
-		(void)val;
-		for (size_t k = 0; k < 3; k++)
-			ok |= !strcmp(common_keys[k], key);
 		for (const char *const *k = op->keys; *k && !ok; k++)
-			ok |= !strcmp(*k, key);
+			ok = streq(*k, key);
+		for (size_t k = 0; k < 3 && !ok; k++)
+			ok = streq(common_keys[k], key);
 		if (!ok) {
 			char list[400] = "";
 			size_t n = 0;
@@ -1706,21 +1736,21 @@ static int check_step_shape(struct json_object *step, int i, struct jctx *jc,
 	return 0;
 }
 
-static int expected_errno(struct json_object *step, struct jctx *jc, int *out)
+static int expected_errno(struct jv *step, struct jctx *jc, int *out)
 {
-	struct json_object *v = jget(step, "expect-errno");
+	struct jv *v = jget(step, "expect-errno");
 
 	*out = 0;
 	if (!v)
 		return 0;
-	if (json_object_is_type(v, json_type_string)) {
+	if (jv_is(v, JV_STRING)) {
 		for (size_t i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
-			if (!strcmp(errnames[i].n, json_object_get_string(v))) {
+			if (!strcmp(errnames[i].n, jv_str(v))) {
 				*out = errnames[i].e;
 				return 0;
 			}
 		return jerr(jc, EINVAL, "field \"expect-errno\": unknown errno "
-			    "name \"%s\"", json_object_get_string(v));
+			    "name \"%s\"", jv_str(v));
 	}
 	{
 		uint64_t e;
@@ -1863,16 +1893,16 @@ void session_close(struct session *s)
  * Pass 1 on its own, before any context exists: the plan's shape.
  * Returns the step array (borrowed) or NULL with *err set.
  */
-struct json_object *plan_check(struct json_object *plan, struct json_object **err)
+struct jv *plan_check(struct jv *plan, struct json_object **err)
 {
-	struct json_object *steps_in = plan;
+	struct jv *steps_in = plan;
 	const char *field = NULL, *opname = NULL;
 	struct jctx jc = { .step = -1 };
 	size_t n;
 	int i;
 
 	*err = NULL;
-	if (json_object_is_type(plan, json_type_object)) {
+	if (jv_is(plan, JV_OBJECT)) {
 		static const char *const keys[] = { "steps", "comment", NULL };
 
 		if (jcheck_keys(&jc, plan, keys)) {
@@ -1881,14 +1911,14 @@ struct json_object *plan_check(struct json_object *plan, struct json_object **er
 		}
 		steps_in = jget(plan, "steps");
 	}
-	if (!steps_in || !json_object_is_type(steps_in, json_type_array)) {
+	if (!steps_in || !jv_is(steps_in, JV_ARRAY)) {
 		*err = err_object(EINVAL, "a plan is a JSON array of steps "
 				  "(or {\"steps\": [...]})");
 		return NULL;
 	}
-	n = json_object_array_length(steps_in);
+	n = jv_len(steps_in);
 	for (i = 0; i < (int)n; i++) {
-		struct json_object *st = json_object_array_get_idx(steps_in, i);
+		struct jv *st = jv_idx(steps_in, i);
 		int e;
 
 		if (check_step_shape(st, i, &jc, &field, &opname) ||
@@ -1903,10 +1933,11 @@ struct json_object *plan_check(struct json_object *plan, struct json_object **er
 	return steps_in;
 }
 
-int session_run(struct session *s, struct json_object *plan,
+int session_run(struct session *s, struct jv *plan,
 		struct json_object **out)
 {
-	struct json_object *steps_in, *results, *err;
+	struct jv *steps_in;
+	struct json_object *results, *err;
 	struct run r = { .s = s, .jc = { .step = -1 } };
 	size_t n;
 	int ret = 0, i;
@@ -1915,13 +1946,13 @@ int session_run(struct session *s, struct json_object *plan,
 	steps_in = plan_check(plan, out);
 	if (!steps_in)
 		return EXIT_USAGE;
-	n = json_object_array_length(steps_in);
+	n = jv_len(steps_in);
 
 	s->plan_seq++;
 	results = json_object_new_array();
 	for (i = 0; i < (int)n; i++) {
-		struct json_object *st = json_object_array_get_idx(steps_in, i);
-		const struct op *op = find_op(json_object_get_string(jget(st, "op")));
+		struct jv *st = jv_idx(steps_in, i);
+		const struct op *op = find_op(jv_str(jget(st, "op")));
 		int expect = 0;
 
 		compact(s);
@@ -2044,15 +2075,15 @@ int report_plan_error(int code, struct json_object *out)
 	struct json_object *extra = json_object_new_object();
 	char m[800];
 
-	snprintf(m, sizeof(m), "%s", json_object_get_string(jget(out, "error")));
+	snprintf(m, sizeof(m), "%s", json_object_get_string(json_object_object_get(out, "error")));
 	json_object_object_foreach(out, k, v)
 		if (strcmp(k, "error") && strcmp(k, "errno"))
 			json_object_object_add(extra, k, json_object_get(v));
-	code = err_report(code, (int)json_object_get_int(jget(out, "errno")),
+	code = err_report(code, (int)json_object_get_int(json_object_object_get(out, "errno")),
 			  extra, "%s", m);
-	if (!json_output && jget(out, "destroyed") &&
-	    json_object_array_length(jget(out, "destroyed"))) {
-		struct json_object *d = jget(out, "destroyed");
+	if (!json_output && json_object_object_get(out, "destroyed") &&
+	    json_object_array_length(json_object_object_get(out, "destroyed"))) {
+		struct json_object *d = json_object_object_get(out, "destroyed");
 
 		fprintf(stderr, "%s: destroyed what the plan had created:", progname);
 		for (size_t i = 0; i < json_object_array_length(d); i++)
@@ -2067,7 +2098,8 @@ int report_plan_error(int code, struct json_object *out)
 static int do_apply(int argc, char **argv)
 {
 	const char *keep = NULL, *to = NULL, *src = NULL;
-	struct json_object *plan = NULL, *out;
+	struct jv *plan = NULL;
+	struct json_object *out;
 	struct session s;
 	char msg[512];
 	int ret;
@@ -2108,20 +2140,17 @@ static int do_apply(int argc, char **argv)
 			return err_usage("apply: %s", msg);
 	}
 	if (plan && !plan_check(plan, &out)) {
-		json_object_put(plan);
+		jv_free(plan);
 		return report_plan_error(EXIT_USAGE, out);
 	}
 	ret = session_open(&s);
 	if (ret < 0) {
-		json_object_put(plan);
+		jv_free(plan);
 		return err_lib(ret, "apply: cannot open /dev/iommu");
 	}
 	if (plan) {
 		ret = session_run(&s, plan, &out);
-		if (keep)
-			json_object_put(plan);
-		else
-			out_drop_final(plan);
+		jv_free(plan);
 		if (ret) {
 			ret = report_plan_error(ret, out);
 			session_close(&s);

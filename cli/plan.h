@@ -9,6 +9,8 @@
 
 #include <json.h>
 
+#include "jv.h"
+
 struct nio_ctx;
 
 enum pkind {
@@ -59,10 +61,10 @@ void session_close(struct session *s);
  * exit code; *out receives the result ({"steps", "objects"}) or the error
  * object ({"error", "errno", "step", "op", "field", ...}).
  */
-int session_run(struct session *s, struct json_object *plan,
+int session_run(struct session *s, struct jv *plan,
 		struct json_object **out);
 /* Check a plan's shape without a context (NULL and *err on error). */
-struct json_object *plan_check(struct json_object *plan, struct json_object **err);
+struct jv *plan_check(struct jv *plan, struct json_object **err);
 /* Print a plan error object (taken over); returns code. */
 int report_plan_error(int code, struct json_object *out);
 /* The object graph: what the library tracks plus the plan's names. */

@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * jv: a strict JSON parser into one arena (see jv.h).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jv.h"
+
+#define JV_MAX_DEPTH 256
+#define CHUNK_MIN (64u << 10)
+
+struct chunk {
+	struct chunk *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+/* The arena header sits in front of the root value. */
+struct doc {
+	struct chunk *chunks;
+	struct jv root;
+};
+
+struct parser {
+	const char *p, *start, *end;
+	struct doc *doc;
+	/* scratch stacks for the children of open arrays/objects */
+	struct jv *vals;
+	size_t nvals, capvals;
+	struct jmember *mems;
+	size_t nmems, capmems;
+	char *msg;
+	size_t msglen;
+	int depth;
+	bool failed;
+};
+
+static void *arena_alloc(struct doc *d, size_t size)
+{
+	struct chunk *c = d->chunks;
+	size_t a = (size + 15) & ~(size_t)15;
+
+	if (!c || c->size - c->used < a) {
+		size_t sz = a > CHUNK_MIN ? a : CHUNK_MIN;
+
+		c = malloc(sizeof(*c) + sz);
+		if (!c)
+			return NULL;
+		c->size = sz;
+		c->used = 0;
+		c->next = d->chunks;
+		d->chunks = c;
+	}
+	c->used += a;
+	return (char *)c->data + c->used - a;
+}
+
+static bool fail(struct parser *ps, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static bool fail(struct parser *ps, const char *fmt, ...)
+{
+	size_t line = 1, col = 1, n;
+	va_list ap;
+
+	if (ps->failed)
+		return false;
+	ps->failed = true;
+	for (const char *q = ps->start; q < ps->p && q < ps->end; q++) {
+		if (*q == '\n')
+			line++, col = 1;
+		else
+			col++;
+	}
+	n = (size_t)snprintf(ps->msg, ps->msglen,
+			     "malformed JSON at line %zu column %zu: ", line, col);
+	if (n < ps->msglen) {
+		va_start(ap, fmt);
+		vsnprintf(ps->msg + n, ps->msglen - n, fmt, ap);
+		va_end(ap);
+	}
+	return false;
+}
+
+static void skip_ws(struct parser *ps)
+{
+	while (ps->p < ps->end &&
+	       (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
+		ps->p++;
+}
+
+static bool literal(struct parser *ps, const char *word, size_t len)
+{
+	if ((size_t)(ps->end - ps->p) < len || memcmp(ps->p, word, len))
+		return fail(ps, "unexpected character (expected %s)", word);
+	ps->p += len;
+	return true;
+}
+
+static int hex4(const char *p)
+{
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int c = p[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+static char *put_utf8(char *o, unsigned int cp)
+{
+	if (cp < 0x80) {
+		*o++ = (char)cp;
+	} else if (cp < 0x800) {
+		*o++ = (char)(0xc0 | cp >> 6);
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		*o++ = (char)(0xe0 | cp >> 12);
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	} else {
+		*o++ = (char)(0xf0 | cp >> 18);
+		*o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	}
+	return o;
+}
+
+/* A string at ps->p (the opening quote); copied into the arena. */
+static bool parse_string(struct parser *ps, const char **out, uint32_t *outlen)
+{
+	const char *q = ++ps->p;
+	char *buf, *o;
+
+	/* fast path: no escapes */
+	while (q < ps->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+		q++;
+	if (q >= ps->end) {
+		ps->p = q;
+		return fail(ps, "unterminated string");
+	}
+	if (*q == '"') {
+		size_t n = (size_t)(q - ps->p);
+
+		buf = arena_alloc(ps->doc, n + 1);
+		if (!buf)
+			return fail(ps, "out of memory");
+		memcpy(buf, ps->p, n);
+		buf[n] = '\0';
+		*out = buf;
+		*outlen = (uint32_t)n;
+		ps->p = q + 1;
+		return true;
+	}
+	/* escapes: the result is never longer than the source */
+	buf = arena_alloc(ps->doc, (size_t)(ps->end - ps->p) + 1);
+	if (!buf)
+		return fail(ps, "out of memory");
+	o = buf;
+	q = ps->p;
+	while (q < ps->end && *q != '"') {
+		unsigned char c = (unsigned char)*q;
+
+		if (c < 0x20) {
+			ps->p = q;
+			return fail(ps, "control character in a string");
+		}
+		if (c != '\\') {
+			*o++ = (char)c;
+			q++;
+			continue;
+		}
+		if (++q >= ps->end)
+			break;
+		switch (*q) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '/': *o++ = '/'; break;
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
+		case 'n': *o++ = '\n'; break;
+		case 'r': *o++ = '\r'; break;
+		case 't': *o++ = '\t'; break;
+		case 'u': {
+			int cp = ps->end - q > 4 ? hex4(q + 1) : -1;
+
+			if (cp < 0) {
+				ps->p = q;
+				return fail(ps, "bad \\u escape");
+			}
+			q += 4;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				int lo = ps->end - q > 6 && q[1] == '\\' && q[2] == 'u' ?
+					 hex4(q + 3) : -1;
+
+				if (lo < 0xdc00 || lo > 0xdfff) {
+					ps->p = q;
+					return fail(ps, "unpaired surrogate in \\u escape");
+				}
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				q += 6;
+			} else if (cp >= 0xdc00 && cp <= 0xdfff) {
+				ps->p = q;
+				return fail(ps, "unpaired surrogate in \\u escape");
+			}
+			if (!cp) {
+				ps->p = q;
+				return fail(ps, "\\u0000 in a string");
+			}
+			o = put_utf8(o, (unsigned int)cp);
+			break;
+		}
+		default:
+			ps->p = q;
+			return fail(ps, "bad escape \\%c", *q);
+		}
+		q++;
+	}
+	if (q >= ps->end) {
+		ps->p = q;
+		return fail(ps, "unterminated string");
+	}
+	*o = '\0';
+	*out = buf;
+	*outlen = (uint32_t)(o - buf);
+	ps->p = q + 1;
+	return true;
+}
+
+static bool parse_number(struct parser *ps, struct jv *v)
+{
+	const char *q = ps->p, *digits;
+	bool neg = false, frac = false;
+	uint64_t u = 0;
+	bool overflow = false;
+
+	if (*q == '-') {
+		neg = true;
+		q++;
+	}
+	digits = q;
+	if (q < ps->end && *q == '0') {
+		q++;
+	} else if (q < ps->end && *q >= '1' && *q <= '9') {
+		while (q < ps->end && *q >= '0' && *q <= '9') {
+			unsigned int d = (unsigned int)(*q - '0');
+
+			if (u > (UINT64_MAX - d) / 10)
+				overflow = true;
+			u = u * 10 + d;
+			q++;
+		}
+	} else {
+		ps->p = q;
+		return fail(ps, "bad number");
+	}
+	if (q < ps->end && *q == '.') {
+		frac = true;
+		if (++q >= ps->end || *q < '0' || *q > '9') {
+			ps->p = q;
+			return fail(ps, "bad number");
+		}
+		while (q < ps->end && *q >= '0' && *q <= '9')
+			q++;
+	}
+	if (q < ps->end && (*q == 'e' || *q == 'E')) {
+		frac = true;
+		q++;
+		if (q < ps->end && (*q == '+' || *q == '-'))
+			q++;
+		if (q >= ps->end || *q < '0' || *q > '9') {
+			ps->p = q;
+			return fail(ps, "bad number");
+		}
+		while (q < ps->end && *q >= '0' && *q <= '9')
+			q++;
+	}
+	if (frac) {
+		char tmp[64];
+		size_t n = (size_t)(q - ps->p);
+
+		if (n >= sizeof(tmp))
+			n = sizeof(tmp) - 1;
+		memcpy(tmp, ps->p, n);
+		tmp[n] = '\0';
+		v->type = JV_DOUBLE;
+		v->d = strtod(tmp, NULL);
+		if (!isfinite(v->d))
+			return fail(ps, "a number is out of range");
+	} else {
+		if (overflow)
+			return fail(ps, "a number in the JSON input is out of the "
+				    "64-bit range");
+		v->type = JV_INT;
+		v->i.u = u;
+		v->i.neg = neg && u;
+	}
+	(void)digits;
+	ps->p = q;
+	return true;
+}
+
+static bool parse_value(struct parser *ps, struct jv *v);
+
+static bool push_val(struct parser *ps, const struct jv *v)
+{
+	if (ps->nvals == ps->capvals) {
+		size_t cap = ps->capvals ? ps->capvals * 2 : 64;
+		struct jv *n = realloc(ps->vals, cap * sizeof(*n));
+
+		if (!n)
+			return fail(ps, "out of memory");
+		ps->vals = n;
+		ps->capvals = cap;
+	}
+	ps->vals[ps->nvals++] = *v;
+	return true;
+}
+
+static bool push_mem(struct parser *ps, const char *key, const struct jv *v)
+{
+	if (ps->nmems == ps->capmems) {
+		size_t cap = ps->capmems ? ps->capmems * 2 : 64;
+		struct jmember *n = realloc(ps->mems, cap * sizeof(*n));
+
+		if (!n)
+			return fail(ps, "out of memory");
+		ps->mems = n;
+		ps->capmems = cap;
+	}
+	ps->mems[ps->nmems].key = key;
+	ps->mems[ps->nmems].val = *v;
+	ps->nmems++;
+	return true;
+}
+
+static bool parse_array(struct parser *ps, struct jv *v)
+{
+	size_t base = ps->nvals, n;
+
+	ps->p++; /* [ */
+	skip_ws(ps);
+	if (ps->p < ps->end && *ps->p == ']') {
+		ps->p++;
+		v->type = JV_ARRAY;
+		v->n = 0;
+		v->items = NULL;
+		return true;
+	}
+	for (;;) {
+		struct jv item;
+
+		skip_ws(ps);
+		if (!parse_value(ps, &item) || !push_val(ps, &item))
+			return false;
+		skip_ws(ps);
+		if (ps->p < ps->end && *ps->p == ',') {
+			ps->p++;
+			continue;
+		}
+		if (ps->p < ps->end && *ps->p == ']') {
+			ps->p++;
+			break;
+		}
+		return fail(ps, ps->p < ps->end ? "expected ',' or ']'"
+						: "unexpected end of input");
+	}
+	n = ps->nvals - base;
+	v->type = JV_ARRAY;
+	v->n = (uint32_t)n;
+	v->items = arena_alloc(ps->doc, n * sizeof(struct jv));
+	if (!v->items)
+		return fail(ps, "out of memory");
+	memcpy(v->items, ps->vals + base, n * sizeof(struct jv));
+	ps->nvals = base;
+	return true;
+}
+
+static bool parse_object(struct parser *ps, struct jv *v)
+{
+	size_t base = ps->nmems, n;
+
+	ps->p++; /* { */
+	skip_ws(ps);
+	if (ps->p < ps->end && *ps->p == '}') {
+		ps->p++;
+		v->type = JV_OBJECT;
+		v->n = 0;
+		v->members = NULL;
+		return true;
+	}
+	for (;;) {
+		const char *key, *keypos;
+		uint32_t klen;
+		struct jv val;
+
+		skip_ws(ps);
+		if (ps->p >= ps->end)
+			return fail(ps, "unexpected end of input");
+		if (*ps->p != '"')
+			return fail(ps, "quoted object property name expected");
+		keypos = ps->p;
+		if (!parse_string(ps, &key, &klen))
+			return false;
+		for (size_t i = base; i < ps->nmems; i++)
+			if (!strcmp(ps->mems[i].key, key)) {
+				ps->p = keypos;
+				return fail(ps, "duplicate key \"%s\"", key);
+			}
+		skip_ws(ps);
+		if (ps->p >= ps->end || *ps->p != ':')
+			return fail(ps, ps->p < ps->end ? "expected ':'"
+							: "unexpected end of input");
+		ps->p++;
+		skip_ws(ps);
+		if (!parse_value(ps, &val) || !push_mem(ps, key, &val))
+			return false;
+		skip_ws(ps);
+		if (ps->p < ps->end && *ps->p == ',') {
+			ps->p++;
+			continue;
+		}
+		if (ps->p < ps->end && *ps->p == '}') {
+			ps->p++;
+			break;
+		}
+		return fail(ps, ps->p < ps->end ? "expected ',' or '}'"
+						: "unexpected end of input");
+	}
+	n = ps->nmems - base;
+	v->type = JV_OBJECT;
+	v->n = (uint32_t)n;
+	v->members = arena_alloc(ps->doc, n * sizeof(struct jmember));
+	if (!v->members)
+		return fail(ps, "out of memory");
+	memcpy(v->members, ps->mems + base, n * sizeof(struct jmember));
+	ps->nmems = base;
+	return true;
+}
+
+static bool parse_value(struct parser *ps, struct jv *v)
+{
+	bool ok;
+
+	memset(v, 0, sizeof(*v));
+	if (ps->p >= ps->end)
+		return fail(ps, "unexpected end of input");
+	if (++ps->depth > JV_MAX_DEPTH)
+		return fail(ps, "nested too deeply");
+	switch (*ps->p) {
+	case '{':
+		ok = parse_object(ps, v);
+		break;
+	case '[':
+		ok = parse_array(ps, v);
+		break;
+	case '"':
+		v->type = JV_STRING;
+		ok = parse_string(ps, &v->s, &v->n);
+		break;
+	case 't':
+		v->type = JV_BOOL;
+		v->b = true;
+		ok = literal(ps, "true", 4);
+		break;
+	case 'f':
+		v->type = JV_BOOL;
+		ok = literal(ps, "false", 5);
+		break;
+	case 'n':
+		v->type = JV_NULL;
+		ok = literal(ps, "null", 4);
+		break;
+	default:
+		if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9'))
+			ok = parse_number(ps, v);
+		else
+			ok = fail(ps, "unexpected character");
+		break;
+	}
+	ps->depth--;
+	return ok;
+}
+
+struct jv *jv_parse(const char *text, size_t len, char *msg, size_t msglen)
+{
+	struct parser ps = {
+		.p = text, .start = text, .end = text + len,
+		.msg = msg, .msglen = msglen,
+	};
+	struct doc *d = calloc(1, sizeof(*d));
+	bool ok;
+
+	if (!d) {
+		snprintf(msg, msglen, "out of memory");
+		return NULL;
+	}
+	ps.doc = d;
+	skip_ws(&ps);
+	ok = parse_value(&ps, &d->root);
+	if (ok) {
+		skip_ws(&ps);
+		if (ps.p < ps.end)
+			ok = fail(&ps, "trailing data after the JSON value");
+	}
+	free(ps.vals);
+	free(ps.mems);
+	if (!ok) {
+		jv_free(&d->root);
+		return NULL;
+	}
+	return &d->root;
+}
+
+void jv_free(struct jv *root)
+{
+	struct doc *d;
+	struct chunk *c;
+
+	if (!root)
+		return;
+	d = (struct doc *)((char *)root - offsetof(struct doc, root));
+	c = d->chunks;
+	while (c) {
+		struct chunk *next = c->next;
+
+		free(c);
+		c = next;
+	}
+	free(d);
+}
+
+struct jv *jv_get(const struct jv *v, const char *key)
+{
+	if (!v || v->type != JV_OBJECT)
+		return NULL;
+	for (uint32_t i = 0; i < v->n; i++) {
+		const char *k = v->members[i].key;
+
+		/* first byte first: most keys differ there */
+		if (k[0] == key[0] && !strcmp(k, key))
+			return &v->members[i].val;
+	}
+	return NULL;
+}

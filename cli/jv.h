@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * jv: nestctl's JSON input documents (plans, codec fields, requests).
+ *
+ * json-c builds a malloc()ed object with its own hash table for every
+ * value; a 1,000-step plan then costs more to parse than the iommufd calls
+ * it makes (measured in the TCG testbed).  Input is read-only, so it is
+ * parsed here into one arena: values are contiguous, objects keep their
+ * members in order (lookups are linear: steps have a handful of keys).
+ * The parser is strict RFC 8259 JSON, rejects duplicate keys and integers
+ * beyond 64 bits, and reports the line and column of an error.  Output
+ * still goes through json-c.
+ */
+#ifndef NESTCTL_JV_H
+#define NESTCTL_JV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum jv_type {
+	JV_NULL,
+	JV_BOOL,
+	JV_INT,    /* an integer: magnitude u and sign neg */
+	JV_DOUBLE, /* a number with a fraction or an exponent */
+	JV_STRING,
+	JV_ARRAY,
+	JV_OBJECT,
+};
+
+struct jmember;
+
+struct jv {
+	enum jv_type type;
+	uint32_t n; /* members, items, or string length */
+	union {
+		bool b;
+		struct {
+			uint64_t u;
+			bool neg;
+		} i;
+		double d;
+		const char *s;
+		struct jv *items;
+		struct jmember *members;
+	};
+};
+
+struct jmember {
+	const char *key;
+	struct jv val;
+};
+
+/*
+ * Parse len bytes of text (one value, nothing but whitespace after it).
+ * Returns the root, or NULL with a message in msg.  Free with jv_free().
+ */
+struct jv *jv_parse(const char *text, size_t len, char *msg, size_t msglen);
+void jv_free(struct jv *root);
+
+static inline bool jv_is(const struct jv *v, enum jv_type t)
+{
+	return v && v->type == t;
+}
+
+/* Member of an object (NULL when absent or v is not an object). */
+struct jv *jv_get(const struct jv *v, const char *key);
+static inline const char *jv_str(const struct jv *v)
+{
+	return v && v->type == JV_STRING ? v->s : NULL;
+}
+static inline uint32_t jv_len(const struct jv *v)
+{
+	return v && (v->type == JV_ARRAY || v->type == JV_OBJECT) ? v->n : 0;
+}
+static inline struct jv *jv_idx(const struct jv *v, uint32_t i)
+{
+	return v && v->type == JV_ARRAY && i < v->n ? &v->items[i] : NULL;
+}
+
+#define jv_foreach_member(obj, m)                                     \
+	for (struct jmember *m = (obj)->members;                      \
+	     (obj)->type == JV_OBJECT && m < (obj)->members + (obj)->n; m++)
+
+#endif
