@@ -1,0 +1,1 @@
+-j ste encode '{"config": "\u0053\u0031_TRANS", "valid": true}'
