@@ -668,6 +668,142 @@ START_TEST(test_last_error)
 }
 END_TEST
 
+/*
+ * The library's object graph against the kernel's, after every step of a
+ * random sequence of operations (seed: $FK_SEED, default 1): every object
+ * listed exists in the kernel with the same type and parent, and every
+ * kernel object the context created (automatic domains aside) is listed.
+ */
+static void check_graph(unsigned int step, unsigned int seed)
+{
+	struct nio_object_info info = { .sz = sizeof(info) };
+	struct fk_obj_info fi;
+	unsigned int listed = 0, kernel = 0;
+	uint32_t id;
+
+	for (id = nio_object_next(ctx, 0); id; id = nio_object_next(ctx, id)) {
+		listed++;
+		ck_assert_int_eq(nio_object_info(ctx, id, &info), 0);
+		ck_assert_msg(fake_kernel_obj_info(ifd, id, &fi) == 0,
+			      "seed %u step %u: %s %u is listed but not in the kernel",
+			      seed, step, nio_object_type_name(info.type), id);
+		ck_assert_msg((int)fi.type == (int)info.type,
+			      "seed %u step %u: object %u is a %s, listed as %s",
+			      seed, step, id, nio_object_type_name((enum nio_object_type)fi.type),
+			      nio_object_type_name(info.type));
+		if (info.type == NIO_OBJ_DEVICE)
+			ck_assert_msg(fi.parent_id == info.parent_id,
+				      "seed %u step %u: device %u attached to %u, listed %u",
+				      seed, step, id, fi.parent_id, info.parent_id);
+		else if (info.type != NIO_OBJ_HW_QUEUE)
+			ck_assert_uint_eq(fi.parent_id, info.parent_id);
+	}
+	for (id = 1; id < 256; id++)
+		if (fake_kernel_obj_info(ifd, id, &fi) == 0 && !fi.auto_domain)
+			kernel++;
+	ck_assert_msg(listed == kernel,
+		      "seed %u step %u: %u objects listed, %u in the kernel",
+		      seed, step, listed, kernel);
+}
+
+/* The k-th listed object of a type (k modulo their number), or 0. */
+static uint32_t pick(enum nio_object_type type, unsigned int k)
+{
+	struct nio_object_info info = { .sz = sizeof(info) };
+	uint32_t id, ids[256];
+	unsigned int n = 0;
+
+	for (id = nio_object_next(ctx, 0); id && n < 256;
+	     id = nio_object_next(ctx, id)) {
+		nio_object_info(ctx, id, &info);
+		if (type == NIO_OBJ_NONE || info.type == type)
+			ids[n++] = id;
+	}
+	return n ? ids[k % n] : 0;
+}
+
+START_TEST(test_random_graph)
+{
+	const char *env = getenv("FK_SEED");
+	unsigned int seed = env ? (unsigned int)strtoul(env, NULL, 0) : 1;
+	uint8_t *buf = fk_pages(4);
+	unsigned int step;
+
+	srand(seed);
+	for (step = 0; step < 400; step++) {
+		unsigned int r = (unsigned int)rand();
+		uint32_t id, a = pick(NIO_OBJ_IOAS, r >> 8),
+			 d = pick(NIO_OBJ_DEVICE, r >> 12);
+		uint64_t iova = ((uint64_t)(r >> 16) % 64) << 16;
+		char path[64];
+		int ret = 0;
+
+		errno = 0;
+		switch (r % 16) {
+		case 0:
+			ret = nio_ioas_alloc(ctx, &id);
+			break;
+		case 1:
+			ret = nio_ioas_map(ctx, a, buf, 4096, &iova,
+					   NIO_MAP_FIXED_IOVA | NIO_MAP_READ);
+			break;
+		case 2:
+			ret = nio_ioas_unmap_all(ctx, a, NULL);
+			break;
+		case 3:
+			snprintf(path, sizeof(path), "/dev/vfio/devices/vfio%u",
+				 (r >> 4) % 3);
+			ret = nio_device_bind(ctx, path, NULL, &id);
+			break;
+		case 4:
+			ret = nio_device_attach(ctx, d,
+						(r & 0x100) ? a :
+						pick(NIO_OBJ_HWPT_PAGING, r >> 9),
+						NULL);
+			break;
+		case 5:
+			ret = nio_device_detach(ctx, d);
+			break;
+		case 6:
+			ret = nio_hwpt_alloc_nest_parent(ctx, d, a, &id);
+			break;
+		case 7:
+			ret = nio_viommu_alloc(ctx, d,
+					       pick(NIO_OBJ_HWPT_PAGING, r >> 9),
+					       NIO_VIOMMU_ARM_SMMUV3, NULL, &id);
+			break;
+		case 8:
+			ret = nio_vdevice_alloc(ctx, pick(NIO_OBJ_VIOMMU, r >> 9),
+						d, (r >> 20) % 4, &id);
+			break;
+		case 9:
+			ret = nio_veventq_alloc(ctx, pick(NIO_OBJ_VIOMMU, r >> 9),
+						NIO_VEVENTQ_ARM_SMMUV3, 4, &id);
+			break;
+		case 10: {
+			const uint64_t ste[2] = { 0x1 | (4ULL << 1), 0 };
+
+			ret = nio_hwpt_alloc_smmuv3_nested(
+				ctx, d, pick(NIO_OBJ_VIOMMU, r >> 9), ste, &id);
+			break;
+		}
+		case 11:
+			ret = nio_fault_alloc(ctx, &id, NULL);
+			break;
+		default:
+			ret = nio_destroy(ctx, pick(NIO_OBJ_NONE, r >> 5));
+			break;
+		}
+		if (ret < 0)
+			ck_assert_msg(errno == -ret,
+				      "seed %u step %u op %u: returned %d, errno %d",
+				      seed, step, r % 16, ret, errno);
+		check_graph(step, seed);
+	}
+	free(buf);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lib-ctx");
@@ -681,6 +817,6 @@ int main(void)
 		 test_close_releases_everything, test_owned_close_no_destroy,
 		 test_borrowed_fd_reusable, test_object_graph,
 		 test_object_info_sz, test_destroy, test_missing_ioctl,
-		 test_log, test_last_error);
+		 test_log, test_last_error, test_random_graph);
 	return fk_run(s);
 }

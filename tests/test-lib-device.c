@@ -810,6 +810,33 @@ START_TEST(test_destroy_busy_fault_keeps_fd)
 }
 END_TEST
 
+/*
+ * Unbinding a device destroys its vDEVICE in the kernel (a tombstone since
+ * Linux 6.17): the context must not list it any more.
+ */
+START_TEST(test_unbind_forgets_vdevice)
+{
+	struct nio_object_info info = { .sz = sizeof(info) };
+	struct fk_nest n;
+	uint32_t vdev, id, count = 0;
+
+	fk_nest_setup(&n, 0);
+	ck_ok(nio_vdevice_alloc(ctx, n.viommu, n.dev, 0x21, &vdev));
+	ck_ok(nio_destroy(ctx, n.dev));
+	ck_assert_int_eq(fake_kernel_obj_type(ifd, vdev), FK_OBJ_NONE);
+	for (id = nio_object_next(ctx, 0); id; id = nio_object_next(ctx, id)) {
+		ck_assert_msg(id != vdev,
+			      "vDEVICE %u of an unbound device is still listed",
+			      vdev);
+		count++;
+	}
+	ck_assert_uint_eq(count, 3); /* ioas, s2, viommu */
+	ck_fails(ctx, nio_object_info(ctx, vdev, &info), ENOENT, NULL);
+	/* The vIOMMU is free to go now */
+	ck_ok(nio_destroy(ctx, n.viommu));
+}
+END_TEST
+
 /* Closing a context with attached devices frees the automatic HWPTs. */
 START_TEST(test_unbind_on_destroy)
 {
@@ -995,7 +1022,8 @@ int main(void)
 
 	FK_TCASE(s, "device", test_bind, test_bind_token, test_bind_cdev_fd,
 		 test_bind_errors, test_attach_detach, test_pasid,
-		 test_device_info, test_hw_info, test_unbind_on_destroy);
+		 test_device_info, test_hw_info, test_unbind_on_destroy,
+		 test_unbind_forgets_vdevice);
 	FK_TCASE(s, "hwpt", test_hwpt_paging, test_hwpt_opts,
 		 test_hwpt_smmuv3_nested, test_hwpt_nested_on_parent,
 		 test_dirty_tracking,
