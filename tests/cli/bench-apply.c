@@ -7,9 +7,12 @@
  *   bench-apply lib N [MAPLEN] [mock]      do the N operations through
  *                                          libnestiommu
  *   bench-apply run N NESTCTL [R] [MAPLEN] [mock]
- *          time R rounds (default 7) of both, each as its own process,
- *          alternating; print the medians and the ratio as JSON; exit 1
- *          when nestctl/C > 1.5 (the issue's bound)
+ *          time R rounds (default 11) of both, each as its own process,
+ *          alternating; print medians, minima and their ratios as JSON;
+ *          exit 1 when the median ratio nestctl/C > 1.5 (the issue's
+ *          bound).  The minimum is printed too because on a loaded host
+ *          (TCG shares the CPUs with everything else) interference only
+ *          ever adds time: the minima are the least disturbed runs.
  *
  * The operations: N/100 IOAS allocations (each followed, with "mock", by
  * an IOMMUFD_TEST mock device attached to it, so that mapping pins pages
@@ -222,7 +225,7 @@ static int do_run(unsigned int n, const char *nestctl, unsigned int rounds,
 	char nbuf[16], lbuf[24], selfpath[4096];
 	double *tn = calloc(rounds, sizeof(double));
 	double *tc = calloc(rounds, sizeof(double));
-	double mn, mc, ratio;
+	double mn, mc, ratio, minratio;
 	int fd = mkstemp(plan);
 	FILE *f;
 	ssize_t l;
@@ -274,9 +277,14 @@ static int do_run(unsigned int n, const char *nestctl, unsigned int rounds,
 	mn = tn[rounds / 2];
 	mc = tc[rounds / 2];
 	ratio = mn / mc;
-	printf("{\"operations\":%u,\"map-length\":%llu,\"mock\":%s,\"rounds\":%u,\"nestctl-median-ms\":%.3f,"
-	       "\"c-median-ms\":%.3f,\"ratio\":%.3f,\"bound\":1.5,\"ok\":%s}\n",
-	       n, MAP_LEN, use_mock ? "true" : "false", rounds, mn * 1e3, mc * 1e3, ratio, ratio <= 1.5 ? "true" : "false");
+	minratio = tn[0] / tc[0];
+	printf("{\"operations\":%u,\"map-length\":%llu,\"mock\":%s,"
+	       "\"rounds\":%u,\"nestctl-median-ms\":%.3f,\"c-median-ms\":%.3f,"
+	       "\"ratio\":%.3f,\"nestctl-min-ms\":%.3f,\"c-min-ms\":%.3f,"
+	       "\"ratio-min\":%.3f,\"bound\":1.5,\"ok\":%s}\n",
+	       n, MAP_LEN, use_mock ? "true" : "false", rounds, mn * 1e3,
+	       mc * 1e3, ratio, tn[0] * 1e3, tc[0] * 1e3, minratio,
+	       ratio <= 1.5 ? "true" : "false");
 	free(tn);
 	free(tc);
 	return ratio <= 1.5 ? 0 : 1;
@@ -334,7 +342,7 @@ int main(int argc, char **argv)
 	if (argc >= 4 && !strcmp(argv[1], "run")) {
 		tail_args(argc, argv, 5);
 		return do_run(n, argv[3],
-			      argc > 4 ? (unsigned int)strtoul(argv[4], NULL, 0) : 7,
+			      argc > 4 ? (unsigned int)strtoul(argv[4], NULL, 0) : 11,
 			      argv[0]);
 	}
 	fprintf(stderr,
