@@ -303,7 +303,7 @@ static int c_veventq(struct niot *t, const struct tcase *c, struct verdict *v)
 	case VQ_ON_S2: a.viommu_id = t->s2_id; break;
 	}
 	e = niot_ioctl(t->iommufd, IOMMU_VEVENTQ_ALLOC, &a);
-	vput(v, c->p2 == VQ_PLAIN || c->p2 >= VQ_BAD_VIOMMU ? NULL : "first", e);
+	vput(v, c->p2 == VQ_DUP || c->p2 == VQ_AGAIN || c->p2 == VQ_READ_EMPTY ? "first" : NULL, e);
 	if (e)
 		return 0;
 	switch (c->p2) {
@@ -318,8 +318,14 @@ static int c_veventq(struct niot *t, const struct tcase *c, struct verdict *v)
 		break;
 	case VQ_READ_EMPTY: {
 		char buf[64];
+		ssize_t r;
+
 		fcntl((int)a.out_veventq_fd, F_SETFL, O_NONBLOCK);
-		vput(v, "read", read((int)a.out_veventq_fd, buf, sizeof(buf)) < 0 ? errno : 0);
+		r = read((int)a.out_veventq_fd, buf, sizeof(buf));
+		if (r < 0)
+			vput(v, "read", errno);
+		else
+			vtext(v, "read=%zd", r);
 		break;
 	}
 	}
@@ -727,9 +733,9 @@ static const struct tcase cases[] = {
 	{ "nested.data_len_short", NIOT_VDEV, c_nested_args, {0}, 0, {{0}}, NA_LEN_SHORT, 0,
 	  "iommu.h: iommu_copy_struct_from_user() len < min_last -> EINVAL" },
 	{ "nested.data_len_long_zero", NIOT_VDEV, c_nested_args, {0}, 0, {{0}}, NA_LEN_LONG_ZERO, 0,
-	  "iommu.h: copy_struct_from_user() zero tail accepted" },
+	  "iommu.h: __iommu_copy_struct_from_user() data longer than the kernel's struct -> EINVAL (no zero-tail extension)" },
 	{ "nested.data_len_long_nonzero", NIOT_VDEV, c_nested_args, {0}, 0, {{0}}, NA_LEN_LONG_NONZERO, 0,
-	  "iommu.h: copy_struct_from_user() non-zero tail -> E2BIG" },
+	  "iommu.h: __iommu_copy_struct_from_user() data longer than the kernel's struct -> EINVAL" },
 	{ "nested.data_len_zero", NIOT_VDEV, c_nested_args, {0}, 0, {{0}}, NA_LEN_ZERO, 0,
 	  "iommufd/hw_pagetable.c: data_type set but no data" },
 	{ "nested.data_type_vtd", NIOT_VDEV, c_nested_args, {0}, 0, {{0}}, NA_TYPE_VTD, 0,
@@ -800,13 +806,14 @@ static const struct tcase cases[] = {
 	INV1("inv.opcode_ff", OP(0xff), 0, SRC ": unknown opcode -> EIO"),
 
 	/* invalidation array shapes and targets */
-	INVX("inv.empty", T_VIOMMU, A_EMPTY, 1, OP(CMD_OP_TLBI_NH_ALL), 0, "iommufd/hw_pagetable.c: entry_num 0 only checks the data type"),
+	INVX("inv.empty", T_VIOMMU, A_EMPTY, 1, OP(CMD_OP_TLBI_NH_ALL), 0, "iommu.h: iommu_copy_struct_from_full_user_array() entry_num 0 -> EINVAL (the uAPI comment says an empty array is allowed)"),
 	INVX("inv.empty_type_vtd", T_VIOMMU, A_EMPTY_TYPE_VTD, 1, OP(CMD_OP_TLBI_NH_ALL), 0, "iommu.h: iommu_copy_struct_from_full_user_array() type mismatch"),
 	INVX("inv.type_vtd", T_VIOMMU, A_TYPE_VTD, 1, OP(CMD_OP_TLBI_NH_ALL), 0, "iommu.h: data type mismatch -> EINVAL"),
 	INVX("inv.type_99", T_VIOMMU, A_TYPE_99, 1, OP(CMD_OP_TLBI_NH_ALL), 0, "iommu.h: data type mismatch -> EINVAL"),
-	INVX("inv.entry_len8", T_VIOMMU, A_LEN8, 1, OP(CMD_OP_TLBI_NH_ALL), 0, "iommu.h: entry_len below the struct -> EINVAL"),
-	INVX("inv.entry_len32_zero_tail", T_VIOMMU, A_LEN32_ZERO, 2, OP(CMD_OP_TLBI_NH_ALL), 0, "iommu.h: longer entries with zero tails accepted"),
-	INVX("inv.entry_len32_nonzero_tail", T_VIOMMU, A_LEN32_NONZERO, 2, OP(CMD_OP_TLBI_NH_ALL), 0, "iommu.h: copy_struct_from_user() non-zero tail -> E2BIG"),
+	INVX("inv.entry_len8", T_VIOMMU, A_LEN8, 1, OP(CMD_OP_TLBI_NH_ALL), 0, "iommu.h: iommu_copy_struct_from_full_user_array() copy_struct_from_user() zero-fills a shorter entry (word 1 = 0)"),
+	INVX("inv.entry_len32_zero_tail", T_VIOMMU, A_LEN32_ZERO, 1, OP(CMD_OP_TLBI_NH_ALL), 0, "iommu.h: longer entries with zero tails accepted"),
+	INVX("inv.entry_len32_nonzero_tail", T_VIOMMU, A_LEN32_NONZERO, 1, OP(CMD_OP_TLBI_NH_ALL), 0, "iommu.h: copy_struct_from_user() non-zero tail -> E2BIG, before any command runs"),
+	INVX("inv.entry_len32_second_bad", T_VIOMMU, A_LEN32_ZERO, 2, OP(CMD_OP_TLBI_NH_ALL), 0, SRC ": the zero second entry has opcode 0 -> EIO at index 1"),
 	INVX("inv.entry_len0", T_VIOMMU, A_LEN0, 1, OP(CMD_OP_TLBI_NH_ALL), 0, "iommufd/hw_pagetable.c: entry_len 0 with entries -> EINVAL"),
 	INVX("inv.entry_len_page_plus", T_VIOMMU, A_LEN_PAGE_PLUS, 1, OP(CMD_OP_TLBI_NH_ALL), 0, "iommufd/hw_pagetable.c: entry_len above PAGE_SIZE -> EINVAL"),
 	INVX("inv.entry_num_over_max", T_VIOMMU, A_NUM_OVER_MAX, 1, OP(CMD_OP_TLBI_NH_ALL), 0, "iommufd/hw_pagetable.c: entry_num above 1<<19 -> EINVAL"),

@@ -7,7 +7,7 @@
 # applet links at boot (busybox --install -s).
 #
 # Usage: tests/arm64/mkinitramfs.sh -o OUT.cpio.gz
-#            [--prog HOSTPATH[:VMPATH]]...   static arm64 program; VMPATH
+#            [--prog HOSTPATH[:VMPATH]]...   static arm64 program or script; VMPATH
 #                                            default /usr/local/bin/<name>
 #            [--file HOSTPATH:VMPATH]...     a plain file
 #            [--dir HOSTDIR:VMDIR]...        a directory tree (copied as is)
@@ -27,6 +27,7 @@ INIT="$HERE/init"
 BUSYBOX=${NESTIOMMU_BUSYBOX_ARM64:-$CACHE/busybox-arm64/current/bin/busybox}
 STAGE=$(mktemp -d "${TMPDIR:-/tmp}/nestiommu-initramfs-arm64.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT INT TERM
+chmod 755 "$STAGE"
 
 # a static arm64 ELF?
 check_static_arm64() {
@@ -54,7 +55,8 @@ while [ $# -gt 0 ]; do
 		*) host=$2 vm=/usr/local/bin/$(basename "$2") ;;
 		esac
 		[ -f "$host" ] || die "no such program: $host"
-		check_static_arm64 "$host"
+		# a script (#!) goes as is; anything else must be static arm64
+		[ "$(head -c 2 "$host")" = '#!' ] || check_static_arm64 "$host"
 		put "$host" "$vm"
 		chmod 755 "$STAGE$vm"
 		shift ;;

@@ -6,17 +6,20 @@
 # tests/arm64/conform.expected.
 #
 # Usage: tests/arm64/run.sh [--timeout S] [--record] [--keep] [--jobs N]
-#                           [SUITE...]
+#                           [smoke] [dma] [conform] [lib]
 #
-#   SUITE      smoke (nested-smoke: the nested path step by step), conform
-#              (the differential table), lib (the library's own test
-#              programs that apply, cross-compiled statically); default:
-#              smoke conform lib
+#   SUITE      smoke (nested-smoke: the nested path step by step), dma
+#              (nested-dma: the e1000e's DMA through stage 2, a C_BAD_CD
+#              vEVENT with the vSID, stage 1 + 2), conform (the differential
+#              table), lib (the library's own test programs that apply,
+#              cross-compiled statically); default: smoke dma conform lib
 #   --timeout S  hard limit of the VM run (default 600)
 #   --record   write the conformance verdicts of this run to
 #              tests/arm64/conform.expected instead of comparing
 #   --keep     keep the work directory (programs, console log)
 #   --jobs N   make jobs of a kernel build (default 2)
+#   --kbuild DIR  use this arm64 kernel build directory (an Image and
+#              usr/include) instead of tests/arm64/build-kernel.sh's
 #
 # Exit: 0 pass; 1 a suite failed or a verdict differs; 77 SKIP: a tool is
 # missing (the message says which, and how to install it); 124 VM timeout;
@@ -35,6 +38,7 @@ RECORD=0
 KEEP=0
 JOBS=2
 SUITES=()
+KBUILD=""
 
 say() { echo "arm64-tier: $*" >&2; }
 skip() { echo "SKIP: arm64 tier: $* (install with: scripts/install-deps-arm64.sh, as root)" >&2; exit 77; }
@@ -45,13 +49,14 @@ while [ $# -gt 0 ]; do
 	--record) RECORD=1 ;;
 	--keep) KEEP=1 ;;
 	--jobs) JOBS=${2:?--jobs needs N}; shift ;;
+	--kbuild) KBUILD=${2:?--kbuild needs a directory}; shift ;;
 	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
-	smoke|conform|lib) SUITES+=("$1") ;;
+	smoke|dma|conform|lib) SUITES+=("$1") ;;
 	*) echo "arm64-tier: unknown argument: $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
 done
-[ ${#SUITES[@]} -gt 0 ] || SUITES=(smoke conform lib)
+[ ${#SUITES[@]} -gt 0 ] || SUITES=(smoke dma conform lib)
 
 if [ "${NESTIOMMU_ARM64:-}" = skip ]; then
 	echo "SKIP: arm64 tier skipped (NESTIOMMU_ARM64=skip)" >&2
@@ -72,7 +77,12 @@ done
 export NESTIOMMU_QEMU_AARCH64=$QEMU_BIN
 
 t_start=$(date +%s)
-BUILD=$("$HERE/build-kernel.sh" --jobs "$JOBS") || { say "FAIL: arm64 kernel build failed"; exit 1; }
+if [ -n "$KBUILD" ]; then
+	BUILD=$KBUILD
+	[ -f "$BUILD/arch/arm64/boot/Image" ] || { say "FAIL: no $BUILD/arch/arm64/boot/Image"; exit 1; }
+else
+	BUILD=$("$HERE/build-kernel.sh" --jobs "$JOBS") || { say "FAIL: arm64 kernel build failed"; exit 1; }
+fi
 t_kernel=$(date +%s)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nestiommu-arm64.XXXXXX")
@@ -82,7 +92,7 @@ trap cleanup EXIT
 # --- the test programs, static arm64, against the kernel's uapi headers ---
 CFLAGS="-static -O2 -g -Wall -Wextra -Werror -I$BUILD/usr/include"
 PROGS=()
-for p in nested-smoke conform; do
+for p in nested-smoke nested-dma conform; do
 	"${CROSS}gcc" $CFLAGS -o "$WORK/$p" "$HERE/$p.c" || { say "FAIL: cross-compiling $p.c"; exit 1; }
 	PROGS+=(--prog "$WORK/$p")
 done
