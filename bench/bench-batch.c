@@ -64,19 +64,22 @@ static double run(unsigned int n, unsigned int rounds, unsigned int batches)
 	double *tp = calloc(rounds, sizeof(double));
 	double *ratio = calloc(rounds, sizeof(double));
 	double cps_a, cps_p, mr;
-	unsigned int r;
+	unsigned int r, b;
 
 	if (!ta || !tp || !ratio)
 		DIE("calloc");
 	array_call(n, 2);
 	per_command(n, 2);
+	/* each batch of one variant next to one of the other (see bench.h) */
 	for (r = 0; r < rounds; r++) {
-		if (r % 2) {
-			tp[r] = per_command(n, batches);
-			ta[r] = array_call(n, batches);
-		} else {
-			ta[r] = array_call(n, batches);
-			tp[r] = per_command(n, batches);
+		for (b = 0; b < batches; b++) {
+			if ((b + r) % 2) {
+				tp[r] += per_command(n, 1);
+				ta[r] += array_call(n, 1);
+			} else {
+				ta[r] += array_call(n, 1);
+				tp[r] += per_command(n, 1);
+			}
 		}
 		ratio[r] = tp[r] / ta[r];
 	}

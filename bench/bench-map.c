@@ -2,10 +2,13 @@
 /*
  * bench-map: mapping 1 GiB into an IOAS whose mock domain pins and maps
  * every page, from user memory (nio_ioas_map of an anonymous mmap) versus
- * from a file (nio_ioas_map_file of a memfd).  Both buffers are populated
+ * from a file (nio_ioas_map_file of a memfd).  All buffers are populated
  * beforehand, so the times are the kernel's pinning and page-table work.
+ * With transparent huge pages the anonymous buffer is made of 2 MiB pages
+ * while the memfd (shmem) is not, so the user-VA map is also measured on
+ * an anonymous buffer with MADV_NOHUGEPAGE (4 KiB pages, like the memfd).
  * Interleaved rounds; reported are the medians of the map and of the unmap
- * time per GiB for both, and their ratio.  (Needs ~2.5 GiB of guest RAM.)
+ * time per GiB, and the ratios.  (Needs ~3.5 GiB of guest RAM.)
  *
  * Usage: bench-map [ROUNDS [MiB]]   (default 5 rounds of 1024 MiB)
  */
@@ -37,28 +40,37 @@ static void map_once(bool file, void *va, int mfd, uint64_t len, double *tmap,
 	*tunmap = now_s() - t0;
 }
 
+static void *populated(uint64_t len, bool thp)
+{
+	void *va = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (va == MAP_FAILED)
+		DIE("mmap %llu bytes", (unsigned long long)len);
+	/* fails only without THP support: no huge pages either way */
+	(void)madvise(va, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	memset(va, 0x5a, len);
+	return va;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int rounds = argc > 1 ? (unsigned int)atoi(argv[1]) : 5;
 	uint64_t mib = argc > 2 ? strtoull(argv[2], NULL, 0) : 1024;
 	uint64_t len = mib << 20;
-	double *am, *au, *fm, *fu, gib = (double)len / (1ULL << 30);
-	double ram, rau, rfm, rfu;
+	double *t[6], gib = (double)len / (1ULL << 30), m[6];
 	char thp[128] = "?";
-	unsigned int r;
-	void *va;
+	unsigned int r, i;
+	void *va, *va4k;
 	int mfd;
 	FILE *f;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!rounds || !mib)
 		DIE("usage: bench-map [ROUNDS [MiB]]");
-	am = calloc(rounds, sizeof(double));
-	au = calloc(rounds, sizeof(double));
-	fm = calloc(rounds, sizeof(double));
-	fu = calloc(rounds, sizeof(double));
-	if (!am || !au || !fm || !fu)
-		DIE("calloc");
+	for (i = 0; i < 6; i++)
+		if (!(t[i] = calloc(rounds, sizeof(double))))
+			DIE("calloc");
 	f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
 	if (f) {
 		if (!fgets(thp, sizeof(thp), f))
@@ -70,36 +82,49 @@ int main(int argc, char **argv)
 		DIE("context/IOAS");
 	mock_device(nio_ctx_fd(ctx), ioas, NULL, NULL);
 
-	va = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (va == MAP_FAILED)
-		DIE("mmap %llu MiB", (unsigned long long)mib);
+	va = populated(len, true);
+	va4k = populated(len, false);
 	mfd = memfd_create("bench-map", 0);
 	if (mfd < 0 || ftruncate(mfd, (off_t)len) ||
 	    fallocate(mfd, 0, 0, (off_t)len))
 		DIE("memfd %llu MiB", (unsigned long long)mib);
 
-	printf("== bench-map: IOAS map of %llu MiB, user VA (anonymous mmap) vs memfd (map_file); mock domain; THP: %s\n",
+	printf("== bench-map: IOAS map of %llu MiB through a pinning mock domain: user VA (anonymous, THP; and 4 KiB pages) vs memfd (map_file); THP: %s\n",
 	       (unsigned long long)mib, thp);
-	for (r = 0; r < rounds; r++) {
-		if (r % 2) {
-			map_once(true, NULL, mfd, len, &fm[r], &fu[r]);
-			map_once(false, va, -1, len, &am[r], &au[r]);
-		} else {
-			map_once(false, va, -1, len, &am[r], &au[r]);
-			map_once(true, NULL, mfd, len, &fm[r], &fu[r]);
-		}
-		printf("round %u: map %.3f s, map_file %.3f s, unmap %.3f s / %.3f s\n",
-		       r + 1, am[r], fm[r], au[r], fu[r]);
+	/* warm-up (the first call of a kernel path under TCG translates it) */
+	{
+		double x, y;
+
+		map_once(false, va, -1, len, &x, &y);
+		map_once(false, va4k, -1, len, &x, &y);
+		map_once(true, NULL, mfd, len, &x, &y);
 	}
-	ram = median(am, rounds) / gib;
-	rau = median(au, rounds) / gib;
-	rfm = median(fm, rounds) / gib;
-	rfu = median(fu, rounds) / gib;
-	printf("map      (user VA): %.3f s/GiB map, %.3f s/GiB unmap\n", ram, rau);
-	printf("map_file (memfd)  : %.3f s/GiB map, %.3f s/GiB unmap\n", rfm, rfu);
-	printf("INFO map_file/map time ratio: %.3f (map), %.3f (unmap), median of %u rounds\n",
-	       rfm / ram, rfu / rau, rounds);
+	for (r = 0; r < rounds; r++) {
+		/* rotate the order of the three variants */
+		for (i = 0; i < 3; i++) {
+			switch ((i + r) % 3) {
+			case 0:
+				map_once(false, va, -1, len, &t[0][r], &t[1][r]);
+				break;
+			case 1:
+				map_once(false, va4k, -1, len, &t[2][r], &t[3][r]);
+				break;
+			case 2:
+				map_once(true, NULL, mfd, len, &t[4][r], &t[5][r]);
+				break;
+			}
+		}
+		printf("round %u: map %.3f s (4 KiB pages %.3f s), map_file %.3f s; unmap %.3f / %.3f / %.3f s\n",
+		       r + 1, t[0][r], t[2][r], t[4][r], t[1][r], t[3][r],
+		       t[5][r]);
+	}
+	for (i = 0; i < 6; i++)
+		m[i] = median(t[i], rounds) / gib;
+	printf("map      (user VA, THP)       : %.3f s/GiB map, %.3f s/GiB unmap\n", m[0], m[1]);
+	printf("map      (user VA, 4 KiB)     : %.3f s/GiB map, %.3f s/GiB unmap\n", m[2], m[3]);
+	printf("map_file (memfd)              : %.3f s/GiB map, %.3f s/GiB unmap\n", m[4], m[5]);
+	printf("INFO map 1 GiB: user VA %.3f s/GiB (4 KiB pages %.3f s/GiB), map_file %.3f s/GiB; map_file/map(4 KiB) %.2fx, median of %u rounds\n",
+	       m[0], m[2], m[4], m[4] / m[2], rounds);
 	nio_ctx_unref(ctx);
 	return 0;
 }

@@ -108,7 +108,13 @@ static double inv_raw(unsigned int n)
 	return now_s() - t0;
 }
 
-/* Interleaved rounds of two loops; returns the median ratio a/b. */
+/*
+ * Rounds of the two loops, interleaved finely: each round alternates
+ * chunks of CHUNK iterations of a and of b (in alternating order), so that
+ * both see the same disturbances of a shared, loaded host.  Returns the
+ * median over rounds of the ratio a/b.
+ */
+#define CHUNK 10
 static double compare(const char *what, double (*a)(unsigned int),
 		      double (*b)(unsigned int), unsigned int rounds,
 		      unsigned int iters, unsigned int ops_per_iter)
@@ -117,22 +123,25 @@ static double compare(const char *what, double (*a)(unsigned int),
 	double *tb = calloc(rounds, sizeof(double));
 	double *ratio = calloc(rounds, sizeof(double));
 	double ma, mb, mr, lo, hi;
-	unsigned int r;
+	unsigned int r, k;
 
 	if (!ta || !tb || !ratio)
 		DIE("calloc");
 	a(iters / 4 + 1); /* warm-up */
 	b(iters / 4 + 1);
 	for (r = 0; r < rounds; r++) {
-		if (r % 2) {
-			tb[r] = b(iters);
-			ta[r] = a(iters);
-		} else {
-			ta[r] = a(iters);
-			tb[r] = b(iters);
+		for (k = 0; k < iters / CHUNK; k++) {
+			if ((k + r) % 2) {
+				tb[r] += b(CHUNK);
+				ta[r] += a(CHUNK);
+			} else {
+				ta[r] += a(CHUNK);
+				tb[r] += b(CHUNK);
+			}
 		}
 		ratio[r] = ta[r] / tb[r];
 	}
+	iters = iters / CHUNK * CHUNK;
 	ma = median(ta, rounds) / iters / ops_per_iter * 1e6;
 	mb = median(tb, rounds) / iters / ops_per_iter * 1e6;
 	mr = median(ratio, rounds);
@@ -154,7 +163,7 @@ int main(int argc, char **argv)
 	int fail = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (rounds < 3 || !iters)
+	if (rounds < 3 || iters < CHUNK)
 		DIE("usage: bench-overhead [ROUNDS>=3 [ITERATIONS]]");
 	bench_env(&e);
 	page = mmap(NULL, PSZ, PROT_READ | PROT_WRITE,

@@ -7,10 +7,12 @@
  * The raw-ioctl variants use the testbed kernel's own <linux/iommufd.h>,
  * as a VMM would; the library variants use only <nestiommu/nestiommu.h>.
  *
- * Method: the machine is shared and noisy, so every benchmark measures its
- * two variants side by side in the same process, interleaved round by round
- * (A B B A ...), and reports the median of the per-round values and of the
- * per-round ratios.
+ * Method: the machine is shared and noisy (a TCG guest on a loaded host is
+ * descheduled for milliseconds at a time), so every benchmark measures its
+ * two variants side by side in the same process, interleaved finely: each
+ * round alternates short chunks of A and B (A B, B A, ...) and sums them, so
+ * both variants see the same disturbances; reported are the medians over
+ * rounds of the per-call values and of the per-round ratios.
  */
 #ifndef NIO_BENCH_H
 #define NIO_BENCH_H

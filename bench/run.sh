@@ -13,7 +13,7 @@
 #                   or a kernel build directory (bzImage + usr/include)
 #   --quick         fewer rounds and 256 MiB instead of 1 GiB (a smoke run)
 #   --timeout S     VM time limit (default 900), --mem MB guest RAM
-#                   (default 3072: bench-map holds 2 GiB)
+#                   (default 4096: bench-map holds 3 GiB)
 #   --keep          keep the work directory
 #
 # Runs in one boot: bench-overhead (library vs raw ioctls: IOAS map/unmap
@@ -33,7 +33,7 @@ BUILD=1
 KERNEL=perf
 QUICK=0
 TIMEOUT=900
-MEM=3072
+MEM=4096
 KEEP=0
 CC=${CC:-gcc}
 

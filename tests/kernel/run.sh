@@ -2,7 +2,7 @@
 # The VM tier of the libnestiommu tests: build, then run every suite.
 #
 # Usage: tests/kernel/run.sh [--builddir DIR] [--no-build] [--host-only]
-#            [--timeout S] [--keep] [--filter WORD] [-v]
+#            [--kbuild DIR] [--timeout S] [--keep] [--filter WORD] [-v]
 #
 #   --builddir DIR  the configured build tree whose lib/.libs holds the
 #                   library (default: the source tree, or $NESTIOMMU_BUILDDIR);
@@ -10,6 +10,9 @@
 #   --no-build      use lib/.libs as it is (default: `make -C DIR/lib` first,
 #                   a no-op when the library is up to date)
 #   --host-only     only the host-side suite (test-uapi); no VM
+#   --kbuild DIR    a testbed kernel build directory (bzImage, usr/include)
+#                   instead of tests/vm/build-kernel.sh's (which builds it
+#                   when the cache is cold: about 6 minutes)
 #   --timeout S     limit for the VM boot + suites (default 600)
 #   --keep          keep the work directory (programs, console log)
 #   --filter WORD   test-mock runs only the tests whose name contains WORD
@@ -38,6 +41,7 @@ TIMEOUT=600
 KEEP=0
 FILTER=""
 VERBOSE=""
+KBUILD=""
 CC=${CC:-gcc}
 CFLAGS_TEST=(-std=gnu11 -Wall -Wextra -Werror -O2 -g)
 
@@ -49,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--builddir) BUILDDIR=$(cd "${2:?--builddir needs a directory}" && pwd) || exit 2; shift ;;
 	--no-build) BUILD=0 ;;
 	--host-only) HOST_ONLY=1 ;;
+	--kbuild) KBUILD=$(cd "${2:?--kbuild needs a directory}" && pwd) || exit 2; shift ;;
 	--timeout) TIMEOUT=${2:?--timeout needs seconds}; shift ;;
 	--keep) KEEP=1 ;;
 	--filter) FILTER=${2:?--filter needs a word}; shift ;;
@@ -74,7 +79,10 @@ fi
 [ -f "$LIBDIR/libnestiommu.so" ] || die "no $LIBDIR/libnestiommu.so (configure and build first, or pass --builddir)"
 
 # --- the testbed kernel: its uapi headers, and the source for iommufd_test.h ---
-KBUILD=$("$SRCDIR/tests/vm/build-kernel.sh") || die "tests/vm/build-kernel.sh failed" 125
+if [ -z "$KBUILD" ]; then
+	KBUILD=$("$SRCDIR/tests/vm/build-kernel.sh") || die "tests/vm/build-kernel.sh failed" 125
+fi
+[ -f "$KBUILD/arch/x86/boot/bzImage" ] || die "no $KBUILD/arch/x86/boot/bzImage"
 KHDR=$KBUILD/usr/include
 [ -f "$KHDR/linux/iommufd.h" ] || die "no $KHDR/linux/iommufd.h"
 KSRC=$(readlink -f "$KBUILD/source" 2>/dev/null || true)
@@ -142,6 +150,7 @@ if [ "$HOST_ONLY" = 0 ]; then
 		echo "=== status $s $?"
 	done'
 	"$SRCDIR/tests/vm/run-vm.sh" --timeout "$TIMEOUT" \
+		--kernel "$KBUILD/arch/x86/boot/bzImage" \
 		--prog "$WORK/test-mock" --prog "$WORK/test-pci" \
 		-- env NESTIOMMU_FILTER="$FILTER" sh -c "$payload" \
 		2>"$WORK/vm.err" | tee "$WORK/vm.out"
