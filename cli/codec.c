@@ -57,7 +57,7 @@ static const struct field ste_fields[] = {
 	FU(nio_smmuv3_vste, s1csh, "s1csh"),
 	FB(nio_smmuv3_vste, s1stalld, "s1stalld"),
 	FE(nio_smmuv3_vste, eats, "eats", NIO_SMMUV3_NAME_STE_EATS),
-	{ NULL },
+	{ 0 },
 };
 
 #define CDB(M) FB(nio_smmuv3_cd, M, #M)
@@ -73,7 +73,7 @@ static const struct field cd_fields[] = {
 	CDB(had1), CDB(e0pd1), CDB(aie), CDA(ttb1), CDB(ds), CDB(pie),
 	CDA(mair), CDA(amair), CDU(impdef), CDU(partid), CDU(pmg), CDA(piiu),
 	CDA(piip),
-	{ NULL },
+	{ 0 },
 };
 
 #define CMF(M, K, F) FLD(nio_smmuv3_cmd, M, #M, K, -1, NIO_SMMUV3_CMD_F_##F)
@@ -88,7 +88,7 @@ static const struct field cmd_fields[] = {
 	CMF(resp, F_UINT, RESP), CMF(grpid, F_UINT, GRPID),
 	CMF(stag, F_UINT, STAG), CMF(cs, F_UINT, CS), CMF(msh, F_UINT, MSH),
 	CMF(msiattr, F_UINT, MSIATTR), CMF(msidata, F_UINT, MSIDATA),
-	{ NULL },
+	{ 0 },
 };
 
 static const struct field event_fields[] = {
@@ -107,7 +107,7 @@ static const struct field event_fields[] = {
 	FA(nio_smmuv3_event, input_addr, "input-addr"),
 	FA(nio_smmuv3_event, ipa, "ipa"),
 	FA(nio_smmuv3_event, fetch_addr, "fetch-addr"),
-	{ NULL },
+	{ 0 },
 };
 
 /* One record kind: its fields, where "other" lives, its size in words. */
@@ -1131,7 +1131,7 @@ const struct cmd ste_cmds[] = {
 	  "decode and validate a vSTE" },
 	{ "encode", do_ste_encode, "{ FIELDS | FILE | - }",
 	  "encode a vSTE from JSON fields and validate it" },
-	{ NULL },
+	{ 0 },
 };
 
 const struct cmd cd_cmds[] = {
@@ -1140,7 +1140,7 @@ const struct cmd cd_cmds[] = {
 	  "decode and check a context descriptor" },
 	{ "encode", do_cd_encode, "{ FIELDS | FILE | - } [ idr IDRS ] [ s1stalld ]",
 	  "encode a context descriptor from JSON fields" },
-	{ NULL },
+	{ 0 },
 };
 
 const struct cmd cmd_cmds[] = {
@@ -1148,7 +1148,7 @@ const struct cmd cmd_cmds[] = {
 	  "decode and validate an invalidation command" },
 	{ "encode", do_cmd_encode, "{ FIELDS | FILE | - } [ idr IDRS ]",
 	  "encode an invalidation command and validate it" },
-	{ NULL },
+	{ 0 },
 };
 
 const struct cmd event_cmds[] = {
@@ -1156,7 +1156,7 @@ const struct cmd event_cmds[] = {
 	  "decode an event record and its routing" },
 	{ "encode", do_event_encode, "{ FIELDS | FILE | - }",
 	  "encode an event record from JSON fields" },
-	{ NULL },
+	{ 0 },
 };
 
 const struct cmd idr_cmds[] = {
@@ -1164,5 +1164,5 @@ const struct cmd idr_cmds[] = {
 	  "decode SMMUv3 ID registers into features" },
 	{ "encode", do_idr_encode, "{ FEATURES | FILE | - }",
 	  "build ID registers from named features" },
-	{ NULL },
+	{ 0 },
 };

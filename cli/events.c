@@ -172,5 +172,5 @@ static int do_events_watch(int argc, char **argv)
 const struct cmd events_cmds[] = {
 	{ "watch", do_events_watch, "{ PLAN | - } [ count N ] [ timeout MS ]",
 	  "run PLAN and stream its vEVENTQ and fault records" },
-	{ NULL },
+	{ 0 },
 };

@@ -46,7 +46,7 @@ static int do_version(int argc, char **argv)
 
 static const struct cmd version_cmds[] = {
 	{ "", do_version, "", "print the versions of nestctl and libnestiommu" },
-	{ NULL },
+	{ 0 },
 };
 
 /*
@@ -69,7 +69,7 @@ const struct object objects[] = {
 	{ "msi", msi_cmds, "nestiommu.ko MSI doorbell" },
 	{ "dma", dma_cmds, "nestiommu.ko device DMA" },
 	{ "version", version_cmds, "versions" },
-	{ NULL },
+	{ 0 },
 };
 
 static void help_line(FILE *f, const struct object *obj, const struct cmd *c)

@@ -645,7 +645,7 @@ const struct cmd smmu_cmds[] = {
 	{ "ste", do_smmu_ste, "INSTANCE [ sid SID ]", "dump stream table entries" },
 	{ "tlb", do_smmu_tlb, "INSTANCE", "dump TLB and configuration caches" },
 	{ "counters", do_smmu_counters, "[ INSTANCE ]", "show counters" },
-	{ NULL },
+	{ 0 },
 };
 
 const struct cmd msi_cmds[] = {
@@ -653,7 +653,7 @@ const struct cmd msi_cmds[] = {
 	  "move the MSI doorbell window of an instance" },
 	{ "raise", do_msi_raise, "DEVICE [ vector N ]",
 	  "make a device write its MSI" },
-	{ NULL },
+	{ 0 },
 };
 
 const struct cmd dma_cmds[] = {
@@ -661,5 +661,5 @@ const struct cmd dma_cmds[] = {
 	  "make a device read memory through its IOMMU" },
 	{ "write", do_dma_write, "DEVICE iova IOVA data HEX [ pasid P ]",
 	  "make a device write memory through its IOMMU" },
-	{ NULL },
+	{ 0 },
 };

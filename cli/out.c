@@ -385,6 +385,10 @@ struct json_object *err_object(int err, const char *msg)
 
 static int verr_report(int exit_code, int err, struct json_object *extra,
 		       const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static int verr_report(int exit_code, int err, struct json_object *extra,
+		       const char *fmt, va_list ap)
 {
 	char msg[1024];
 

@@ -889,7 +889,7 @@ static const struct named_value viommu_types[] = {
 	{ "arm-smmuv3", NIO_VIOMMU_ARM_SMMUV3 },
 	{ "tegra241-cmdqv", NIO_VIOMMU_TEGRA241_CMDQV },
 	{ "selftest", NIO_VIOMMU_SELFTEST },
-	{ NULL },
+	{ 0 },
 };
 
 static const struct named_value veventq_types[] = {
@@ -897,14 +897,14 @@ static const struct named_value veventq_types[] = {
 	{ "arm-smmuv3", NIO_VEVENTQ_ARM_SMMUV3 },
 	{ "tegra241-cmdqv", NIO_VEVENTQ_TEGRA241_CMDQV },
 	{ "selftest", NIO_VEVENTQ_SELFTEST },
-	{ NULL },
+	{ 0 },
 };
 
 static const struct named_value inv_types[] = {
 	{ "vtd-s1", NIO_INVALIDATE_VTD_S1 },
 	{ "arm-smmuv3", NIO_INVALIDATE_ARM_SMMUV3 },
 	{ "selftest", NIO_INVALIDATE_SELFTEST },
-	{ NULL },
+	{ 0 },
 };
 
 static const struct named_value hwpt_data_types[] = {
@@ -913,7 +913,7 @@ static const struct named_value hwpt_data_types[] = {
 	{ "arm-smmuv3", NIO_HWPT_DATA_ARM_SMMUV3 },
 	{ "amd-guest", NIO_HWPT_DATA_AMD_GUEST },
 	{ "selftest", NIO_HWPT_DATA_SELFTEST },
-	{ NULL },
+	{ 0 },
 };
 
 static const char *value_name(const struct named_value *t, uint32_t v)
@@ -928,7 +928,7 @@ static const struct named_value hwq_types[] = {
 	{ "default", 0 },
 	{ "tegra241-cmdqv", 1 },
 	{ "selftest", IOMMU_HW_QUEUE_TYPE_SELFTEST },
-	{ NULL },
+	{ 0 },
 };
 
 /* "type": a name from the table or a number; *out untouched if absent. */
@@ -1626,7 +1626,7 @@ static const struct op ops[] = {
 	  "IOMMUFD_TEST: check a mock nested IOTLB entry" },
 	{ "mock-check-dev-cache", op_mock_check, KEYS("dev", "cache-id", "expect"),
 	  "IOMMUFD_TEST: check a mock device cache entry" },
-	{ NULL },
+	{ 0 },
 };
 
 static const char *const common_keys[] = { "op", "comment", "expect-errno" };
@@ -2170,5 +2170,5 @@ static int do_apply(int argc, char **argv)
 const struct cmd apply_cmds[] = {
 	{ "", do_apply, "{ PLAN | - } [ keep SOCKET | to SOCKET ]",
 	  "run a plan of operations on one iommufd context" },
-	{ NULL },
+	{ 0 },
 };

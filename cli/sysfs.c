@@ -746,23 +746,23 @@ const struct cmd device_cmds[] = {
 	{ "list", do_device_list, "", "list VFIO device cdevs" },
 	{ "show", do_device_show, "DEVICE...",
 	  "show devices (vfioN, cdev path, PCI address or sysfs path)" },
-	{ NULL },
+	{ 0 },
 };
 
 const struct cmd iommu_cmds[] = {
 	{ "list", do_iommu_list, "", "list physical IOMMUs and their devices" },
 	{ "show", do_iommu_show, "IOMMU...", "show IOMMUs by name" },
-	{ NULL },
+	{ 0 },
 };
 
 const struct cmd group_cmds[] = {
 	{ "list", do_group_list, "", "list IOMMU groups" },
 	{ "show", do_group_show, "GROUP...", "show IOMMU groups by number" },
-	{ NULL },
+	{ 0 },
 };
 
 const struct cmd hwinfo_cmds[] = {
 	{ "", do_hw_info, "DEVICE... [ type TYPE ]",
 	  "bind DEVICE and decode its IOMMU hw_info" },
-	{ NULL },
+	{ 0 },
 };
