@@ -101,7 +101,7 @@ compile() { # OUT SRC... [-- EXTRA FLAGS]
 		die "compiling $out failed"
 	fi
 }
-LIBFLAGS=(-I"$SRCDIR/include" -L"$LIBDIR" -lnestiommu -Wl,-rpath,"$LIBDIR")
+LIBFLAGS=(-I"$SRCDIR/include" -L"$LIBDIR" -lnestiommu -Wl,-rpath,"$LIBDIR" -pthread)
 # test-uapi-kernel.c must see the kernel's headers before lib/: compile the
 # two units separately so that neither sees the other's include path
 compile_uapi() {

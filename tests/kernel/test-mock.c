@@ -18,8 +18,10 @@
  * Output: TAP with a "# Totals:" line; exit 1 on any failure.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -351,6 +353,66 @@ static void t_global_options(void)
 	/* RLIMIT_MODE is global: the library refuses an object ID */
 	EXPECT_ERR(EINVAL, "RLIMIT_MODE",
 		   nio_option_get(ctx, NIO_OPTION_RLIMIT_MODE, 5, &val));
+	nio_ctx_unref(ctx);
+}
+
+struct log_capture {
+	int count;
+	enum nio_log_level level;
+	char msg[256];
+};
+
+static void capture_log(struct nio_ctx *c, enum nio_log_level level,
+			const char *msg, void *userdata)
+{
+	struct log_capture *cap = userdata;
+
+	(void)c;
+	cap->count++;
+	cap->level = level;
+	snprintf(cap->msg, sizeof(cap->msg), "%s", msg);
+}
+
+/* The log callback sees errors with the ioctl named; silent by default. */
+static void t_log_callback(void)
+{
+	struct log_capture cap = { 0 };
+	NIO_OPTS(nio_ctx_opts, o, .log_fn = capture_log, .log_userdata = &cap);
+
+	ASSERT(nio_ctx_open(&ctx, &o) == 0);
+	EXPECT_ERR(ENOENT, "IOMMU_DESTROY", nio_destroy(ctx, 4242));
+	EXPECT_EQ(cap.count, 1);
+	EXPECT_EQ(cap.level, NIO_LOG_ERR);
+	EXPECT(strstr(cap.msg, "IOMMU_DESTROY") != NULL);
+	/* off: no more calls */
+	nio_ctx_set_log(ctx, NULL, NULL, NIO_LOG_ERR);
+	EXPECT_ERR(ENOENT, "IOMMU_DESTROY", nio_destroy(ctx, 4243));
+	EXPECT_EQ(cap.count, 1);
+	nio_ctx_unref(ctx);
+}
+
+static void *thread_error(void *arg)
+{
+	(void)arg;
+	/* an error in this thread */
+	nio_destroy(ctx, 7777);
+	return strdup(nio_ctx_last_error(ctx));
+}
+
+/* nio_ctx_last_error() is per thread (documented "Thread-local"). */
+static void t_last_error_per_thread(void)
+{
+	pthread_t th;
+	char *other = NULL;
+
+	OPEN_CTX();
+	EXPECT_ERR(ENOENT, "id=4242", nio_destroy(ctx, 4242));
+	ASSERT(pthread_create(&th, NULL, thread_error, NULL) == 0);
+	ASSERT(pthread_join(th, (void **)&other) == 0);
+	EXPECT(other && strstr(other, "id=7777"));
+	/* this thread still sees its own error */
+	EXPECT(strstr(nio_ctx_last_error(ctx), "id=4242") != NULL);
+	free(other);
 	nio_ctx_unref(ctx);
 }
 
@@ -1906,6 +1968,8 @@ static const struct ktest tests[] = {
 	{ "ctx_adopt", t_ctx_adopt },
 	{ "cmd_fail", t_cmd_fail },
 	{ "global_options", t_global_options },
+	{ "log_callback", t_log_callback },
+	{ "last_error_per_thread", t_last_error_per_thread },
 	{ "ioas_destroy", t_ioas_destroy },
 	{ "ioas_area_no_domain", t_ioas_area_no_domain },
 	{ "ioas_area_mock_domain", t_ioas_area_mock_domain },
@@ -1939,11 +2003,39 @@ static const struct ktest tests[] = {
 	{ "kill_child_releases_all", t_kill_child },
 };
 
-/* After each test: a fresh iommufd finds no page of the buffers pinned. */
+/* Mock devices alive in the kernel (the selftest's bus in sysfs). */
+static int mock_devices(void)
+{
+	DIR *d = opendir("/sys/bus/iommufd_mock/devices");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/*
+ * After each test (its process has exited, so every descriptor it had is
+ * closed): a fresh iommufd finds no page of the buffers pinned, and no
+ * mock device is left on the selftest's bus.
+ */
 static bool nothing_left(const char *name)
 {
 	int fd = open("/dev/iommu", O_RDWR);
+	int n = mock_devices();
 	bool ok;
+
+	if (n > 0) {
+		printf("#   %s: %d mock device(s) left in /sys/bus/iommufd_mock/devices\n",
+		       name, n);
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
 
 	if (fd < 0) {
 		printf("#   %s: open(/dev/iommu): %s\n", name, strerror(errno));
