@@ -1800,6 +1800,7 @@ static void device_unbind(struct fk_obj *dev)
 {
 	struct fk_ctx *ctx = dev->ctx;
 	unsigned int i;
+	uint32_t id;
 
 	device_detach_one(dev, FK_NO_PASID);
 	for (i = 0; i < FK_MAX_PASIDS; i++)
@@ -1808,6 +1809,13 @@ static void device_unbind(struct fk_obj *dev)
 	/* The vDEVICE is tombstoned: its ID stays taken until close. */
 	if (dev->vdevice)
 		obj_free(dev->vdevice, true);
+	/* Objects made for the device outlive it (no reference is held) */
+	for (id = 1; id < ctx->nr_objs; id++) {
+		struct fk_obj *o = ctx->objs[id];
+
+		if (o && o != TOMBSTONE && o->dev == dev)
+			o->dev = NULL;
+	}
 	devices[dev->dev_index].bound = NULL;
 	obj_free(dev, false);
 	ctx_put(ctx);
