@@ -24,6 +24,9 @@
 #       /var/cache/nestiommu/busybox-arm64/<version>/bin/busybox
 #    with /var/cache/nestiommu/busybox-arm64/current -> <version>.
 #
+# Usage: scripts/install-deps-arm64.sh [--refresh]
+#   --refresh  look the versions up again even when everything is in place
+#              (otherwise a complete installation returns at once)
 # Environment: NESTIOMMU_CACHE (default /var/cache/nestiommu).
 set -eu
 
@@ -34,7 +37,28 @@ export DEBIAN_FRONTEND=noninteractive
 say() { echo "install-deps-arm64: $*" >&2; }
 die() { echo "install-deps-arm64: error: $*" >&2; exit 1; }
 
+REFRESH=0
+case ${1:-} in
+--refresh) REFRESH=1 ;;
+"") ;;
+-h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+*) die "unknown argument: $1" ;;
+esac
+
 [ "$(id -u)" = 0 ] || die "must run as root"
+
+# fast path: everything in place and working
+if [ "$REFRESH" = 0 ] &&
+   dpkg-query -W -f='${Status}' gcc-aarch64-linux-gnu 2>/dev/null | grep -q 'install ok installed' &&
+   dpkg-query -W -f='${Status}' libc6-dev-arm64-cross 2>/dev/null | grep -q 'install ok installed' &&
+   dpkg --print-foreign-architectures | grep -qx arm64 &&
+   [ -f "$CACHE/busybox-arm64/current/.unpacked" ] &&
+   [ -f "$CACHE/qemu-arm/current/.unpacked" ] &&
+   ! ldd "$CACHE/qemu-arm/current/usr/bin/qemu-system-aarch64" | grep -q 'not found' &&
+   "$CACHE/qemu-arm/current/usr/bin/qemu-system-aarch64" --version >/dev/null 2>&1; then
+	say "already installed: $("$CACHE/qemu-arm/current/usr/bin/qemu-system-aarch64" --version | head -n1), busybox-static:arm64 $(basename "$(readlink "$CACHE/busybox-arm64/current")"), $(aarch64-linux-gnu-gcc --version | head -n1) (--refresh to look again)"
+	exit 0
+fi
 command -v apt-get >/dev/null || die "apt-get not found (Debian 12 expected)"
 
 apt_updated=0

@@ -27,17 +27,17 @@ done
 
 awk -F '\t' -v A="$A" -v B="$B" '
 	/^#/ || NF < 2 { next }
-	FILENAME == ARGV[1] { exp[$1] = $2; ref[$1] = $3; order[++n] = $1; next }
-	{ act[$1] = $2; if (!($1 in exp)) extra[++m] = $1 }
+	FILENAME == ARGV[1] { want[$1] = $2; ref[$1] = $3; order[++n] = $1; next }
+	{ got[$1] = $2; if (!($1 in want)) extra[++m] = $1 }
 	END {
 		bad = 0
 		for (i = 1; i <= n; i++) {
 			c = order[i]
-			if (!(c in act)) {
-				printf "DIFF %s: %s \"%s\", %s: missing\n", c, A, exp[c], B
+			if (!(c in got)) {
+				printf "DIFF %s: %s \"%s\", %s: missing\n", c, A, want[c], B
 				bad++
-			} else if (act[c] != exp[c]) {
-				printf "DIFF %s: %s \"%s\", %s \"%s\"\n     upstream: %s\n", c, A, exp[c], B, act[c], substr(ref[c], 3)
+			} else if (got[c] != want[c]) {
+				printf "DIFF %s: %s \"%s\", %s \"%s\"\n     upstream: %s\n", c, A, want[c], B, got[c], substr(ref[c], 3)
 				bad++
 			}
 		}
