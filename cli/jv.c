@@ -146,6 +146,11 @@ static char *put_utf8(char *o, unsigned int cp)
 	return o;
 }
 
+/* Bytes that end the fast scan of a string. */
+static const unsigned char special[256] = {
+	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
 /* A string at ps->p (the opening quote); copied into the arena. */
 static bool parse_string(struct parser *ps, const char **out, uint32_t *outlen)
 {
@@ -153,7 +158,7 @@ static bool parse_string(struct parser *ps, const char **out, uint32_t *outlen)
 	char *buf, *o;
 
 	/* fast path: no escapes */
-	while (q < ps->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+	while (q < ps->end && !special[(unsigned char)*q])
 		q++;
 	if (q >= ps->end) {
 		ps->p = q;
@@ -423,7 +428,8 @@ static bool parse_object(struct parser *ps, struct jv *v)
 		if (!parse_string(ps, &key, &klen))
 			return false;
 		for (size_t i = base; i < ps->nmems; i++)
-			if (!strcmp(ps->mems[i].key, key)) {
+			if (ps->mems[i].key[0] == key[0] &&
+			    !strcmp(ps->mems[i].key, key)) {
 				ps->p = keypos;
 				return fail(ps, "duplicate key \"%s\"", key);
 			}

@@ -74,22 +74,28 @@ static void sb_u64(struct sbuf *b, uint64_t v, bool neg)
 	sb_put(b, q, (size_t)(buf + sizeof(buf) - q));
 }
 
+/* 1 for the bytes a JSON string must escape */
+static const unsigned char json_esc[256] = {
+	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
 static void sb_str(struct sbuf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t run = 0;
+	size_t run = 0, i = 0;
 
 	sb_ch(b, '"');
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (;;) {
+		unsigned char c;
 		const char *esc = NULL;
 
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			run++;
-			continue;
-		}
+		while (i < len && !json_esc[(unsigned char)s[i]])
+			i++, run++;
+		if (i >= len)
+			break;
 		sb_put(b, s + i - run, run);
 		run = 0;
+		c = (unsigned char)s[i++];
 		switch (c) {
 		case '"': esc = "\\\""; break;
 		case '\\': esc = "\\\\"; break;

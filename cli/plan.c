@@ -443,7 +443,6 @@ static int op_ioas_map(struct run *r)
 	m->memlen = length;
 	m->memfd = fd;
 	J_ADDR(r->res, "iova", iova);
-	J_ADDR(r->res, "length", length);
 	return 0;
 }
 
