@@ -383,6 +383,8 @@ static const char *iommu_kind(const char *name, const char *dir)
 		return "amd-vi";
 	if (strstr(name, "nestiommu"))
 		return "nestiommu-smmuv3";
+	if (strstr(name, "iommufd_selftest"))
+		return "iommufd-selftest";
 	if (strstr(name, "smmu"))
 		return "arm-smmuv3";
 	return "unknown";

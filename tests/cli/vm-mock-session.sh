@@ -62,6 +62,26 @@ check "refused invalidation" '"failed-as-expected":true' "$tmp/out"
 check "graph has the vDEVICE" '"type":"vdevice"' "$tmp/out"
 check "graph has the mock device" '"type":"mock-device"' "$tmp/out"
 
+# events watch: the records the plan's mock device raised, as JSON lines.
+cat >"$tmp/watch.json" <<'P'
+[
+ {"op": "ioas-alloc", "name": "ioas0"},
+ {"op": "mock-device", "name": "m0", "pt": "ioas0"},
+ {"op": "hwpt-alloc", "name": "s2", "dev": "m0", "pt": "ioas0", "nest-parent": true},
+ {"op": "viommu-alloc", "name": "v", "dev": "m0", "hwpt": "s2"},
+ {"op": "vdevice-alloc", "name": "vd", "viommu": "v", "dev": "m0", "virt-id": 7},
+ {"op": "veventq-alloc", "name": "q", "viommu": "v", "depth": 2},
+ {"op": "mock-trigger-vevent", "dev": "m0", "count": 5}
+]
+P
+"$NESTCTL" -j events watch "$tmp/watch.json" count 3 timeout 20000 >"$tmp/out" 2>&1
+rc=$?
+[ $rc = 0 ] || { echo "FAIL: events watch exited $rc"; cat "$tmp/out"; fail=1; }
+check "events watch decodes the selftest vEVENT" '"virt-id":7' "$tmp/out"
+check "events watch reports the overflow" '"lost-events":true' "$tmp/out"
+[ "$(grep -c '"queue":"q"' "$tmp/out")" = 3 ] && echo "ok: three records" ||
+	{ echo "FAIL: expected 3 records:"; cat "$tmp/out"; fail=1; }
+
 # A failing plan destroys what it created (the keep server shows it).
 sock=$tmp/s.sock
 "$NESTCTL" -j apply keep "$sock" >"$tmp/server" 2>&1 &
