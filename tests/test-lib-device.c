@@ -386,6 +386,23 @@ START_TEST(test_hw_info)
 }
 END_TEST
 
+/* A 6.6 kernel's iommu_hw_info ends before out_capabilities. */
+START_TEST(test_hw_info_old_kernel)
+{
+	struct nio_hw_info hi;
+	uint32_t dev = fk_bind(0);
+
+	fake_kernel_set_kernel_size(IOMMU_GET_HW_INFO, 32);
+	memset(&hi, 0xff, sizeof(hi));
+	hi.sz = sizeof(hi);
+	hi.type = NIO_HW_INFO_DEFAULT;
+	ck_ok(nio_hw_info(ctx, dev, &hi));
+	ck_assert_uint_eq(hi.type, NIO_HW_INFO_ARM_SMMUV3);
+	/* Not written by that kernel: 0, not garbage */
+	ck_assert_uint_eq(hi.capabilities, 0);
+}
+END_TEST
+
 START_TEST(test_hwpt_paging)
 {
 	struct iommu_hwpt_alloc want;
@@ -1022,7 +1039,8 @@ int main(void)
 
 	FK_TCASE(s, "device", test_bind, test_bind_token, test_bind_cdev_fd,
 		 test_bind_errors, test_attach_detach, test_pasid,
-		 test_device_info, test_hw_info, test_unbind_on_destroy,
+		 test_device_info, test_hw_info, test_hw_info_old_kernel,
+		 test_unbind_on_destroy,
 		 test_unbind_forgets_vdevice);
 	FK_TCASE(s, "hwpt", test_hwpt_paging, test_hwpt_opts,
 		 test_hwpt_smmuv3_nested, test_hwpt_nested_on_parent,

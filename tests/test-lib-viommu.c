@@ -147,6 +147,34 @@ START_TEST(test_viommu_data)
 }
 END_TEST
 
+/*
+ * An older kernel (6.13-6.16) knows a 24-byte iommu_viommu_alloc: the
+ * library's larger struct is fine while the new fields are zero, and
+ * driver data gives the kernel's E2BIG.
+ */
+START_TEST(test_viommu_old_kernel)
+{
+	uint8_t data[8] = { 1 };
+	uint32_t ioas, dev, s2, viommu;
+
+	fake_kernel_set_kernel_size(IOMMU_VIOMMU_ALLOC, 24);
+	ck_ok(nio_ioas_alloc(ctx, &ioas));
+	dev = fk_bind(0);
+	ck_ok(nio_hwpt_alloc_nest_parent(ctx, dev, ioas, &s2));
+	ck_ok(nio_viommu_alloc(ctx, dev, s2, NIO_VIOMMU_ARM_SMMUV3, NULL,
+			       &viommu));
+	{
+		NIO_OPTS(nio_viommu_alloc_opts, o, .data = data,
+			 .data_len = sizeof(data));
+
+		ck_fails(ctx, nio_viommu_alloc(ctx, dev, s2,
+					       NIO_VIOMMU_ARM_SMMUV3, &o,
+					       &viommu),
+			 E2BIG, "IOMMU_VIOMMU_ALLOC");
+	}
+}
+END_TEST
+
 START_TEST(test_vdevice)
 {
 	struct iommu_vdevice_alloc want;
@@ -499,7 +527,8 @@ int main(void)
 {
 	Suite *s = suite_create("lib-viommu");
 
-	FK_TCASE(s, "viommu", test_viommu_alloc, test_viommu_data, test_vdevice,
+	FK_TCASE(s, "viommu", test_viommu_alloc, test_viommu_data,
+		 test_viommu_old_kernel, test_vdevice,
 		 test_hw_queue);
 	FK_TCASE(s, "invalidate", test_invalidate, test_invalidate_partial,
 		 test_invalidate_rejected_command, test_invalidate_batches,

@@ -160,6 +160,11 @@ static struct {
 	int err;
 } fails[FK_MAX_SCRIPTS];
 static unsigned int nr_fails;
+static struct {
+	unsigned long request;
+	uint32_t size;
+} kernel_sizes[FK_MAX_SCRIPTS];
+static unsigned int nr_kernel_sizes;
 static int open_iommu_err;
 static unsigned int inval_fail_at;
 static int inval_fail_err;
@@ -1642,7 +1647,7 @@ static long iommufd_ioctl(struct fk_ctx *ctx, struct fk_call *c,
 	const struct iommufd_op *op = NULL;
 	uint64_t buf[FK_PAYLOAD_MAX / 8];
 	struct io io = { .ctx = ctx, .call = c };
-	uint32_t user_size, i;
+	uint32_t user_size, ksize, i;
 	long rc;
 	int err;
 
@@ -1657,18 +1662,24 @@ static long iommufd_ioctl(struct fk_ctx *ctx, struct fk_call *c,
 		return -err;
 	if (!arg)
 		return -EFAULT;
+	/* An older kernel knows a shorter struct */
+	ksize = op->size;
+	for (i = 0; i < nr_kernel_sizes; i++)
+		if (kernel_sizes[i].request == request)
+			ksize = kernel_sizes[i].size;
 	memcpy(&user_size, arg, sizeof(user_size));
 	if (user_size < op->min_size)
 		return -EINVAL;
 	/* copy_struct_from_user(): unknown non-zero tail -> E2BIG */
-	for (i = op->size; i < user_size; i++)
+	for (i = ksize; i < user_size; i++)
 		if (((const uint8_t *)arg)[i])
 			return -E2BIG;
 	memset(buf, 0, sizeof(buf));
-	memcpy(buf, arg, MIN(user_size, op->size));
+	memcpy(buf, arg, MIN(user_size, ksize));
 	rc = op->fn(&io, buf);
+	/* iommufd_ucmd_respond(): what both sides know, no more */
 	if (rc == 0 || io.respond)
-		memcpy(arg, buf, MIN(user_size, op->size));
+		memcpy(arg, buf, MIN(user_size, ksize));
 	return rc;
 }
 
@@ -2290,6 +2301,7 @@ void fk_model_reset(void)
 	devices[2].cfg.iommu_instance = 1;
 	nr_missing = 0;
 	nr_fails = 0;
+	nr_kernel_sizes = 0;
 	open_iommu_err = 0;
 	inval_fail_at = 0;
 	inval_fail_err = 0;
@@ -2334,6 +2346,27 @@ FK_API void fake_kernel_fail_ioctl(unsigned long request, unsigned int nth,
 		fails[nr_fails].nth = nth;
 		fails[nr_fails].err = err;
 		nr_fails++;
+	}
+	fk_unlock();
+}
+
+FK_API void fake_kernel_set_kernel_size(unsigned long request, uint32_t size)
+{
+	unsigned int i;
+
+	fk_lock();
+	for (i = 0; i < nr_kernel_sizes; i++)
+		if (kernel_sizes[i].request == request)
+			break;
+	if (!size) {
+		if (i < nr_kernel_sizes)
+			kernel_sizes[i] = kernel_sizes[--nr_kernel_sizes];
+	} else if (i < nr_kernel_sizes) {
+		kernel_sizes[i].size = size;
+	} else if (nr_kernel_sizes < FK_MAX_SCRIPTS) {
+		kernel_sizes[nr_kernel_sizes].request = request;
+		kernel_sizes[nr_kernel_sizes].size = size;
+		nr_kernel_sizes++;
 	}
 	fk_unlock();
 }

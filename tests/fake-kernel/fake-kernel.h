@@ -140,6 +140,13 @@ FK_API void fake_kernel_set_missing(unsigned long request, bool missing);
  */
 FK_API void fake_kernel_fail_ioctl(unsigned long request, unsigned int nth,
 				   int err);
+/*
+ * The kernel knows only the first size bytes of this ioctl's struct, as
+ * an older kernel whose struct has grown since: a non-zero byte past it
+ * is E2BIG, fields past it read as zero and are not written back.  The
+ * size must still cover the handler's fields in use.  0 restores.
+ */
+FK_API void fake_kernel_set_kernel_size(unsigned long request, uint32_t size);
 /* open("/dev/iommu") fails with err (0 = works again). */
 FK_API void fake_kernel_fail_open_iommu(int err);
 /*

@@ -115,6 +115,12 @@ START_TEST(test_size_rules)
 	ck_assert_int_eq(io(fd, IOMMU_IOAS_MAP, &m), -EOPNOTSUPP);
 	/* Minimum size of HWPT_ALLOC is 24: the rest reads as zero */
 	ck_assert_int_eq(io(fd, IOMMU_HWPT_ALLOC, &h), -ENOENT);
+	/* An older kernel's shorter struct */
+	fake_kernel_set_kernel_size(IOMMU_HWPT_ALLOC, 24);
+	h.size = sizeof(h);
+	h.fault_id = 1;
+	ck_assert_int_eq(io(fd, IOMMU_HWPT_ALLOC, &h), -E2BIG);
+	fake_kernel_set_kernel_size(IOMMU_HWPT_ALLOC, 0);
 	/* NULL, unknown numbers, size/direction bits */
 	ck_assert_int_eq(io(fd, IOMMU_IOAS_ALLOC, NULL), -EFAULT);
 	ck_assert_int_eq(io(fd, _IO(';', 0x99), &big), -ENOTTY);
