@@ -7,6 +7,11 @@
 # Usage: tests/vm/check-testbed.sh
 set -euo pipefail
 
+case ${1:-} in
+-h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+'') ;;
+*) echo "check-testbed: unknown argument: $1" >&2; exit 2 ;;
+esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 RUN="$HERE/run-vm.sh"
 fails=0

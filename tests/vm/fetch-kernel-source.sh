@@ -14,6 +14,14 @@ if [ -f "$SRC/.unpacked" ]; then
 fi
 
 mkdir -p "$CACHE/src" "$CACHE/debs"
+# concurrent first runs (several test scripts at once) unpack only once
+exec 9>"$CACHE/src/.linux-source-$KVER.lock"
+flock 9
+if [ -f "$SRC/.unpacked" ]; then
+	echo "$SRC"
+	exit 0
+fi
+echo "fetch-kernel-source: fetching and unpacking linux-source-$KVER into $SRC" >&2
 cd "$CACHE/debs"
 if ! ls linux-source-"$KVER"_*.deb >/dev/null 2>&1; then
 	apt-get download -q "linux-source-$KVER/trixie-backports" >&2

@@ -110,6 +110,7 @@ CMDLINE="console=ttyS0 panic=-1 intel_iommu=on no_timer_check loglevel=6 printk.
 [ "$VFIO" = 1 ] || CMDLINE="$CMDLINE nestiommu.vfio=0"
 CMDLINE="$CMDLINE$APPEND"
 
+# shellcheck disable=SC2054 # the commas are QEMU option syntax
 QEMU=(qemu-system-x86_64 -accel tcg
 	-M q35,kernel-irqchip=split
 	-device intel-iommu,intremap=on,caching-mode=on
@@ -121,9 +122,7 @@ QEMU=(qemu-system-x86_64 -accel tcg
 
 say "booting $(basename "$KERNEL") (timeout ${TIMEOUT}s): $*"
 t0=$EPOCHREALTIME
-exit_code=""
 boot_s=""
-setup_err=""
 in_payload=0
 # kill -9 after a grace period if QEMU ignores SIGTERM; </dev/null: no monitor input
 set +e
