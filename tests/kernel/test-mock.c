@@ -569,6 +569,16 @@ static void t_ioas_map_args(void)
 		   nio_ioas_map(ctx, ioas, buffer, PSZ, &iova, MAP_FIXED_RW));
 	EXPECT_ERR(EINVAL, "nio_ioas_unmap",
 		   nio_ioas_unmap(ctx, ioas, 0x100000, 0, NULL));
+	/* no-IOMMU physical address query: not built in this kernel */
+	{
+		uint64_t len = PSZ, pa;
+
+		EXPECT_ERR(EOPNOTSUPP, "IOMMU_IOAS_NOIOMMU_GET_PA",
+			   nio_ioas_get_pa(ctx, ioas, 0x100000, &len, &pa));
+		len = 0;
+		EXPECT_ERR(EINVAL, "nio_ioas_get_pa",
+			   nio_ioas_get_pa(ctx, ioas, 0x100000, &len, &pa));
+	}
 	/* the kernel's answers */
 	iova = 0x100000;
 	EXPECT_ERR(ENOENT, "IOMMU_IOAS_MAP",
