@@ -327,6 +327,17 @@ FK_API ssize_t readlink(const char *path, char *out, size_t len)
 	return fk_real.readlink(sysfs_path(path, buf, sizeof(buf)), out, len);
 }
 
+/* _FORTIFY_SOURCE callers with a known buffer size come here instead. */
+FK_API ssize_t __readlink_chk(const char *path, char *out, size_t len,
+			      size_t outlen);
+FK_API ssize_t __readlink_chk(const char *path, char *out, size_t len,
+			      size_t outlen)
+{
+	if (len > outlen)
+		abort();
+	return readlink(path, out, len);
+}
+
 FK_API DIR *opendir(const char *path)
 {
 	char buf[PATH_MAX];
@@ -515,6 +526,15 @@ FK_API ssize_t read(int fd, void *buf, size_t count)
 	log_ret(c, rc);
 	fk_unlock();
 	return ret_errno(rc);
+}
+
+/* _FORTIFY_SOURCE callers with a known buffer size come here instead. */
+FK_API ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen);
+FK_API ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen)
+{
+	if (count > buflen)
+		abort();
+	return read(fd, buf, count);
 }
 
 FK_API ssize_t write(int fd, const void *buf, size_t count)
