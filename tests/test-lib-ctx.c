@@ -198,6 +198,63 @@ START_TEST(test_adopt_borrowed)
 }
 END_TEST
 
+struct log_count {
+	unsigned int errors;
+	char last[512];
+};
+
+static void count_errors(struct nio_ctx *c, enum nio_log_level level,
+			 const char *msg, void *userdata)
+{
+	struct log_count *lc = userdata;
+
+	(void)c;
+	if (level <= NIO_LOG_ERR) {
+		lc->errors++;
+		snprintf(lc->last, sizeof(lc->last), "%s", msg);
+	}
+}
+
+/*
+ * Tearing down a borrowed context is clean: every DESTROY it issues
+ * succeeds and nothing is logged as an error (a vDEVICE dies with its
+ * device, so it must not be destroyed again).
+ */
+START_TEST(test_borrowed_teardown_clean)
+{
+	struct log_count lc = { 0 };
+	struct nio_ctx *c2 = NULL;
+	uint32_t ioas, dev, s2, viommu, vdev;
+	const struct fk_call *c;
+	unsigned int i;
+	int fd = open("/dev/iommu", O_RDWR);
+
+	{
+		NIO_OPTS(nio_ctx_opts, o, .log_fn = count_errors,
+			 .log_userdata = &lc, .log_level = NIO_LOG_ERR);
+
+		ck_ok(nio_ctx_adopt_fd(fd, NIO_ADOPT_BORROW, &o, &c2));
+	}
+	ck_ok(nio_ioas_alloc(c2, &ioas));
+	ck_ok(nio_device_bind(c2, "/dev/vfio/devices/vfio0", NULL, &dev));
+	ck_ok(nio_hwpt_alloc_nest_parent(c2, dev, ioas, &s2));
+	ck_ok(nio_viommu_alloc(c2, dev, s2, NIO_VIOMMU_ARM_SMMUV3, NULL,
+			       &viommu));
+	ck_ok(nio_vdevice_alloc(c2, viommu, dev, 9, &vdev));
+	fake_kernel_clear_calls();
+	nio_ctx_unref(c2);
+	for (i = 0; (c = fake_kernel_call(i)); i++)
+		ck_assert_msg(c->kind != FK_CALL_IOCTL || !c->err,
+			      "teardown: %s failed with %s",
+			      fake_kernel_ioctl_name(c->request),
+			      strerror(c->err));
+	ck_assert_msg(lc.errors == 0, "teardown logged %u errors, last \"%s\"",
+		      lc.errors, lc.last);
+	ck_assert_uint_eq(fake_kernel_nr_objects(), 0);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_adopt_not_iommufd)
 {
 	struct nio_ctx *c2 = (struct nio_ctx *)&c2;
@@ -813,7 +870,8 @@ int main(void)
 	suite_add_tcase(s, tc);
 	fake_kernel_reset();
 	FK_TCASE(s, "ctx", test_open_close, test_open_opts, test_adopt_owned,
-		 test_adopt_borrowed, test_adopt_not_iommufd, test_ref_unref,
+		 test_adopt_borrowed, test_borrowed_teardown_clean,
+		 test_adopt_not_iommufd, test_ref_unref,
 		 test_close_releases_everything, test_owned_close_no_destroy,
 		 test_borrowed_fd_reusable, test_object_graph,
 		 test_object_info_sz, test_destroy, test_missing_ioctl,
