@@ -8,8 +8,9 @@
  *     nest-parent domain (selftest mock) really maps and pins it;
  *   - cache invalidation, one selftest command per call, on a vIOMMU
  *     (the mock's cache_invalidate, real kernel work).
- * Rounds interleave the two variants (lib/raw, raw/lib, ...); reported are
- * the medians of the per-call times and of the per-round ratio lib/raw.
+ * Chunks of the two variants are interleaved (lib/raw, raw/lib, ...);
+ * reported are the median per-call times and the median ratio lib/raw over
+ * adjacent chunk pairs (and, for reference, the per-round ratios).
  * Target: ratio <= 1.03.
  *
  * Usage: bench-overhead [ROUNDS [ITERATIONS]]   (default 41 rounds, 200)
@@ -111,48 +112,61 @@ static double inv_raw(unsigned int n)
 /*
  * Rounds of the two loops, interleaved finely: each round alternates
  * chunks of CHUNK iterations of a and of b (in alternating order), so that
- * both see the same disturbances of a shared, loaded host.  Returns the
- * median over rounds of the ratio a/b.
+ * both see the same disturbances of a shared, loaded host.  Each adjacent
+ * pair of chunks gives one ratio a/b; the median over all pairs is robust
+ * against a chunk that was descheduled (an outlier in one pair only).
+ * Also shown: the median of the per-round ratios and its middle half.
  */
 #define CHUNK 10
 static double compare(const char *what, double (*a)(unsigned int),
 		      double (*b)(unsigned int), unsigned int rounds,
 		      unsigned int iters, unsigned int ops_per_iter)
 {
+	unsigned int chunks = iters / CHUNK, npairs = rounds * chunks, r, k;
 	double *ta = calloc(rounds, sizeof(double));
 	double *tb = calloc(rounds, sizeof(double));
 	double *ratio = calloc(rounds, sizeof(double));
-	double ma, mb, mr, lo, hi;
-	unsigned int r, k;
+	double *pa = calloc(npairs, sizeof(double));
+	double *pb = calloc(npairs, sizeof(double));
+	double *pr = calloc(npairs, sizeof(double));
+	double ma, mb, mpair, mr, lo, hi;
 
-	if (!ta || !tb || !ratio)
+	if (!ta || !tb || !ratio || !pa || !pb || !pr)
 		DIE("calloc");
 	a(iters / 4 + 1); /* warm-up */
 	b(iters / 4 + 1);
 	for (r = 0; r < rounds; r++) {
-		for (k = 0; k < iters / CHUNK; k++) {
+		for (k = 0; k < chunks; k++) {
+			unsigned int i = r * chunks + k;
+
 			if ((k + r) % 2) {
-				tb[r] += b(CHUNK);
-				ta[r] += a(CHUNK);
+				pb[i] = b(CHUNK);
+				pa[i] = a(CHUNK);
 			} else {
-				ta[r] += a(CHUNK);
-				tb[r] += b(CHUNK);
+				pa[i] = a(CHUNK);
+				pb[i] = b(CHUNK);
 			}
+			pr[i] = pa[i] / pb[i];
+			ta[r] += pa[i];
+			tb[r] += pb[i];
 		}
 		ratio[r] = ta[r] / tb[r];
 	}
-	iters = iters / CHUNK * CHUNK;
-	ma = median(ta, rounds) / iters / ops_per_iter * 1e6;
-	mb = median(tb, rounds) / iters / ops_per_iter * 1e6;
+	ma = median(pa, npairs) / CHUNK / ops_per_iter * 1e6;
+	mb = median(pb, npairs) / CHUNK / ops_per_iter * 1e6;
+	mpair = median(pr, npairs);
 	mr = median(ratio, rounds);
 	lo = ratio[rounds / 4];
 	hi = ratio[rounds - 1 - rounds / 4];
-	printf("%s: library %.2f us/call, raw ioctl %.2f us/call; ratio library/raw: median %.4f (middle half %.4f..%.4f, %u rounds x %u)\n",
-	       what, ma, mb, mr, lo, hi, rounds, iters);
+	printf("%s: library %.2f us/call, raw ioctl %.2f us/call; ratio library/raw: median %.4f over %u chunk pairs (per-round median %.4f, middle half %.4f..%.4f; %u rounds x %u)\n",
+	       what, ma, mb, mpair, npairs, mr, lo, hi, rounds, chunks * CHUNK);
 	free(ta);
 	free(tb);
 	free(ratio);
-	return mr;
+	free(pa);
+	free(pb);
+	free(pr);
+	return mpair;
 }
 
 int main(int argc, char **argv)
