@@ -302,6 +302,32 @@ static void close_obj_fd(struct nio_obj *obj)
 	}
 }
 
+/*
+ * Unbind a device by closing its cdev.  The kernel then destroys the
+ * device's vDEVICE itself (and keeps its ID unusable), so forget it too.
+ */
+static void device_unbind(struct nio_ctx *ctx, uint32_t dev_id, int fd)
+{
+	size_t i = 0;
+
+	close(fd);
+	pthread_mutex_lock(&ctx->lock);
+	while (i < ctx->nr_objs) {
+		struct nio_obj *obj = &ctx->objs[i];
+
+		if ((obj->info.type == NIO_OBJ_VDEVICE &&
+		     obj->info.dev_id == dev_id) ||
+		    (obj->info.type == NIO_OBJ_DEVICE && obj->info.id == dev_id)) {
+			memmove(obj, obj + 1,
+				(ctx->nr_objs - i - 1) * sizeof(*obj));
+			ctx->nr_objs--;
+		} else {
+			i++;
+		}
+	}
+	pthread_mutex_unlock(&ctx->lock);
+}
+
 NIO_API struct nio_ctx *nio_ctx_unref(struct nio_ctx *ctx)
 {
 	struct error_slot *slot;
@@ -309,16 +335,23 @@ NIO_API struct nio_ctx *nio_ctx_unref(struct nio_ctx *ctx)
 
 	if (!ctx || __atomic_sub_fetch(&ctx->refcount, 1, __ATOMIC_ACQ_REL))
 		return NULL;
-	/* Closing a cdev unbinds the device and detaches it first. */
-	for (i = 0; i < ctx->nr_objs; i++)
+	/*
+	 * Unbind devices first: that detaches them and destroys their
+	 * vDEVICEs, so what remains can be destroyed newest first.
+	 */
+	for (i = 0; i < ctx->nr_objs;) {
 		if (ctx->objs[i].info.type == NIO_OBJ_DEVICE)
-			close_obj_fd(&ctx->objs[i]);
+			device_unbind(ctx, ctx->objs[i].info.id,
+				      ctx->objs[i].info.fd);
+		else
+			i++;
+	}
 	for (i = ctx->nr_objs; i-- > 0;) {
 		struct nio_obj *obj = &ctx->objs[i];
 
 		close_obj_fd(obj);
 		/* An owned descriptor frees everything when it closes. */
-		if (ctx->borrowed && obj->info.type != NIO_OBJ_DEVICE)
+		if (ctx->borrowed)
 			nio_kernel_destroy(ctx, obj->info.id);
 	}
 	if (!ctx->borrowed)
@@ -550,9 +583,7 @@ NIO_API int nio_destroy(struct nio_ctx *ctx, uint32_t id)
 	if (nio_obj_get(ctx, id, &info))
 		return nio_kernel_destroy(ctx, id);
 	if (info.type == NIO_OBJ_DEVICE) {
-		/* A device is unbound by closing its cdev. */
-		close(info.fd);
-		nio_obj_remove(ctx, id);
+		device_unbind(ctx, id, info.fd);
 		return 0;
 	}
 	/*
