@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <linux/iommufd.h>
@@ -319,6 +320,75 @@ static void t_ctx_adopt(void)
 	close(nfd);
 }
 
+/*
+ * A management process opens /dev/iommu, sets up an IOAS and passes the
+ * descriptor with SCM_RIGHTS; the VMM adopts it and works on the objects
+ * by ID, although its context did not create them.
+ */
+static void t_adopt_scm_rights(void)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { 0 };
+	struct iovec io;
+	struct cmsghdr *cm;
+	uint32_t ioas = 0;
+	uint64_t iova = 0x100000;
+	int sv[2], fd = -1, status;
+	pid_t child;
+
+	ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	fflush(stdout);
+	child = fork();
+	ASSERT(child >= 0);
+	if (child == 0) {
+		struct nio_ctx *c;
+
+		close(sv[0]);
+		if (nio_ctx_open(&c, NULL) || nio_ioas_alloc(c, &ioas))
+			_exit(1);
+		io = (struct iovec){ &ioas, sizeof(ioas) };
+		msg.msg_iov = &io;
+		msg.msg_iovlen = 1;
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		fd = nio_ctx_fd(c);
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+		if (sendmsg(sv[1], &msg, 0) != sizeof(ioas))
+			_exit(1);
+		/* the manager's context goes away; the passed fd lives on */
+		nio_ctx_unref(c);
+		_exit(0);
+	}
+	close(sv[1]);
+	io = (struct iovec){ &ioas, sizeof(ioas) };
+	msg.msg_iov = &io;
+	msg.msg_iovlen = 1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	EXPECT_EQ(recvmsg(sv[0], &msg, 0), sizeof(ioas));
+	cm = CMSG_FIRSTHDR(&msg);
+	if (EXPECT(cm && cm->cmsg_type == SCM_RIGHTS))
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	EXPECT(waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0);
+	close(sv[0]);
+	ASSERT(fd >= 0);
+	ASSERT(nio_ctx_adopt_fd(fd, 0, NULL, &ctx) == 0);
+	/* not created by this context, yet usable by ID */
+	EXPECT_EQ(nio_object_next(ctx, 0), 0);
+	EXPECT_OK(nio_ioas_map(ctx, ioas, buffer, PSZ, &iova, NIO_MAP_FIXED_IOVA | NIO_MAP_READ | NIO_MAP_WRITE));
+	EXPECT_OK(nio_ioas_unmap(ctx, ioas, iova, PSZ, NULL));
+	EXPECT_OK(nio_destroy(ctx, ioas));
+	nio_ctx_unref(ctx);
+}
+
 static void t_cmd_fail(void)
 {
 	OPEN_CTX();
@@ -413,6 +483,91 @@ static void t_last_error_per_thread(void)
 	/* this thread still sees its own error */
 	EXPECT(strstr(nio_ctx_last_error(ctx), "id=4242") != NULL);
 	free(other);
+	nio_ctx_unref(ctx);
+}
+
+/*
+ * "A context is safe to use from several threads": four threads allocate,
+ * map, unmap and destroy IOASes on one context while a fifth walks the
+ * object table; afterwards the table holds exactly what is left.
+ */
+#define THREADS 4
+#define THREAD_LOOPS 150
+
+static uint32_t keep_ioas[THREADS];
+
+static void *thread_worker(void *arg)
+{
+	uintptr_t t = (uintptr_t)arg;
+	uint32_t ioas;
+	uint64_t iova;
+	int i;
+
+	for (i = 0; i < THREAD_LOOPS; i++) {
+		iova = 0x100000 + t * 0x1000000;
+		if (nio_ioas_alloc(ctx, &ioas) ||
+		    nio_ioas_map(ctx, ioas, buffer, PSZ, &iova,
+				 NIO_MAP_FIXED_IOVA | NIO_MAP_READ) ||
+		    nio_ioas_unmap(ctx, ioas, iova, PSZ, NULL))
+			return (void *)1;
+		if (i == THREAD_LOOPS - 1) {
+			keep_ioas[t] = ioas;
+			break;
+		}
+		if (nio_destroy(ctx, ioas))
+			return (void *)2;
+	}
+	return NULL;
+}
+
+static volatile int walking;
+
+static void *thread_walker(void *arg)
+{
+	struct nio_object_info info = { .sz = sizeof(info) };
+	uintptr_t bad = 0;
+	uint32_t id;
+
+	(void)arg;
+	while (walking) {
+		for (id = nio_object_next(ctx, 0); id;
+		     id = nio_object_next(ctx, id)) {
+			/* may vanish between the two calls, never be garbage */
+			if (nio_object_info(ctx, id, &info) == 0 &&
+			    (info.id != id || info.type != NIO_OBJ_IOAS))
+				bad++;
+		}
+	}
+	return (void *)bad;
+}
+
+static void t_threads(void)
+{
+	pthread_t th[THREADS], walker;
+	uint32_t id, seen = 0;
+	void *ret;
+	uintptr_t t;
+
+	OPEN_CTX();
+	walking = 1;
+	ASSERT(pthread_create(&walker, NULL, thread_walker, NULL) == 0);
+	for (t = 0; t < THREADS; t++)
+		ASSERT(pthread_create(&th[t], NULL, thread_worker, (void *)t) == 0);
+	for (t = 0; t < THREADS; t++) {
+		ASSERT(pthread_join(th[t], &ret) == 0);
+		EXPECT(ret == NULL);
+	}
+	walking = 0;
+	ASSERT(pthread_join(walker, &ret) == 0);
+	EXPECT(ret == NULL);
+	for (id = nio_object_next(ctx, 0); id; id = nio_object_next(ctx, id)) {
+		for (t = 0; t < THREADS; t++)
+			if (id == keep_ioas[t])
+				break;
+		EXPECT(t < THREADS);
+		seen++;
+	}
+	EXPECT_EQ(seen, THREADS);
 	nio_ctx_unref(ctx);
 }
 
@@ -1976,10 +2131,12 @@ static void t_kill_child(void)
 static const struct ktest tests[] = {
 	{ "ctx_open_close", t_ctx_open_close },
 	{ "ctx_adopt", t_ctx_adopt },
+	{ "adopt_scm_rights", t_adopt_scm_rights },
 	{ "cmd_fail", t_cmd_fail },
 	{ "global_options", t_global_options },
 	{ "log_callback", t_log_callback },
 	{ "last_error_per_thread", t_last_error_per_thread },
+	{ "threads_share_a_context", t_threads },
 	{ "ioas_destroy", t_ioas_destroy },
 	{ "ioas_area_no_domain", t_ioas_area_no_domain },
 	{ "ioas_area_mock_domain", t_ioas_area_mock_domain },
