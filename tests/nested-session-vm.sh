@@ -1,0 +1,17 @@
+#!/bin/sh
+# Run examples/nested-session.sh (the README's main job) in the testbed VM:
+# build nestiommu.ko against the cached testbed kernel, boot, print
+# nestctl's JSON.  Needs a configured, built tree (scripts/build.sh).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+kbuild=$("$top/tests/vm/build-kernel.sh")
+make -s -C "$kbuild" M="$top/kernel" -j"$(nproc)" modules
+
+# The libtool binary finds libnestiommu.so.1 through LD_LIBRARY_PATH; the
+# initramfs builder copies what ldd resolves.
+LD_LIBRARY_PATH="$top/lib/.libs" exec "$top/tests/vm/run-vm.sh" --timeout 600 \
+	--kernel "$kbuild/arch/x86/boot/bzImage" \
+	--prog "$top/cli/.libs/nestctl:/usr/local/bin/nestctl" \
+	--file "$top/kernel/nestiommu.ko:/lib/nestiommu.ko" \
+	--dir "$top/examples:/etc/nestiommu/examples" \
+	-- sh /etc/nestiommu/examples/nested-session.sh
