@@ -383,6 +383,7 @@ static int op_ioas_map(struct run *r)
 {
 	struct pobj *ioas, *m;
 	const char *name;
+	uint32_t ioas_id;
 	uint64_t length = 0, iova = 0, fill = 0;
 	bool fixed, use_memfd = false;
 	uint32_t flags;
@@ -435,8 +436,9 @@ static int op_ioas_map(struct run *r)
 			close(fd);
 		return kerr(r, ret, use_memfd ? "nio_ioas_map_file" : "nio_ioas_map");
 	}
+	ioas_id = ioas->id; /* add_obj() may move the table */
 	m = add_obj(r, name, K_MAPPING, 0);
-	m->ioas_id = ioas->id;
+	m->ioas_id = ioas_id;
 	m->iova = iova;
 	m->length = length;
 	m->mem = mem;
@@ -499,6 +501,7 @@ static int op_ioas_unmap(struct run *r)
 static int op_ioas_copy(struct run *r)
 {
 	struct pobj *dst, *src, *m;
+	uint32_t ioas_id;
 	const char *name;
 	uint64_t src_iova = 0, length = 0, iova = 0;
 	uint32_t flags;
@@ -518,8 +521,9 @@ static int op_ioas_copy(struct run *r)
 			    &iova, flags);
 	if (ret < 0)
 		return kerr(r, ret, "nio_ioas_copy");
+	ioas_id = dst->id; /* add_obj() may move the table */
 	m = add_obj(r, name, K_MAPPING, 0);
-	m->ioas_id = dst->id;
+	m->ioas_id = ioas_id;
 	m->iova = iova;
 	m->length = length;
 	J_ADDR(r->res, "iova", iova);
@@ -644,11 +648,29 @@ static int op_device_bind(struct run *r)
 	return 0;
 }
 
+/*
+ * The automatic HWPTs of a device end with its attachment: forget their
+ * names when it is detached, replaced (keep: the one still in use) or
+ * destroyed.
+ */
+static void forget_auto_hwpts(struct session *s, uint32_t dev_id, uint32_t keep)
+{
+	for (size_t i = 0; i < s->nobjs; i++) {
+		struct pobj *o = &s->objs[i];
+
+		if (!o->dead && o->kernel_owned && o->owner == dev_id &&
+		    o->id != keep)
+			forget(s, o);
+	}
+}
+
 /* Register an automatic HWPT under "hwpt-name" if given. */
-static int auto_hwpt(struct run *r, const char *hname, uint32_t hwpt)
+static int auto_hwpt(struct run *r, uint32_t dev_id, const char *hname,
+		     uint32_t hwpt)
 {
 	struct json_object *res = r->res;
 
+	forget_auto_hwpts(r->s, dev_id, hwpt);
 	J_U32(res, "hwpt", hwpt);
 	if (hname) {
 		struct pobj *o;
@@ -657,6 +679,7 @@ static int auto_hwpt(struct run *r, const char *hname, uint32_t hwpt)
 		o = add_obj(r, hname, K_HWPT, hwpt);
 		r->res = res;
 		o->kernel_owned = true;
+		o->owner = dev_id;
 	}
 	return 0;
 }
@@ -700,7 +723,7 @@ static int op_device_attach(struct run *r)
 			return kerr(r, ret, replace ? "nio_device_replace"
 						    : "nio_device_attach");
 	}
-	return auto_hwpt(r, pt->kind == K_IOAS ? hname : NULL, hwpt);
+	return auto_hwpt(r, dev->id, pt->kind == K_IOAS ? hname : NULL, hwpt);
 }
 
 static int op_device_detach(struct run *r)
@@ -717,6 +740,7 @@ static int op_device_detach(struct run *r)
 	ret = nio_device_detach(r->s->ctx, dev->id);
 	if (ret < 0)
 		return kerr(r, ret, "nio_device_detach");
+	forget_auto_hwpts(r->s, dev->id, 0);
 	return 0;
 }
 
@@ -1410,6 +1434,8 @@ static int op_destroy(struct run *r)
 			    "destroyed with its last attachment", o->name);
 	J_U32(r->res, "id", o->id);
 	ret = destroy_obj(r->s, o);
+	if (!ret && (o->kind & (K_DEVICE | K_MOCKDEV)))
+		forget_auto_hwpts(r->s, o->id, 0);
 	if (ret < 0)
 		return kerr(r, ret, o->kind == K_MOCKDEV ? "IOMMU_DESTROY" : "nio_destroy");
 	/* A destroyed device takes its automatic HWPTs' names along. */
@@ -1441,6 +1467,7 @@ static int op_mock_device(struct run *r)
 	struct jv *flags = jget(r->step, "flags");
 	const char *name, *hname;
 	struct pobj *pt, *o;
+	bool on_ioas;
 	int ret;
 
 	if ((ret = new_name(r, "name", true, &name)) ||
@@ -1473,12 +1500,13 @@ static int op_mock_device(struct run *r)
 		}
 	}
 	cmd.id = pt->id;
+	on_ioas = pt->kind == K_IOAS; /* add_obj() may move the table */
 	if ((ret = test_cmd(r, &cmd, "IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS")))
 		return ret;
 	o = add_obj(r, name, K_MOCKDEV, cmd.mock_domain_flags.out_idev_id);
 	o->stdev_id = cmd.mock_domain_flags.out_stdev_id;
 	J_U32(r->res, "stdev-id", o->stdev_id);
-	return auto_hwpt(r, pt->kind == K_IOAS ? hname : NULL,
+	return auto_hwpt(r, o->id, on_ioas ? hname : NULL,
 			 cmd.mock_domain_flags.out_hwpt_id);
 }
 

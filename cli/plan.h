@@ -41,6 +41,7 @@ struct pobj {
 	int fd;               /* fault queue: its descriptor (context's) */
 	unsigned int plan;    /* sequence number of the plan that made it */
 	bool kernel_owned;    /* auto HWPT: never destroyed by us */
+	uint32_t owner;       /* auto HWPT: the device it was made for */
 	bool dead;
 };
 

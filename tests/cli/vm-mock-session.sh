@@ -70,6 +70,8 @@ cat >"$tmp/watch.json" <<'P'
  {"op": "hwpt-alloc", "name": "s2", "dev": "m0", "pt": "ioas0", "nest-parent": true},
  {"op": "viommu-alloc", "name": "v", "dev": "m0", "hwpt": "s2"},
  {"op": "vdevice-alloc", "name": "vd", "viommu": "v", "dev": "m0", "virt-id": 7},
+ {"op": "hwpt-alloc", "name": "s1", "dev": "m0", "pt": "v", "selftest": true},
+ {"op": "device-attach", "dev": "m0", "pt": "s1", "comment": "vEVENTs need the nested attach"},
  {"op": "veventq-alloc", "name": "q", "viommu": "v", "depth": 2},
  {"op": "mock-trigger-vevent", "dev": "m0", "count": 5}
 ]
