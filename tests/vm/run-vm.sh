@@ -30,14 +30,16 @@
 #
 # Protocol: the VM's init (tests/vm/init) prints NESTIOMMU-INIT (first
 # userspace line), NESTIOMMU-SETUP..., NESTIOMMU-PAYLOAD-BEGIN, the payload's
-# output, NESTIOMMU-PAYLOAD-END, NESTIOMMU-EXIT <n>, then powers off. This
+# output, NESTIOMMU-PAYLOAD-END, NESTIOMMU-LOCKDEP debug_locks=<n>,
+# NESTIOMMU-EXIT <n>, then powers off. This
 # script streams the payload's output (and kernel messages printed meanwhile)
 # to stdout, progress to stderr, and exits with:
 #   n    the payload's exit status, if the kernel stayed clean
 #   124  timeout (hang)
 #   125  testbed failure: no NESTIOMMU-EXIT (panic, init died), set-up
 #        error, usage error, or a kernel splat (Oops, BUG:, WARNING:,
-#        lockdep report, Kernel panic, ...) even if the payload passed
+#        lockdep report, Kernel panic, ...; or lockdep switched itself off
+#        during the run) even if the payload passed
 # On any failure the whole console log is printed to stderr.
 set -euo pipefail
 
@@ -136,11 +138,13 @@ set +e
 			boot_s=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.2f", b-a}')
 			say "boot to userspace: ${boot_s} s wall (guest ${line#*uptime=} s)"
 			echo "$boot_s ${line#*uptime=}" >"$WORK/boot-time" ;;
+		NESTIOMMU-SETUP\ lockdep_debug_locks=*) echo "${line#*debug_locks=}" >"$WORK/lockdep-start" ;;&
 		NESTIOMMU-SETUP-ERROR*) say "${line#NESTIOMMU-}"; echo "$line" >"$WORK/setup-error" ;;
 		NESTIOMMU-SETUP*) say "${line#NESTIOMMU-}" ;;
 		NESTIOMMU-PAYLOAD-BEGIN*) in_payload=1 ;;
 		NESTIOMMU-PAYLOAD-END*) in_payload=0 ;;
 		NESTIOMMU-EXIT*) echo "${line#NESTIOMMU-EXIT }" >"$WORK/exit" ;;
+		NESTIOMMU-LOCKDEP*) echo "${line#*debug_locks=}" >"$WORK/lockdep-end" ;;
 		*) [ "$in_payload" = 1 ] && printf '%s\n' "$line" ;;
 		esac
 	done
@@ -185,6 +189,11 @@ if [ ! -f "$WORK/exit" ]; then
 fi
 rc=$(cat "$WORK/exit")
 case $rc in ''|*[!0-9]*) fail "garbled exit line: '$rc'" 125 ;; esac
+if [ "$(cat "$WORK/lockdep-start" 2>/dev/null)" = 1 ] &&
+   [ "$(cat "$WORK/lockdep-end" 2>/dev/null)" = 0 ]; then
+	splat="${splat:+$splat
+}lockdep turned itself off during the run (debug_locks 1 -> 0): it reported a problem"
+fi
 if [ -n "$splat" ]; then
 	printf 'run-vm: kernel splat: %s\n' "$splat" | head -n 20 >&2
 	fail "kernel splat in the console log (payload exit status $rc)" 125
