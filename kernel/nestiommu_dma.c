@@ -452,6 +452,49 @@ static bool nio_in_msi_window(struct nio_smmu *smmu, u64 ipa)
 	return ipa >= smmu->msi_start && ipa - smmu->msi_start < smmu->msi_size;
 }
 
+static const unsigned int nio_ips_bits[] = { 32, 36, 40, 42, 44, 48, 52, 56 };
+
+/* Effective IPS of a CD: capped to the OAS */
+static unsigned int nio_cd_ips(const u64 *cd)
+{
+	unsigned int bits = nio_ips_bits[FIELD_GET(CTXDESC_CD_0_TCR_IPS, cd[0])];
+
+	return min(bits, NIO_OAS);
+}
+
+/*
+ * CdIllegal() of the SMMUv3 specification (5.4.2) for this SMMU (AArch64
+ * tables only, little endian, no HTTU, no stall, 4 KiB granule only, no
+ * small translation tables, 48-bit VA and OA): the checks that apply to a
+ * half (TTB0 or TTB1) are skipped when its EPDx is set.
+ */
+static bool nio_cd_illegal(const u64 *cd)
+{
+	bool epd0 = cd[0] & CTXDESC_CD_0_TCR_EPD0;
+	bool epd1 = cd[0] & CTXDESC_CD_0_TCR_EPD1;
+	unsigned int t0sz = FIELD_GET(CTXDESC_CD_0_TCR_T0SZ, cd[0]);
+	unsigned int t1sz = FIELD_GET(CTXDESC_CD_0_TCR_T1SZ, cd[0]);
+	unsigned int ips = nio_cd_ips(cd);
+
+	if (!(cd[0] & CTXDESC_CD_0_V) || !(cd[0] & CTXDESC_CD_0_AA64))
+		return true;
+	if (cd[0] & (CTXDESC_CD_0_S | CTXDESC_CD_0_TCR_HA |
+		     CTXDESC_CD_0_TCR_HD))
+		return true;
+	if ((!epd0 || !epd1) && (cd[0] & CTXDESC_CD_0_ENDI))
+		return true;
+	if (!epd0 && (t0sz < 16 || t0sz > 39 ||
+		      FIELD_GET(CTXDESC_CD_0_TCR_TG0, cd[0]) != 0 ||
+		      ((cd[1] & CTXDESC_CD_1_TTB0_WIDE) >> ips)))
+		return true;
+	if (!epd1 && (t1sz < 16 || t1sz > 39 ||
+		      FIELD_GET(CTXDESC_CD_0_TCR_TG1, cd[0]) !=
+		      CTXDESC_CD_0_TCR_TG1_4K ||
+		      ((cd[2] & CTXDESC_CD_2_TTB1_WIDE) >> ips)))
+		return true;
+	return false;
+}
+
 /* Fetch and check the CD of x->ssid; C_BAD_CD and friends on error */
 static int nio_get_cd(struct nio_xlate *x, u64 va)
 {
@@ -460,7 +503,6 @@ static int nio_get_cd(struct nio_xlate *x, u64 va)
 	unsigned int dss = FIELD_GET(STRTAB_STE_1_S1DSS, x->ste[1]);
 	u32 idx;
 	u64 *cd = x->cd;
-	unsigned int t0sz;
 	int ret, i;
 
 	if (x->ssid == NESTIOMMU_NO_PASID) {
@@ -490,11 +532,7 @@ static int nio_get_cd(struct nio_xlate *x, u64 va)
 	for (i = 0; i < CTXDESC_CD_DWORDS; i++)
 		cd[i] = le64_to_cpu((__force __le64)cd[i]);
 
-	t0sz = FIELD_GET(CTXDESC_CD_0_TCR_T0SZ, cd[0]);
-	if (!(cd[0] & CTXDESC_CD_0_V) || !(cd[0] & CTXDESC_CD_0_AA64) ||
-	    (cd[0] & CTXDESC_CD_0_ENDI) ||
-	    FIELD_GET(CTXDESC_CD_0_TCR_TG0, cd[0]) != 0 ||
-	    t0sz < 16 || t0sz > 39) {
+	if (nio_cd_illegal(cd)) {
 		nio_evt(x, EVT_ID_BAD_CD_CONFIG, va, true);
 		return -EFAULT;
 	}
@@ -503,27 +541,19 @@ static int nio_get_cd(struct nio_xlate *x, u64 va)
 	return 0;
 }
 
-static const unsigned int nio_ips_bits[] = { 32, 36, 40, 42, 44, 48, 52, 56 };
-
 /* Stage 1 walk of the guest table; every table read goes through stage 2 */
 static int nio_s1_walk(struct nio_xlate *x, u64 va, bool write, u64 *ipa,
 		       u8 *perm)
 {
 	unsigned int t0sz = FIELD_GET(CTXDESC_CD_0_TCR_T0SZ, x->cd[0]);
 	unsigned int ias = 64 - t0sz;
-	unsigned int oas = nio_ips_bits[FIELD_GET(CTXDESC_CD_0_TCR_IPS,
-						  x->cd[0])];
+	unsigned int oas = nio_cd_ips(x->cd);
 	u64 table = x->cd[1] & CTXDESC_CD_1_TTB0_MASK;
 	int lvl = ias > 39 ? 0 : ias > 30 ? 1 : 2;
 
-	if (oas > NIO_OAS)
-		oas = NIO_OAS;
+	/* No TTB1 walks: an address outside the TTB0 range faults */
 	if ((va >> ias) || (x->cd[0] & CTXDESC_CD_0_TCR_EPD0)) {
 		nio_evt(x, EVT_ID_TRANSLATION_FAULT, va, !write);
-		return -EFAULT;
-	}
-	if (table >> oas) {
-		nio_evt(x, EVT_ID_ADDR_SIZE_FAULT, va, !write);
 		return -EFAULT;
 	}
 

@@ -39,9 +39,12 @@
  *
  * Translation (nestiommu_dma.c): STE from the attached domain; CD fetched
  * at S1ContextPtr + 64 * SSID through stage 2 (linear table only: S1Fmt
- * != 0 gives C_BAD_STE); CDs must be valid, AArch64, little endian, TG0
- * 4 KiB and T0SZ 16..39, else C_BAD_CD; no TTB1 (EPD0 or an address above
- * 2^(64-T0SZ) is F_TRANSLATION); table and output addresses above the
+ * != 0 gives C_BAD_STE); a CD is checked with the specification's
+ * CdIllegal() for this SMMU's features (V, AArch64, little endian, no
+ * HTTU, no stall and, for each half whose EPDx is clear, TxSZ 16..39, a
+ * 4 KiB granule and TTBx below the IPS), C_BAD_CD if illegal; TTB1 is
+ * never walked (EPD0 or an address above 2^(64-T0SZ) is F_TRANSLATION,
+ * so guests set EPD1 as Linux does); table and output addresses above the
  * CD's IPS are F_ADDR_SIZE; AF = 0 is F_ACCESS (no HTTU); a DMA is an
  * unprivileged access (AP[1] must be set) and a write needs AP[2] clear,
  * else F_PERMISSION; SSID handling follows S1CDMax/S1DSS (C_BAD_SUBSTREAMID,

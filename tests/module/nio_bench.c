@@ -42,7 +42,7 @@ int main(int argc, char **argv)
 	memset(gram, 0, GPA_SIZE);
 	g = (uint64_t *)gram;
 	/* CD 0 at 0: T0SZ 16, V, IPS 48, AA64, ASID 7, TTB0 = L0 at 0x1000 */
-	g[0] = 16 | (1ULL << 31) | (5ULL << 32) | (1ULL << 41) | (7ULL << 48);
+	g[0] = 16 | (1ULL << 30) | (1ULL << 31) | (5ULL << 32) | (1ULL << 41) | (7ULL << 48);
 	g[1] = GPA_BASE + 0x1000;
 	g[0x1000 / 8] = (GPA_BASE + 0x2000) | 3;
 	g[0x2000 / 8] = (GPA_BASE + 0x3000) | 3;

@@ -41,6 +41,7 @@
 
 /* CD fields */
 #define CD0_T0SZ(x)	((uint64_t)(x))
+#define CD0_EPD1	(1ULL << 30)
 #define CD0_V		(1ULL << 31)
 #define CD0_IPS(x)	((uint64_t)(x) << 32)
 #define CD0_AA64	(1ULL << 41)
@@ -77,7 +78,7 @@ static void write_cd(unsigned int ssid, unsigned int ips, unsigned int asid)
 	uint64_t *cd = g64(CD_OFF + ssid * 64);
 
 	memset(cd, 0, 64);
-	cd[0] = CD0_T0SZ(16) | CD0_V | CD0_IPS(ips) | CD0_AA64 |
+	cd[0] = CD0_T0SZ(16) | CD0_EPD1 | CD0_V | CD0_IPS(ips) | CD0_AA64 |
 		CD0_ASID(asid);
 	cd[1] = GPA_BASE + L0_OFF;
 }
@@ -87,7 +88,9 @@ static void build_guest(void)
 	memset(gram, 0, GPA_SIZE);
 	write_cd(0, 5, 0x42);
 	write_cd(1, 0, 0x43);	/* IPS 32 bits */
-	/* CD 2 stays invalid, CD 3 too */
+	/* CD 2 stays invalid; CD 3 leaves TTB1 enabled with T1SZ 0 */
+	write_cd(3, 5, 0x45);
+	*g64(CD_OFF + 3 * 64) &= ~CD0_EPD1;
 	g64(L0_OFF)[0] = (GPA_BASE + L1_OFF) | D_VALID | D_TABLE;
 	g64(L1_OFF)[0] = (GPA_BASE + L2_OFF) | D_VALID | D_TABLE;
 	g64(L2_OFF)[0x80] = (GPA_BASE + L3_OFF) | D_VALID | D_TABLE;
@@ -352,6 +355,9 @@ int main(void)
 		     "F_TRANSLATION (input range)");
 	NT_EXPECT(EFAULT, dma_r(2, VA_BASE, rb, 4), "SSID 2: CD V=0");
 	expect_event(EVT_C_BAD_CD, 0, true, 2, "C_BAD_CD");
+	NT_EXPECT(EFAULT, dma_r(3, VA_BASE, rb, 4),
+		  "SSID 3: CD with EPD1=0 and T1SZ=0 (CdIllegal)");
+	expect_event(EVT_C_BAD_CD, 0, true, 3, "C_BAD_CD (T1SZ)");
 	NT_EXPECT(EFAULT, dma_r(5, VA_BASE, rb, 4), "SSID 5 >= 2^S1CDMax");
 	expect_event(EVT_C_BAD_SUBSTREAMID, 0, true, 5, "C_BAD_SUBSTREAMID");
 	NT_EXPECT(0, dma_r(1, VA_BASE, rb, 4), "SSID 1 translates (CD 1)");

@@ -116,7 +116,7 @@ int main(void)
 	memset(gram, 0, GPA_SIZE);
 	g = (uint64_t *)gram;
 	/* CD 0, then a 4-level table mapping VA 0 to IPA GPA_BASE + 0x8000 */
-	g[0] = 16 | (1ULL << 31) | (5ULL << 32) | (1ULL << 41) | (9ULL << 48);
+	g[0] = 16 | (1ULL << 30) | (1ULL << 31) | (5ULL << 32) | (1ULL << 41) | (9ULL << 48);
 	g[1] = GPA_BASE + 0x1000;
 	g[0x1000 / 8] = (GPA_BASE + 0x2000) | 3;
 	g[0x2000 / 8] = (GPA_BASE + 0x3000) | 3;
