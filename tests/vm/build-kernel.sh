@@ -15,7 +15,10 @@
 #     .built                  marker, written last: the cache is valid
 #   A second run with a valid cache returns immediately.
 #
-#   --config-only  configure and verify the fragment, do not build
+#   --config-only  configure and verify the fragment, do not build (a no-op
+#                  on a completed build)
+#   --print-dir    only print the build dir of the current fragment (for
+#                  pollers: the build is usable once <dir>/.built exists)
 #   --jobs N       parallel make jobs (default 2: the machine is shared)
 #
 # Environment: NESTIOMMU_CACHE (default /var/cache/nestiommu),
@@ -27,6 +30,7 @@ CACHE=${NESTIOMMU_CACHE:-/var/cache/nestiommu}
 FRAG="$HERE/kernel.config"
 JOBS=2
 CONFIG_ONLY=0
+PRINT_DIR=0
 
 die() { echo "build-kernel: error: $*" >&2; exit 1; }
 say() { echo "build-kernel: $*" >&2; }
@@ -34,6 +38,7 @@ say() { echo "build-kernel: $*" >&2; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--config-only) CONFIG_ONLY=1 ;;
+	--print-dir) PRINT_DIR=1 ;;
 	--jobs) [ $# -ge 2 ] || die "--jobs needs a value"; JOBS=$2; shift ;;
 	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument: $1" ;;
@@ -49,8 +54,12 @@ KVER=$(make -s -C "$SRC" kernelversion 2>/dev/null) || die "cannot read kernel v
 HASH=$(sha256sum "$FRAG" | cut -c1-12)
 KEY="$KVER-$HASH"
 OUT="$CACHE/build/$KEY"
+if [ "$PRINT_DIR" = 1 ]; then
+	echo "$OUT"
+	exit 0
+fi
 
-if [ -f "$OUT/.built" ] && [ -f "$OUT/arch/x86/boot/bzImage" ] && [ "$CONFIG_ONLY" = 0 ]; then
+if [ -f "$OUT/.built" ] && [ -f "$OUT/arch/x86/boot/bzImage" ]; then
 	say "cached: $OUT"
 	echo "$OUT"
 	exit 0
@@ -65,7 +74,7 @@ if ! flock -n 9; then
 	say "another build of $KEY is running; waiting for it"
 	flock 9
 fi
-if [ -f "$OUT/.built" ] && [ -f "$OUT/arch/x86/boot/bzImage" ] && [ "$CONFIG_ONLY" = 0 ]; then
+if [ -f "$OUT/.built" ] && [ -f "$OUT/arch/x86/boot/bzImage" ]; then
 	say "cached (built by a concurrent run): $OUT"
 	echo "$OUT"
 	exit 0
