@@ -39,6 +39,8 @@
 #pragma weak nio_smmu_msi_trigger
 #pragma weak nio_smmu_dma_read
 #pragma weak nio_smmu_dma_write
+#pragma weak nio_smmu_remove_devices
+#pragma weak nio_smmu_counters_reset
 
 static struct json_object *module_extra(void)
 {
@@ -380,6 +382,44 @@ static int do_smmu_counters(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* smmu remove [INSTANCE]: take the endpoints away (needed before rmmod) */
+static int do_smmu_remove(int argc, char **argv)
+{
+	struct nio_smmu *smmu;
+	uint32_t only = 0;
+	int ret;
+
+	if (argc > 1 || (argc == 1 && parse_instance(argv[0], &only)))
+		return err_usage("smmu remove: expected [ INSTANCE ] (a number)");
+	if ((ret = smmu_connect("smmu remove", &smmu)))
+		return ret;
+	ret = nio_smmu_remove_devices(smmu, argc ? (int)only : -1);
+	if (ret < 0)
+		return smmu_fail(smmu, ret, "smmu remove");
+	nio_smmu_close(smmu);
+	out_emit(NULL);
+	return EXIT_OK;
+}
+
+/* smmu reset [INSTANCE]: zero the counters */
+static int do_smmu_reset(int argc, char **argv)
+{
+	struct nio_smmu *smmu;
+	uint32_t only = 0;
+	int ret;
+
+	if (argc > 1 || (argc == 1 && parse_instance(argv[0], &only)))
+		return err_usage("smmu reset: expected [ INSTANCE ] (a number)");
+	if ((ret = smmu_connect("smmu reset", &smmu)))
+		return ret;
+	ret = nio_smmu_counters_reset(smmu, argc ? (int)only : -1);
+	if (ret < 0)
+		return smmu_fail(smmu, ret, "smmu reset");
+	nio_smmu_close(smmu);
+	out_emit(NULL);
+	return EXIT_OK;
+}
+
 /*
  * An endpoint: "INSTANCE/INDEX", "vfioN" or "/dev/vfio/devices/vfioN"
  * (looked up in the module's device list).
@@ -645,6 +685,9 @@ const struct cmd smmu_cmds[] = {
 	{ "ste", do_smmu_ste, "INSTANCE [ sid SID ]", "dump stream table entries" },
 	{ "tlb", do_smmu_tlb, "INSTANCE", "dump TLB and configuration caches" },
 	{ "counters", do_smmu_counters, "[ INSTANCE ]", "show counters" },
+	{ "reset", do_smmu_reset, "[ INSTANCE ]", "zero the counters" },
+	{ "remove", do_smmu_remove, "[ INSTANCE ]",
+	  "remove the endpoints (before rmmod)" },
 	{ 0 },
 };
 

@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Host side of tests/cli/vm-mock-session.sh: boot the testbed VM (kernel
+# with IOMMUFD_TEST, cached by tests/vm/build-kernel.sh) with nestctl and
+# run the nested session on the iommufd selftest mock there.  Optionally
+# also the benchmark: BENCH=1 (needs tests/cli/bench-apply built).
+# Needs a configured, built tree.  Exit status: the payload's (77 = skip).
+set -eu
+top=$(cd "$(dirname "$0")/../.." && pwd)
+: "${top_builddir:=$top}"
+case $top_builddir in /*) ;; *) top_builddir=$(pwd)/$top_builddir ;; esac
+kbuild=$("$top/tests/vm/build-kernel.sh")
+nestctl=$top_builddir/cli/.libs/nestctl
+[ -x "$nestctl" ] || nestctl=$top_builddir/cli/nestctl
+[ -x "$nestctl" ] || { echo "SKIP: nestctl is not built"; exit 77; }
+
+payload='NESTCTL=/usr/local/bin/nestctl sh /t/vm-mock-session.sh'
+set -- --prog "$nestctl:/usr/local/bin/nestctl" \
+	--file "$top/tests/cli/vm-mock-session.sh:/t/vm-mock-session.sh"
+if [ "${BENCH:-}" = 1 ]; then
+	bench=$top_builddir/tests/cli/bench-apply
+	[ -x "$top_builddir/tests/cli/.libs/bench-apply" ] &&
+		bench=$top_builddir/tests/cli/.libs/bench-apply
+	set -- "$@" --prog "$bench:/usr/local/bin/bench-apply"
+	payload="$payload; rc=\$?; for v in '' 65536 '4096 mock'; do bench-apply run 1000 /usr/local/bin/nestctl 11 \$v; done; exit \$rc"
+fi
+# The libtool binaries find libnestiommu.so.1 through LD_LIBRARY_PATH; the
+# initramfs builder copies what ldd resolves.
+LD_LIBRARY_PATH="$top_builddir/lib/.libs" exec "$top/tests/vm/run-vm.sh" \
+	--timeout 900 --kernel "$kbuild/arch/x86/boot/bzImage" "$@" \
+	-- sh -c "$payload"
