@@ -98,7 +98,9 @@ say "booting the VM (--mem $MEM) for bench-overhead, bench-batch, bench-map"
 "$SRCDIR/tests/vm/run-vm.sh" --kernel "$KB/arch/x86/boot/bzImage" \
 	--mem "$MEM" --timeout "$TIMEOUT" \
 	--prog "$WORK/bench-overhead" --prog "$WORK/bench-batch" --prog "$WORK/bench-map" \
-	-- sh -c "echo \"kernel: \$(uname -r), \$(nproc) CPUs, \$(awk '/MemTotal/{print \$2}' /proc/meminfo) kB\";
+	--file "$LIBDIR/libnestiommu.so.1:/usr/local/lib/libnestiommu.so.1" \
+	-- sh -c "export LD_LIBRARY_PATH=/usr/local/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH};
+		echo \"kernel: \$(uname -r), \$(nproc) CPUs, \$(awk '/MemTotal/{print \$2}' /proc/meminfo) kB\";
 		bench-overhead $args_o; echo \"=== status bench-overhead \$?\";
 		bench-batch $args_b; echo \"=== status bench-batch \$?\";
 		bench-map $args_m; echo \"=== status bench-map \$?\"" \
