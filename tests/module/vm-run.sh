@@ -15,7 +15,7 @@ unload() {
 	[ -e /sys/module/nestiommu ] && fail "module still loaded"
 }
 
-TESTS=${*:-"nio_basic nio_viommu nio_nested nio_vmm nio_teardown nio_bench"}
+TESTS=${*:-"nio_basic nio_viommu nio_nested nio_vmm nio_teardown nio_stress nio_bench"}
 
 step "insmod instances=2"
 insmod $KO instances=2 || { echo "Bail out! insmod failed"; exit 2; }
