@@ -4,7 +4,8 @@
 # Usage: bench/run.sh [--builddir DIR] [--no-build] [--kernel perf|test|BUILDDIR]
 #            [--quick] [--timeout S] [--mem MB] [--keep]
 #
-#   --builddir DIR  build tree with lib/.libs (default: the source tree)
+#   --builddir DIR  build tree with lib/.libs (default: $NESTIOMMU_BUILDDIR,
+#                   else the first configured tree of: source tree, ., ..)
 #   --no-build      use lib/.libs as it is (default: make -C DIR/lib first)
 #   --kernel K      perf (default): the testbed kernel without lock/list
 #                   debugging (bench/build-perf-kernel.sh, cached);
@@ -28,7 +29,19 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRCDIR=$(cd "$HERE/.." && pwd)
-BUILDDIR=${NESTIOMMU_BUILDDIR:-$SRCDIR}
+# the build tree: $NESTIOMMU_BUILDDIR, else the first configured one of the
+# source tree, the current directory and its parent (make check runs in
+# <builddir>/tests, also for VPATH builds and distcheck)
+BUILDDIR=${NESTIOMMU_BUILDDIR:-}
+if [ -z "$BUILDDIR" ]; then
+	for d in "$SRCDIR" "$PWD" "$PWD/.."; do
+		if [ -f "$d/lib/Makefile" ] || [ -f "$d/lib/.libs/libnestiommu.so" ]; then
+			BUILDDIR=$(cd "$d" && pwd)
+			break
+		fi
+	done
+	BUILDDIR=${BUILDDIR:-$SRCDIR}
+fi
 BUILD=1
 KERNEL=perf
 QUICK=0

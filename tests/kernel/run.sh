@@ -5,7 +5,8 @@
 #            [--kbuild DIR] [--timeout S] [--keep] [--filter WORD] [-v]
 #
 #   --builddir DIR  the configured build tree whose lib/.libs holds the
-#                   library (default: the source tree, or $NESTIOMMU_BUILDDIR);
+#                   library (default: $NESTIOMMU_BUILDDIR, else the first
+#                   configured tree of: the source tree, ., ..);
 #                   `make check` passes --builddir "$(abs_top_builddir)"
 #   --no-build      use lib/.libs as it is (default: `make -C DIR/lib` first,
 #                   a no-op when the library is up to date)
@@ -36,7 +37,19 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRCDIR=$(cd "$HERE/../.." && pwd)
-BUILDDIR=${NESTIOMMU_BUILDDIR:-$SRCDIR}
+# the build tree: $NESTIOMMU_BUILDDIR, else the first configured one of the
+# source tree, the current directory and its parent (make check runs in
+# <builddir>/tests, also for VPATH builds and distcheck)
+BUILDDIR=${NESTIOMMU_BUILDDIR:-}
+if [ -z "$BUILDDIR" ]; then
+	for d in "$SRCDIR" "$PWD" "$PWD/.."; do
+		if [ -f "$d/lib/Makefile" ] || [ -f "$d/lib/.libs/libnestiommu.so" ]; then
+			BUILDDIR=$(cd "$d" && pwd)
+			break
+		fi
+	done
+	BUILDDIR=${BUILDDIR:-$SRCDIR}
+fi
 BUILD=1
 HOST_ONLY=0
 TIMEOUT=600
