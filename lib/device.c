@@ -269,8 +269,9 @@ NIO_API int nio_device_bind(struct nio_ctx *ctx, const char *device,
 			snprintf(path, sizeof(path), "%s", device);
 		} else {
 			ret = nio_device_find_cdev(device, path, sizeof(path));
-			if (ret)
-				return ret;
+			if (ret) /* recorded without a context: move it here */
+				return nio_err(ctx, -ret, "nio_device_bind: %s",
+					       nio_ctx_last_error(NULL));
 		}
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
@@ -325,7 +326,8 @@ static int attach(struct nio_ctx *ctx, uint32_t dev_id, bool use_pasid,
 	char what[128];
 	int fd, ret;
 
-	NIO_CHECK_ARG(ctx, ctx);
+	if (!ctx)
+		return nio_err(NULL, EINVAL, "%s: invalid argument: ctx is NULL", fn);
 	fd = device_fd(ctx, dev_id, fn);
 	if (fd < 0)
 		return fd;
@@ -382,7 +384,8 @@ static int detach(struct nio_ctx *ctx, uint32_t dev_id, bool use_pasid,
 	char what[96];
 	int fd, ret;
 
-	NIO_CHECK_ARG(ctx, ctx);
+	if (!ctx)
+		return nio_err(NULL, EINVAL, "%s: invalid argument: ctx is NULL", fn);
 	fd = device_fd(ctx, dev_id, fn);
 	if (fd < 0)
 		return fd;

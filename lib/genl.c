@@ -349,6 +349,7 @@ static void nio_fill_device(struct nio_smmu_device *d, struct nlattr **tb)
 	d->has_vsid = !!tb[NESTIOMMU_ATTR_VSID];
 	d->vsid = nio_u32(tb, NESTIOMMU_ATTR_VSID);
 	d->domain = nio_u32(tb, NESTIOMMU_ATTR_DOMAIN);
+	d->vmid = nio_u32(tb, NESTIOMMU_ATTR_VMID);
 	if (tb[NESTIOMMU_ATTR_CDEV])
 		snprintf(d->cdev, sizeof(d->cdev), "%s",
 			 nla_get_string(tb[NESTIOMMU_ATTR_CDEV]));

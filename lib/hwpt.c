@@ -69,6 +69,23 @@ static int explain_cmd_eio(struct nio_ctx *ctx, const void *entry,
 		       what, name, cmd.opcode);
 }
 
+/*
+ * The kernel makes a paging HWPT on an IOAS (whatever the driver data, e.g.
+ * a page-table format) and a nested one on a HWPT or vIOMMU.  For a pt_id
+ * this context did not create, the data type is the best guess.
+ */
+static enum nio_object_type hwpt_kind(struct nio_ctx *ctx, uint32_t pt_id,
+				      uint32_t data_type)
+{
+	struct nio_object_info pt;
+
+	if (nio_obj_get(ctx, pt_id, &pt) == 0)
+		return pt.type == NIO_OBJ_IOAS ? NIO_OBJ_HWPT_PAGING :
+						 NIO_OBJ_HWPT_NESTED;
+	return data_type == NIO_HWPT_DATA_NONE ? NIO_OBJ_HWPT_PAGING :
+						 NIO_OBJ_HWPT_NESTED;
+}
+
 NIO_API int nio_hwpt_alloc(struct nio_ctx *ctx, uint32_t dev_id,
 			   uint32_t pt_id,
 			   const struct nio_hwpt_alloc_opts *opts,
@@ -116,9 +133,7 @@ NIO_API int nio_hwpt_alloc(struct nio_ctx *ctx, uint32_t dev_id,
 	if (ret)
 		return ret;
 	nio_obj_info_init(&info, cmd.out_hwpt_id,
-			  data_type == NIO_HWPT_DATA_NONE ? NIO_OBJ_HWPT_PAGING :
-							    NIO_OBJ_HWPT_NESTED,
-			  pt_id, dev_id);
+			  hwpt_kind(ctx, pt_id, data_type), pt_id, dev_id);
 	info.flags = flags;
 	info.type_param = data_type;
 	if (flags & NIO_HWPT_FAULT_ID_VALID)

@@ -77,7 +77,9 @@ static int check_map_args(struct nio_ctx *ctx, const char *fn,
 			  uint64_t length, const uint64_t *iova,
 			  uint32_t flags)
 {
-	NIO_CHECK_ARG(ctx, iova);
+	if (!iova)
+		return nio_err(ctx, EINVAL, "%s: invalid argument: iova is NULL",
+			       fn);
 	if (flags & ~(uint32_t)NIO_MAP_ALL_FLAGS)
 		return nio_err(ctx, EINVAL, "%s: unknown flags 0x%x", fn,
 			       flags & ~(uint32_t)NIO_MAP_ALL_FLAGS);
