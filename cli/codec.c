@@ -330,7 +330,7 @@ static int fields_from_json(struct jctx *jc, const struct rec *r,
 				    "opcode %s", key,
 				    jv_str(jget(obj, "opcode")) ? jv_str(jget(obj, "opcode")) : "given");
 		if (f->kind == F_BOOL) {
-			bool b;
+			bool b = false;
 
 			ret = jval_bool(jc, key, v, &b);
 			val = b;
