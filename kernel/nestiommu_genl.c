@@ -139,7 +139,7 @@ static int nio_fill_device(struct sk_buff *skb, struct nio_master *master,
 	u64 evt[EVTQ_ENT_DWORDS];
 	enum nestiommu_domain_kind kind;
 	bool has_vsid, has_evt;
-	u32 vsid;
+	u32 vsid, vmid = 0;
 	void *hdr;
 
 	hdr = genlmsg_put(skb, portid, seq, &nio_genl_family, flags,
@@ -154,6 +154,8 @@ static int nio_fill_device(struct sk_buff *skb, struct nio_master *master,
 	vsid = master->vsid;
 	has_evt = master->has_last_evt;
 	memcpy(evt, master->last_evt, sizeof(evt));
+	if (kind == NESTIOMMU_DOMAIN_NESTED)
+		vmid = master->nested->vsmmu->vmid;
 	spin_unlock(&master->cfg_lock);
 
 	if (nla_put_u32(skb, NESTIOMMU_ATTR_INSTANCE, master->smmu->id) ||
@@ -167,6 +169,8 @@ static int nio_fill_device(struct sk_buff *skb, struct nio_master *master,
 			   dev_name(&master->vdev->device)))
 		goto cancel;
 	if (has_vsid && nla_put_u32(skb, NESTIOMMU_ATTR_VSID, vsid))
+		goto cancel;
+	if (vmid && nla_put_u32(skb, NESTIOMMU_ATTR_VMID, vmid))
 		goto cancel;
 	if (has_evt) {
 		__le64 levt[EVTQ_ENT_DWORDS];

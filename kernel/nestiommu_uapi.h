@@ -23,7 +23,12 @@
 enum nestiommu_cmd {
 	NESTIOMMU_CMD_UNSPEC,
 	NESTIOMMU_CMD_INSTANCE_GET,	/* dump: instances, IDRs, MSI window, counters */
-	NESTIOMMU_CMD_DEVICE_GET,	/* dump: endpoints, cdev, SID, vSID, STE */
+	/*
+	 * dump: endpoints: cdev, SID, vSID, what is attached (DOMAIN kind; for
+	 * a nested domain the vIOMMU's VMID: iommufd object IDs are not
+	 * visible to a driver), installed STE, fault of the last DMA
+	 */
+	NESTIOMMU_CMD_DEVICE_GET,
 	NESTIOMMU_CMD_TLB_GET,		/* dump: TLB entries of one instance */
 	NESTIOMMU_CMD_MSI_WINDOW_SET,	/* INSTANCE, MSI_START, MSI_SIZE */
 	NESTIOMMU_CMD_MSI_SET,		/* INSTANCE, DEVICE, VECTOR, MSI_ADDR, FD */

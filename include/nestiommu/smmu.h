@@ -90,6 +90,7 @@ struct nio_smmu_device {
 	uint64_t ste[8];		/* the installed STE, CPU order */
 	bool has_event;
 	uint64_t event[4];		/* fault of the last DMA request */
+	uint32_t vmid;			/* nested: the vIOMMU's VMID, else 0 */
 };
 
 struct nio_smmu_tlb_entry {

@@ -70,6 +70,8 @@ int main(int argc, char **argv)
 			       d[i].sid, d[i].domain, d[i].ste[0]);
 			if (d[i].has_vsid)
 				printf(" vsid 0x%x", d[i].vsid);
+			if (d[i].vmid)
+				printf(" vmid %u", d[i].vmid);
 			printf("\n");
 		}
 		free(d);

@@ -265,7 +265,9 @@ int main(void)
 	NT_EXPECT(0, nt_attach(dev, &pt), "attach nested S1");
 	NT_EXPECT(0, nio_smmu_device_get(ctl, 0, 0, &d), "device dump");
 	NT_CHECK(d.domain == NIO_SMMU_DOMAIN_NESTED && d.has_vsid &&
-		 d.vsid == VSID, "dump: nested, vSID 0x%x", d.vsid);
+		 d.vsid == VSID && d.vmid,
+		 "dump: nested, vSID 0x%x, VMID %u", d.vsid, d.vmid);
+	NT_CHECK((d.ste[2] & 0xffff) == d.vmid, "STE.S2VMID is the VMID");
 	NT_CHECK(((d.ste[0] >> 1) & 7) == 7 && (d.ste[1] & (1ULL << 19)),
 		 "installed STE: Config NESTED, MEV (0x%llx 0x%llx)",
 		 (unsigned long long)d.ste[0], (unsigned long long)d.ste[1]);
