@@ -779,6 +779,34 @@ static uint32_t pick(enum nio_object_type type, unsigned int k)
 	return n ? ids[k % n] : 0;
 }
 
+/* A listed nest-parent HWPT (k modulo their number), or 0; its device. */
+static uint32_t pick_nest_parent(unsigned int k, uint32_t *dev)
+{
+	struct nio_object_info info = { .sz = sizeof(info) };
+	uint32_t id, ids[256], devs[256];
+	unsigned int n = 0;
+
+	for (id = nio_object_next(ctx, 0); id && n < 256;
+	     id = nio_object_next(ctx, id)) {
+		nio_object_info(ctx, id, &info);
+		if (info.type == NIO_OBJ_HWPT_PAGING &&
+		    (info.flags & NIO_HWPT_NEST_PARENT)) {
+			devs[n] = info.dev_id;
+			ids[n++] = id;
+		}
+	}
+	*dev = n ? devs[k % n] : 0;
+	return n ? ids[k % n] : 0;
+}
+
+/* The device a listed object was made for. */
+static uint32_t dev_of(uint32_t id)
+{
+	struct nio_object_info info = { .sz = sizeof(info) };
+
+	return nio_object_info(ctx, id, &info) ? 0 : info.dev_id;
+}
+
 START_TEST(test_random_graph)
 {
 	const char *env = getenv("FK_SEED");
@@ -796,7 +824,7 @@ START_TEST(test_random_graph)
 		int ret = 0;
 
 		errno = 0;
-		switch (r % 16) {
+		switch (r % 22) {
 		case 0:
 			ret = nio_ioas_alloc(ctx, &id);
 			break;
@@ -824,11 +852,13 @@ START_TEST(test_random_graph)
 		case 6:
 			ret = nio_hwpt_alloc_nest_parent(ctx, d, a, &id);
 			break;
-		case 7:
-			ret = nio_viommu_alloc(ctx, d,
-					       pick(NIO_OBJ_HWPT_PAGING, r >> 9),
+		case 7: {
+			uint32_t pd, s2 = pick_nest_parent(r >> 9, &pd);
+
+			ret = nio_viommu_alloc(ctx, pd, s2,
 					       NIO_VIOMMU_ARM_SMMUV3, NULL, &id);
 			break;
+		}
 		case 8:
 			ret = nio_vdevice_alloc(ctx, pick(NIO_OBJ_VIOMMU, r >> 9),
 						d, (r >> 20) % 4, &id);
@@ -840,12 +870,78 @@ START_TEST(test_random_graph)
 		case 10: {
 			const uint64_t ste[2] = { 0x1 | (4ULL << 1), 0 };
 
+			uint32_t v = pick(NIO_OBJ_VIOMMU, r >> 9);
+
 			ret = nio_hwpt_alloc_smmuv3_nested(
-				ctx, d, pick(NIO_OBJ_VIOMMU, r >> 9), ste, &id);
+				ctx, (r & 0x100) ? d : dev_of(v), v, ste, &id);
 			break;
 		}
 		case 11:
 			ret = nio_fault_alloc(ctx, &id, NULL);
+			break;
+		case 12: {
+			/* A paging HWPT reporting to a fault queue */
+			NIO_OPTS(nio_hwpt_alloc_opts, o,
+				 .flags = NIO_HWPT_FAULT_ID_VALID,
+				 .fault_id = pick(NIO_OBJ_FAULT, r >> 9));
+
+			ret = nio_hwpt_alloc(ctx, d, a, &o, &id);
+			break;
+		}
+		case 13:
+			ret = nio_device_attach(ctx, d,
+						pick(NIO_OBJ_HWPT_NESTED, r >> 9),
+						NULL);
+			break;
+		case 14: {
+			NIO_OPTS(nio_hwpt_alloc_opts, o, .flags = NIO_HWPT_PASID);
+
+			if (r & 0x100)
+				ret = nio_hwpt_alloc(ctx, d, a, &o, &id);
+			else
+				ret = nio_device_pasid_attach(
+					ctx, d, (r >> 10) % 3,
+					pick(NIO_OBJ_HWPT_PAGING, r >> 12), NULL);
+			break;
+		}
+		case 15:
+			ret = nio_device_pasid_detach(ctx, d, (r >> 10) % 3);
+			break;
+		case 16: {
+			/* Map the queue's page in the nest parent's IOAS first */
+			struct nio_object_info vi = { .sz = sizeof(vi) };
+			uint32_t v = pick(NIO_OBJ_VIOMMU, r >> 9);
+
+			if (v && !nio_object_info(ctx, v, &vi) &&
+			    !nio_object_info(ctx, vi.parent_id, &vi))
+				(void)nio_ioas_map(ctx, vi.parent_id, buf, 4096,
+						   &iova, NIO_MAP_FIXED_IOVA |
+								  NIO_MAP_READ);
+			ret = nio_hw_queue_alloc(ctx, v, 0xdeadbeef,
+						 (r >> 12) % 2, iova, 4096, &id);
+			break;
+		}
+		case 17:
+		case 18: {
+			uint32_t pd, s2 = pick_nest_parent(r >> 9, &pd);
+
+			/* Grow the graph: a vDEVICE, a nested HWPT, a queue */
+			ret = nio_viommu_alloc(ctx, pd, s2,
+					       NIO_VIOMMU_ARM_SMMUV3, NULL, &id);
+			if (!ret)
+				ret = nio_vdevice_alloc(ctx, id, pd, r >> 24, &id);
+			break;
+		}
+		case 19:
+			if (!a)
+				ret = nio_ioas_alloc(ctx, &a);
+			if (!d) {
+				snprintf(path, sizeof(path),
+					 "/dev/vfio/devices/vfio%u", (r >> 4) % 3);
+				ret = nio_device_bind(ctx, path, NULL, &d);
+			}
+			if (!ret && a && d)
+				ret = nio_hwpt_alloc_nest_parent(ctx, d, a, &id);
 			break;
 		default:
 			ret = nio_destroy(ctx, pick(NIO_OBJ_NONE, r >> 5));
@@ -854,7 +950,7 @@ START_TEST(test_random_graph)
 		if (ret < 0)
 			ck_assert_msg(errno == -ret,
 				      "seed %u step %u op %u: returned %d, errno %d",
-				      seed, step, r % 16, ret, errno);
+				      seed, step, r % 22, ret, errno);
 		check_graph(step, seed);
 	}
 	free(buf);
