@@ -741,8 +741,16 @@ static int nio_xlate_setup(struct nio_master *master, u32 pasid,
 		}
 		switch (FIELD_GET(STRTAB_STE_0_CFG, x->ste[0])) {
 		case STRTAB_STE_0_CFG_NESTED:
-			/* No 2-level CD tables (IDR0.CD2L = 0) */
-			if (FIELD_GET(STRTAB_STE_0_S1FMT, x->ste[0])) {
+			/*
+			 * STE ILLEGAL (SMMUv3 5.2): a 2-level CD table without
+			 * IDR0.CD2L, S1CDMax above IDR1.SSIDSIZE, or the
+			 * reserved S1DSS value with substreams.
+			 */
+			if (FIELD_GET(STRTAB_STE_0_S1FMT, x->ste[0]) ||
+			    FIELD_GET(STRTAB_STE_0_S1CDMAX, x->ste[0]) >
+			    master->smmu->ssid_bits ||
+			    (FIELD_GET(STRTAB_STE_0_S1CDMAX, x->ste[0]) &&
+			     FIELD_GET(STRTAB_STE_1_S1DSS, x->ste[1]) == 3)) {
 				nio_evt(x, EVT_ID_BAD_STE_CONFIG, 0, true);
 				return -EFAULT;
 			}

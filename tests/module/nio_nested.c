@@ -379,6 +379,31 @@ int main(void)
 	NT_EXPECT(EFAULT, dma_r(NIO_SMMU_NO_PASID, VA_BASE, rb, 4),
 		  "DMA with V=0");
 	expect_event(EVT_C_BAD_STE, 0, false, 0, "C_BAD_STE");
+	{
+		uint32_t h;
+
+		NT_EXPECT(0, nested_hwpt(ste0 | (17ULL << 59), ste1, &h),
+			  "nested S1CDMax 17 (accepted by the vSTE checks)");
+		pt = h;
+		NT_EXPECT(0, nt_attach(dev, &pt), "replace");
+		NT_EXPECT(EFAULT, dma_r(NIO_SMMU_NO_PASID, VA_BASE, rb, 4),
+			  "DMA with S1CDMax 17 > SSIDSIZE 16");
+		expect_event(EVT_C_BAD_STE, 0, false, 0,
+			     "C_BAD_STE (S1CDMax)");
+		NT_EXPECT(0, nested_hwpt(ste0, 3, &h), "nested S1DSS 3");
+		pt = h;
+		NT_EXPECT(0, nt_attach(dev, &pt), "replace");
+		NT_EXPECT(EFAULT, dma_r(NIO_SMMU_NO_PASID, VA_BASE, rb, 4),
+			  "DMA with the reserved S1DSS value");
+		expect_event(EVT_C_BAD_STE, 0, false, 0, "C_BAD_STE (S1DSS)");
+		NT_EXPECT(0, nested_hwpt(ste0 | (1ULL << 4), ste1, &h),
+			  "nested S1Fmt 4K_L2");
+		pt = h;
+		NT_EXPECT(0, nt_attach(dev, &pt), "replace");
+		NT_EXPECT(EFAULT, dma_r(NIO_SMMU_NO_PASID, VA_BASE, rb, 4),
+			  "DMA with a 2-level CD table (no CD2L)");
+		expect_event(EVT_C_BAD_STE, 0, false, 0, "C_BAD_STE (S1Fmt)");
+	}
 	pt = h_abort;
 	NT_EXPECT(0, nt_attach(dev, &pt), "replace with nested abort");
 	NT_EXPECT(EPERM, dma_r(NIO_SMMU_NO_PASID, VA_BASE, rb, 4),

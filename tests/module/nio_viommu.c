@@ -7,6 +7,8 @@
  * cases).  Run once with ats=0 (default) and once with ats=1: the ATS
  * column applies when NIO_ATS=1 is in the environment.
  */
+#include <nestiommu/smmu.h>
+
 #include "nio_test.h"
 
 #define PAGE 4096UL
@@ -330,6 +332,27 @@ int main(void)
 	id = h_s1;
 	NT_EXPECT(EINVAL, nt_attach(devx, &id),
 		  "nested of another SMMU (arm_smmu_attach_dev_nested)");
+	{
+		struct nio_smmu *ctl;
+		struct nio_smmu_device d;
+		uint32_t h = 0;
+
+		/* EATS=TRANS: ATS stays on only if the SMMU has ATS */
+		NT_EXPECT(0, nested(fd, dev0_id, viommu, STE0_V | STE0_CFG(5) |
+				    STE0_CTXPTR(0x10000), STE1_EATS(1), 0, &h),
+			  "nested S1 with EATS=TRANS");
+		id = h;
+		NT_EXPECT(0, nt_attach(dev0, &id), "attach it");
+		NT_EXPECT(0, nio_smmu_open(&ctl), "netlink");
+		NT_EXPECT(0, nio_smmu_device_get(ctl, 0, 0, &d), "device dump");
+		NT_CHECK(((d.ste[1] >> 28) & 3) == (ats ? 1u : 0u),
+			 "physical STE.EATS %llu (ats=%d)",
+			 (unsigned long long)((d.ste[1] >> 28) & 3), ats);
+		nio_smmu_close(ctl);
+		id = h_s1;
+		NT_EXPECT(0, nt_attach(dev0, &id), "back to nested S1");
+		NT_EXPECT(0, nt_destroy(fd, h), "destroy the EATS nested");
+	}
 	NT_EXPECT(EBUSY, nt_destroy(fd, h_s1), "destroy attached nested");
 	NT_EXPECT(EBUSY, nt_destroy(fd, viommu), "destroy vIOMMU in use");
 	NT_EXPECT(EBUSY, nt_destroy(fd, s2), "destroy S2 in use");
