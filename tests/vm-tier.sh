@@ -17,6 +17,10 @@ for tool in qemu-system-x86_64 busybox cpio; do
 	fi
 done
 
+# The suites run their own builds (kernel, module): not as part of this
+# make's job server and directory printing.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
 status=0
 run_suite() {
 	name=$1
@@ -39,6 +43,7 @@ run_suite() {
 run_suite kselftest-iommufd "$top_srcdir/tests/vm/kselftest.sh"
 run_suite libnestiommu "$top_srcdir/tests/kernel/run.sh"
 run_suite nestiommu.ko "$top_srcdir/tests/module/run.sh"
+run_suite nestctl-mock "$top_srcdir/tests/cli/vm-mock-session-vm.sh"
 run_suite nested-session "$top_srcdir/tests/nested-session-vm.sh"
 run_suite arm64-upstream-smmuv3 "$top_srcdir/tests/arm64/run.sh"
 exit $status
