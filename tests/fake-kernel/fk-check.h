@@ -155,6 +155,9 @@ static inline int fk_run(Suite *s)
 		TTest const *_tests[] = { __VA_ARGS__ };                     \
 		size_t _i;                                                   \
 		tcase_add_checked_fixture(_tc, fk_setup, fk_teardown);       \
+		/* Check's 4 s default is tight under sanitizers on a busy \
+		 * machine (the random-graph test); hangs still end. */     \
+		tcase_set_timeout(_tc, 60);                                  \
 		for (_i = 0; _i < sizeof(_tests) / sizeof(_tests[0]); _i++)  \
 			_tcase_add_test(_tc, _tests[_i], 0, 0, 0, 1);        \
 		suite_add_tcase(s, _tc);                                     \
