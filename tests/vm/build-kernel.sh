@@ -100,12 +100,12 @@ kmake tinyconfig || { tail -n 30 "$LOG" >&2; die "make tinyconfig failed"; }
 	|| { tail -n 30 "$LOG" >&2; die "merge_config.sh failed"; }
 kmake olddefconfig || { tail -n 30 "$LOG" >&2; die "make olddefconfig failed"; }
 
-# Every CONFIG_X=y/m in the fragment must have survived with that value,
-# every "# CONFIG_X is not set" must not be enabled.
+# Every CONFIG_X=y/m (and every other CONFIG_X=value) in the fragment must
+# have survived with that value, every "# CONFIG_X is not set" must be off.
 lost=""
 while IFS= read -r line; do
 	case $line in
-	CONFIG_*=y|CONFIG_*=m)
+	CONFIG_*=*)
 		if ! grep -qx "$line" "$OUT/.config"; then
 			sym=${line%%=*}
 			got=$(grep -E "^$sym=|^# $sym is not set" "$OUT/.config" || echo "absent (unknown symbol?)")
@@ -125,7 +125,7 @@ if [ -n "$lost" ]; then
 	echo "(an unmet dependency; check 'depends on' in the Kconfig):$lost" >&2
 	exit 1
 fi
-say "config ok: all $(grep -cE '^CONFIG_.*=[ym]$' "$FRAG") options of the fragment survived"
+say "config ok: all $(grep -cE '^CONFIG_.*=' "$FRAG") options of the fragment survived"
 [ "$CONFIG_ONLY" = 1 ] && { echo "$OUT"; exit 0; }
 
 # --- build, with a progress line every 30 s ---
