@@ -47,6 +47,24 @@ static int queue_fd(struct nio_ctx *ctx, uint32_t id, enum nio_object_type type,
 	return info->fd;
 }
 
+/*
+ * Track a new queue; if that fails, undo it in the order the kernel needs:
+ * its descriptor holds a reference, so close it before IOMMU_DESTROY.
+ */
+static int track_queue(struct nio_ctx *ctx, struct nio_object_info *info,
+		       uint32_t *out_id)
+{
+	int ret = nio_obj_add(ctx, info);
+
+	if (ret) {
+		close(info->fd);
+		nio_kernel_destroy(ctx, info->id);
+		return ret;
+	}
+	*out_id = info->id;
+	return 0;
+}
+
 NIO_API int nio_veventq_alloc(struct nio_ctx *ctx, uint32_t viommu_id,
 			      uint32_t type, uint32_t depth,
 			      uint32_t *veventq_id)
@@ -80,10 +98,7 @@ NIO_API int nio_veventq_alloc(struct nio_ctx *ctx, uint32_t viommu_id,
 	info.type_param = type;
 	info.virt_id = depth;
 	info.fd = (int)cmd.out_veventq_fd;
-	ret = nio_obj_track(ctx, &info, veventq_id);
-	if (ret)
-		close(info.fd);
-	return ret;
+	return track_queue(ctx, &info, veventq_id);
 }
 
 NIO_API int nio_veventq_fd(struct nio_ctx *ctx, uint32_t veventq_id)
@@ -217,11 +232,9 @@ NIO_API int nio_fault_alloc(struct nio_ctx *ctx, uint32_t *fault_id,
 		return ret;
 	nio_obj_info_init(&info, cmd.out_fault_id, NIO_OBJ_FAULT, 0, 0);
 	info.fd = (int)cmd.out_fault_fd;
-	ret = nio_obj_track(ctx, &info, fault_id);
-	if (ret) {
-		close(info.fd);
+	ret = track_queue(ctx, &info, fault_id);
+	if (ret)
 		return ret;
-	}
 	if (fault_fd)
 		*fault_fd = info.fd;
 	return 0;
