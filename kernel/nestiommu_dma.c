@@ -818,8 +818,9 @@ int nio_msi_trigger(struct nio_master *master, unsigned int vector)
 
 	if (vector >= NESTIOMMU_MSI_VECTORS)
 		return -EINVAL;
-	return nio_dma(master, NESTIOMMU_NO_PASID, master->msi[vector].addr,
-		       &data, sizeof(data), true, evt, &has_evt);
+	return nio_dma(master, NESTIOMMU_NO_PASID,
+		       READ_ONCE(master->msi[vector].addr), &data, sizeof(data),
+		       true, evt, &has_evt);
 }
 
 /* ------------------------------------------------------------------ */

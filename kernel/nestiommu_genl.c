@@ -360,7 +360,8 @@ static int nio_msi_set(struct sk_buff *skb, struct genl_info *info)
 	}
 	vec = &master->msi[nla_get_u32(info->attrs[NESTIOMMU_ATTR_VECTOR])];
 	if (info->attrs[NESTIOMMU_ATTR_MSI_ADDR])
-		vec->addr = nla_get_u64(info->attrs[NESTIOMMU_ATTR_MSI_ADDR]);
+		WRITE_ONCE(vec->addr,
+			   nla_get_u64(info->attrs[NESTIOMMU_ATTR_MSI_ADDR]));
 	if (info->attrs[NESTIOMMU_ATTR_FD]) {
 		old = xchg(&vec->trigger, trigger);
 		synchronize_irq(vec->virq);

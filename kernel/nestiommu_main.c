@@ -62,7 +62,8 @@
  * handler signals the eventfd registered for it.  The window (default
  * 0x8000000 + 1 MiB) is the SW_MSI reserved region; it can be moved with
  * NESTIOMMU_CMD_MSI_WINDOW_SET while no endpoint is attached (EBUSY
- * otherwise), and iommufd reserves the new one at the next attach.
+ * otherwise), and iommufd reserves the new one at the next attach.  The
+ * eventfds are released at the last close of the endpoint's VFIO device.
  *
  * Unload: every probed endpoint holds a reference on this module, and so
  * does every live paging domain, nested domain and vIOMMU (iommufd takes
@@ -192,13 +193,31 @@ static int nio_vfio_open(struct vfio_device *vdev)
 	return 0;
 }
 
+/*
+ * Last close of the VFIO device (also when its owner is killed): like
+ * VFIO's own interrupt triggers, the MSI eventfds registered for the
+ * endpoint are released and its vectors forgotten.
+ */
 static void nio_vfio_close(struct vfio_device *vdev)
 {
 	struct nio_vfio *nv = container_of(vdev, struct nio_vfio, vdev);
+	struct nio_master *master = nv->master;
+	unsigned int i;
 
-	mutex_lock(&nv->master->smmu->lock);
-	nv->master->open_count--;
-	mutex_unlock(&nv->master->smmu->lock);
+	mutex_lock(&master->smmu->lock);
+	master->open_count--;
+	mutex_unlock(&master->smmu->lock);
+
+	for (i = 0; i < NESTIOMMU_MSI_VECTORS; i++) {
+		struct nio_msi_vec *vec = &master->msi[i];
+		struct eventfd_ctx *old = xchg(&vec->trigger, NULL);
+
+		WRITE_ONCE(vec->addr, 0);
+		if (old) {
+			synchronize_irq(vec->virq);
+			eventfd_ctx_put(old);
+		}
+	}
 }
 
 static long nio_vfio_ioctl(struct vfio_device *vdev, unsigned int cmd,
