@@ -185,6 +185,18 @@ int main(void)
 	pt = s2;
 	NT_EXPECT(0, nt_attach(dev2, &pt), "attach second endpoint to S2");
 
+	/* No host PASID support (max_pasids 0, no set_dev_pasid) */
+	{
+		struct vfio_device_attach_iommufd_pt at = {
+			.argsz = sizeof(at),
+			.flags = VFIO_DEVICE_ATTACH_PASID,
+			.pt_id = hwpt,
+			.pasid = 1,
+		};
+
+		NT_EXPECT(EINVAL, ioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at),
+			  "PASID attach (iommufd_hwpt_pasid_compat: no ALLOC_PASID HWPT here)");
+	}
 	NT_EXPECT(0, nt_detach(dev), "detach");
 	NT_EXPECT(0, nt_destroy(fd, hwpt), "destroy plain HWPT");
 	close(dev2);
