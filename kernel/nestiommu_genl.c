@@ -627,7 +627,6 @@ static struct genl_family nio_genl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.ops		= nio_genl_ops,
 	.n_ops		= ARRAY_SIZE(nio_genl_ops),
-	.resv_start_op	= NESTIOMMU_CMD_MAX + 1,
 };
 
 int nio_genl_init(void)
