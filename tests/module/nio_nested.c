@@ -26,9 +26,11 @@
 #define L1_OFF		0x2000
 #define L2_OFF		0x3000
 #define L3_OFF		0x4000
+#define L3B_OFF		0x5000		/* maps VA2: 512 pages */
 #define DATA_OFF	0x10000
 
 #define VA_BASE		0x10000000ULL	/* L0 0, L1 0, L2 0x80 */
+#define VA2		0x10400000ULL	/* L2 0x82 */
 
 /* Stage 1 descriptors */
 #define D_VALID		(1ULL << 0)
@@ -96,6 +98,9 @@ static void build_guest(void)
 	g64(L2_OFF)[0x80] = (GPA_BASE + L3_OFF) | D_VALID | D_TABLE;
 	/* 2 MiB block: VA 0x10200000 -> IPA 0x40200000 */
 	g64(L2_OFF)[0x81] = (GPA_BASE + 0x200000) | BLOCK_RW;
+	g64(L2_OFF)[0x82] = (GPA_BASE + L3B_OFF) | D_VALID | D_TABLE;
+	for (int i = 0; i < 512; i++)
+		g64(L3B_OFF)[i] = (GPA_BASE + 0x100000 + i * 4096ULL) | PAGE_RW;
 	s1_map(0, GPA_BASE + DATA_OFF, PAGE_RW);
 	s1_map(1, GPA_BASE + DATA_OFF + 0x1000, PAGE_RW | D_AP_RDONLY);
 	s1_map(2, GPA_BASE + DATA_OFF + 0x2000, PAGE_RW & ~D_AF);
@@ -291,6 +296,38 @@ int main(void)
 	/* A write spanning two pages: page 0 RW, page 1 read-only */
 	NT_EXPECT(0, dma_r(NIO_SMMU_NO_PASID, VA_BASE + 0xff0, rb, 32),
 		  "DMA read across pages 0-1");
+
+	/* 512 more translations: a TLB dump that spans several messages */
+	{
+		struct nio_smmu_tlb_entry *e;
+		unsigned int k, errs = 0, found = 0;
+		size_t n;
+
+		for (k = 0; k < 512; k++)
+			if (dma_r(NIO_SMMU_NO_PASID, VA2 + k * 4096ULL, rb, 4))
+				errs++;
+		NT_CHECK(!errs, "512 DMAs through the second L3 table");
+		NT_EXPECT(0, nio_smmu_tlb(ctl, 0, &e, &n), "TLB dump");
+		for (k = 0; k < n; k++)
+			if (e[k].asid == 0x42 && e[k].iova >= VA2 &&
+			    e[k].iova < VA2 + 512 * 4096ULL &&
+			    e[k].ipa == GPA_BASE + 0x100000 + (e[k].iova - VA2))
+				found++;
+		NT_CHECK(found == 512, "all 512 entries in the dump (%u of %zu)",
+			 found, n);
+		free(e);
+		NT_EXPECT(0, inv(0x12 | (0x42ULL << 48) |
+				 (31ULL << 12) | (4ULL << 20),
+				 VA2 | (1ULL << 10)),
+			  "TLBI_NH_VA range: NUM 31 SCALE 4 (512 pages)");
+		NT_EXPECT(0, nio_smmu_tlb(ctl, 0, &e, &n), "TLB dump");
+		for (k = 0, found = 0; k < n; k++)
+			if (e[k].iova >= VA2 && e[k].iova < VA2 + 512 * 4096ULL)
+				found++;
+		NT_CHECK(found == 0, "range invalidation dropped them (%u left)",
+			 found);
+		free(e);
+	}
 
 	/* Stale TLB: change the PTE, no invalidation -> old page */
 	s1_map(0, GPA_BASE + DATA_OFF + 0x3000, PAGE_RW);
