@@ -12,8 +12,10 @@
 #
 # Programs, each built only when its source exists (tests/kernel/ is being
 # written): test-uapi (library uAPI vs the arm64 kernel's headers), test-pci
-# (the library against a real PCI device behind a real IOMMU). test-mock is
-# not built: it needs IOMMUFD_TEST, which the arm64 tier does not enable.
+# (the library against a real PCI device behind a real IOMMU), and this
+# tier's codec-diff (the library's SMMUv3 codecs against the upstream
+# driver's verdicts). test-mock is not built: it needs IOMMUFD_TEST, which
+# the arm64 tier does not enable.
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -30,7 +32,7 @@ mkdir -p "$OUT"
 OBJ=$(mktemp -d "${TMPDIR:-/tmp}/nestiommu-arm64-lib.XXXXXX")
 trap 'rm -rf "$OBJ"' EXIT
 
-CFLAGS="-std=gnu11 -O2 -g -Wall -Wextra -static -fvisibility=hidden"
+CFLAGS="-std=gnu11 -O2 -g -Wall -Wextra -Wno-format-truncation -static -fvisibility=hidden"
 # config.h of the configured tree (host), else a minimal one
 if [ -f "$TOP/config.h" ]; then
 	CONF="-I$TOP"
@@ -64,5 +66,9 @@ if [ -f "$KT/test-pci.c" ]; then
 else
 	echo "build-libtests: no tests/kernel/test-pci.c yet: skipped"
 fi
+# the library's SMMUv3 codecs against the upstream driver (arm64 tier only)
+echo "build-libtests: codec-diff"
+$CC $CFLAGS -I"$TOP/include" "$HERE/codec-diff.c" "$OUT/libnestiommu.a" -lpthread -o "$OUT/codec-diff"
+built=$((built + 1))
 rm -f "$OUT/libnestiommu.a"
 echo "build-libtests: $built programs in $OUT"
