@@ -8,7 +8,8 @@
  * per-instance MSI irq domain that is the endpoints' only MSI path.
  *
  * Parameters: instances=N (1-16, default 1), devices=N per instance (0-64,
- * default 4), ats=0|1 (IDR0.ATS; ATC_INV is accepted only with ats=1).
+ * default 4), ats=0|1 (IDR0.ATS; ATC_INV is accepted only with ats=1);
+ * remove_endpoints (write-only, see "Unload" below).
  *
  * Topology: instance N is platform device "nestiommu.N" (iommu class
  * device "nestiommu.N"); its endpoint i is "nestiommu-ep.<N*256+i>" with
@@ -68,7 +69,8 @@
  * Unload: every probed endpoint holds a reference on this module, and so
  * does every live paging domain, nested domain and vIOMMU (iommufd takes
  * none for a driver's objects).  Remove the endpoints first
- * (NESTIOMMU_CMD_REMOVE_DEVICES, e.g. nio_smmu_remove_devices(); refused
+ * (NESTIOMMU_CMD_REMOVE_DEVICES, e.g. nio_smmu_remove_devices(), or
+ * "echo 1 > /sys/module/nestiommu/parameters/remove_endpoints"; refused
  * with EBUSY while a VFIO device is open), then rmmod.
  *
  * Lockdep: the endpoints' fwspec is set up by hand, as iommu_fwspec_init()
@@ -99,6 +101,16 @@ MODULE_PARM_DESC(devices, "Number of endpoints per instance (0-64)");
 static bool nio_ats;
 module_param_named(ats, nio_ats, bool, 0444);
 MODULE_PARM_DESC(ats, "Report ATS support in IDR0 (ATC_INV accepted)");
+
+static int nio_remove_param_set(const char *val, const struct kernel_param *kp);
+
+static const struct kernel_param_ops nio_remove_param_ops = {
+	.set = nio_remove_param_set,
+};
+
+module_param_cb(remove_endpoints, &nio_remove_param_ops, NULL, 0200);
+MODULE_PARM_DESC(remove_endpoints,
+		 "Write 1 to remove every endpoint (before rmmod); EBUSY while a VFIO device is open");
 
 struct nio_smmu **nio_smmus;
 /* Serialises the netlink operations against endpoint removal and unload */
@@ -464,6 +476,23 @@ int nio_remove_endpoints(struct nio_smmu *smmu)
 			nio_ep_destroy(master);
 	}
 	return 0;
+}
+
+static int nio_remove_param_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int i;
+	bool yes;
+	int ret;
+
+	ret = kstrtobool(val, &yes);
+	if (ret || !yes)
+		return ret;
+	mutex_lock(&nio_global_lock);
+	for (i = 0; i < nio_nr_instances && !ret; i++)
+		if (nio_smmus && nio_smmus[i])
+			ret = nio_remove_endpoints(nio_smmus[i]);
+	mutex_unlock(&nio_global_lock);
+	return ret;
 }
 
 struct nio_master *nio_find_master(u32 instance, u32 index)

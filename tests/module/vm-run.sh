@@ -35,7 +35,11 @@ if command -v nio_viommu >/dev/null; then
 	step "insmod instances=2 ats=1; nio_viommu (ATS column)"
 	insmod $KO instances=2 ats=1 || fail "insmod ats=1"
 	NIO_ATS=1 nio_viommu || fail "nio_viommu ats=1"
-	unload
+	step "unload through the remove_endpoints parameter"
+	echo 1 > /sys/module/nestiommu/parameters/remove_endpoints ||
+		fail "remove_endpoints"
+	ls /sys/bus/platform/devices | grep -q nestiommu-ep && fail "endpoints left"
+	rmmod nestiommu || fail "rmmod after remove_endpoints"
 fi
 
 if command -v nio_lifetime >/dev/null; then
