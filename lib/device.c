@@ -269,9 +269,18 @@ NIO_API int nio_device_bind(struct nio_ctx *ctx, const char *device,
 			snprintf(path, sizeof(path), "%s", device);
 		} else {
 			ret = nio_device_find_cdev(device, path, sizeof(path));
-			if (ret) /* recorded without a context: move it here */
+			if (ret) {
+				/*
+				 * Recorded without a context: move it here.
+				 * Copy it first, nio_err() reuses its buffer.
+				 */
+				char lookup[256];
+
+				snprintf(lookup, sizeof(lookup), "%s",
+					 nio_ctx_last_error(NULL));
 				return nio_err(ctx, -ret, "nio_device_bind: %s",
-					       nio_ctx_last_error(NULL));
+					       lookup);
+			}
 		}
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
