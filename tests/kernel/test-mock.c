@@ -2040,6 +2040,25 @@ static void t_object_graph(void)
 		i++;
 	}
 	EXPECT_EQ(i, 9);
+	/* an older caller's shorter struct gets the prefix it knows */
+	{
+		struct {
+			struct nio_object_info info;
+			uint64_t canary;
+		} old;
+
+		memset(&old, 0xa5, sizeof(old));
+		old.info.sz = offsetof(struct nio_object_info, parent_id);
+		EXPECT_OK(nio_object_info(ctx, ids[2], &old.info));
+		EXPECT_EQ(old.info.sz, offsetof(struct nio_object_info, parent_id));
+		EXPECT_EQ(old.info.id, ids[2]);
+		EXPECT_EQ(old.info.type, NIO_OBJ_VIOMMU);
+		EXPECT_EQ(old.info.parent_id, 0xa5a5a5a5);
+		EXPECT_EQ(old.canary, 0xa5a5a5a5a5a5a5a5ULL);
+		old.info.sz = 4;
+		EXPECT_ERR(EINVAL, "nio_object_info",
+			   nio_object_info(ctx, ids[2], &old.info));
+	}
 	/* a stale or foreign ID ends the walk */
 	EXPECT_EQ(nio_object_next(ctx, 99999), 0);
 	nio_ctx_unref(ctx);
