@@ -92,12 +92,18 @@ KSRC=$("$SRCDIR/tests/vm/fetch-kernel-source.sh") || die "no kernel source"
 TESTH=$KSRC/drivers/iommu/iommufd
 [ -f "$TESTH/iommufd_test.h" ] || die "no $TESTH/iommufd_test.h"
 
+say "compiling librawcall.so (bench-overhead's control)"
+"$CC" -std=gnu11 -Wall -Wextra -Werror -O2 -g -fPIC -shared -I"$KHDR" \
+	"$HERE/rawcall.c" -o "$WORK/librawcall.so" >"$WORK/cc.log" 2>&1 ||
+	{ cat "$WORK/cc.log" >&2; die "compiling librawcall.so failed"; }
 for p in overhead batch map; do
+	extra=()
+	[ "$p" = overhead ] && extra=(-L"$WORK" -lrawcall -Wl,-rpath,"$WORK")
 	say "compiling bench-$p"
 	"$CC" -std=gnu11 -Wall -Wextra -Werror -O2 -g \
 		-I"$SRCDIR/include" -I"$KHDR" -I"$TESTH" -I"$HERE" \
 		"$HERE/bench-$p.c" -o "$WORK/bench-$p" \
-		-L"$LIBDIR" -lnestiommu -Wl,-rpath,"$LIBDIR" >"$WORK/cc.log" 2>&1 ||
+		-L"$LIBDIR" -lnestiommu -Wl,-rpath,"$LIBDIR" "${extra[@]}" >"$WORK/cc.log" 2>&1 ||
 		{ cat "$WORK/cc.log" >&2; die "compiling bench-$p failed"; }
 done
 
@@ -112,6 +118,7 @@ say "booting the VM (--mem $MEM) for bench-overhead, bench-batch, bench-map"
 	--mem "$MEM" --timeout "$TIMEOUT" \
 	--prog "$WORK/bench-overhead" --prog "$WORK/bench-batch" --prog "$WORK/bench-map" \
 	--file "$LIBDIR/libnestiommu.so.1:/usr/local/lib/libnestiommu.so.1" \
+	--file "$WORK/librawcall.so:/usr/local/lib/librawcall.so" \
 	-- sh -c "export LD_LIBRARY_PATH=/usr/local/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH};
 		echo \"kernel: \$(uname -r), \$(nproc) CPUs, \$(awk '/MemTotal/{print \$2}' /proc/meminfo) kB\";
 		bench-overhead $args_o; echo \"=== status bench-overhead \$?\";
