@@ -8,8 +8,14 @@
  * per-instance MSI irq domain that is the endpoints' only MSI path.
  *
  * Parameters: instances=N (1-16, default 1), devices=N per instance (0-64,
- * default 4), ats=0|1 (IDR0.ATS; ATC_INV is accepted only with ats=1);
- * remove_endpoints (write-only, see "Unload" below).
+ * default 4), ats=0|1 (IDR0.ATS; ATC_INV is accepted only with ats=1),
+ * ssidsize=N (IDR1.SSIDSIZE, 0-20, default 16: the SubstreamID bits; with 0
+ * a CFGI_CD or ATC_INV carrying an SSID is EIO, as upstream gates them on
+ * smmu->ssid_bits, and an STE with S1CDMax != 0 is C_BAD_STE);
+ * remove_endpoints (write-only, see "Unload" below).  ats and ssidsize let
+ * the module present the features of another SMMU, e.g. QEMU's (ats=0
+ * ssidsize=0), so that the verdicts gated on them can be compared with the
+ * upstream driver's on that SMMU (tests/arm64/diff-x86.sh).
  *
  * Topology: instance N is platform device "nestiommu.N" (iommu class
  * device "nestiommu.N"); its endpoint i is "nestiommu-ep.<N*256+i>" with
@@ -20,7 +26,7 @@
  * hw_info (type DEFAULT or ARM_SMMUV3, others EOPNOTSUPP): an SMMUv3.2
  * with S1P+S2P, AArch64 tables, little endian, COHACC, 16-bit ASID and
  * VMID, no stall, linear stream table, no 2-level CD tables (CD2L = 0),
- * SIDSIZE 16, SSIDSIZE 16, range invalidation (IDR3.RIL), 4 KiB granule
+ * SIDSIZE 16, SSIDSIZE 16 (ssidsize=), range invalidation (IDR3.RIL), 4 KiB granule
  * only, OAS 48 bits, IIDR ProductID 0x4e5 with no implementer, AIDR 3.2.
  *
  * Domains: the default and blocking domain is a static BLOCKED domain (a
@@ -101,6 +107,11 @@ MODULE_PARM_DESC(devices, "Number of endpoints per instance (0-64)");
 static bool nio_ats;
 module_param_named(ats, nio_ats, bool, 0444);
 MODULE_PARM_DESC(ats, "Report ATS support in IDR0 (ATC_INV accepted)");
+
+static unsigned int nio_ssidsize = 16;
+module_param_named(ssidsize, nio_ssidsize, uint, 0444);
+MODULE_PARM_DESC(ssidsize,
+		 "IDR1.SSIDSIZE: SubstreamID bits (0-20, default 16; 0: no substreams)");
 
 static int nio_remove_param_set(const char *val, const struct kernel_param *kp);
 
@@ -518,7 +529,7 @@ static void nio_smmu_init_regs(struct nio_smmu *smmu)
 	if (nio_ats)
 		smmu->features |= NIO_FEAT_ATS;
 	smmu->asid_bits = 16;
-	smmu->ssid_bits = 16;
+	smmu->ssid_bits = nio_ssidsize;
 
 	smmu->idr[0] = IDR0_S1P | IDR0_S2P |
 		       FIELD_PREP(IDR0_TTF, IDR0_TTF_AARCH64) | IDR0_COHACC |
@@ -634,7 +645,8 @@ static int __init nio_init(void)
 	unsigned int i;
 	int ret;
 
-	if (!nio_nr_instances || nio_nr_instances > 16 || nio_nr_devices > 64)
+	if (!nio_nr_instances || nio_nr_instances > 16 || nio_nr_devices > 64 ||
+	    nio_ssidsize > 20)
 		return -EINVAL;
 
 	nio_smmus = kcalloc(nio_nr_instances, sizeof(*nio_smmus), GFP_KERNEL);

@@ -327,9 +327,14 @@ static int nio_exec_user_cmd(struct nio_viommu *vsmmu, u64 data[2])
 /*
  * As arm_vsmmu_cache_invalidate(): copy the whole array (EINVAL for a wrong
  * type or entry_num == 0), then process in order; on a failure at entry k,
- * entry_num = k.  Upstream drops the converted but not yet issued commands
- * of the failing batch of 63 while still counting them; here every entry
- * before k has really been executed (same errno, same entry_num).
+ * entry_num = k: upstream sets array->entry_num = cur - cmds, the index of
+ * the first command that arm_vsmmu_convert_user_cmd() could not convert
+ * (EIO from arm_vsmmu_validate_user_cmd() or, for an unknown vSID, e.g.
+ * after its vDEVICE was destroyed, from arm_vsmmu_vsid_to_sid()), so a
+ * lone bad command is EIO with entry_num 0.  Upstream drops the converted
+ * but not yet issued commands of the failing batch of 63 while still
+ * counting them; here every entry before k has really been executed (same
+ * errno, same entry_num).
  */
 static int nio_cache_invalidate(struct iommufd_viommu *viommu,
 				struct iommu_user_data_array *array)
