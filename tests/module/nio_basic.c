@@ -4,7 +4,8 @@
  * iommufd, attach an IOAS and map; hw_info, reserved MSI window, paging
  * domain rules.  Raw ioctls, the testbed kernel's uapi headers.
  *
- * Usage (in the VM, after insmod nestiommu.ko): nio_basic
+ * Usage (in the VM, after insmod nestiommu.ko): [NIO_SSIDSIZE=N] nio_basic
+ * (NIO_SSIDSIZE: the module's ssidsize= parameter, default 16)
  */
 #include <sys/wait.h>
 
@@ -53,7 +54,11 @@ int main(void)
 		 "IDR0 ASID16 VMID16");
 	NT_CHECK((info.idr[5] & 7) == 5 && (info.idr[5] & (1 << 4)),
 		 "IDR5 OAS 48 bit, 4K granule (0x%08x)", info.idr[5]);
-	NT_CHECK(((info.idr[1] >> 6) & 0x1f) == 16, "IDR1 SSIDSIZE 16");
+	/* the module's ssidsize= (default 16); vm-run.sh also loads 0 */
+	NT_CHECK(((info.idr[1] >> 6) & 0x1f) ==
+		 (getenv("NIO_SSIDSIZE") ? (unsigned int)atoi(getenv("NIO_SSIDSIZE")) : 16),
+		 "IDR1 SSIDSIZE %u (NIO_SSIDSIZE %s)", (info.idr[1] >> 6) & 0x1f,
+		 getenv("NIO_SSIDSIZE") ? getenv("NIO_SSIDSIZE") : "unset: 16");
 	NT_CHECK(info.idr[3] & (1 << 10), "IDR3 RIL");
 	hw.flags = IOMMU_HW_INFO_FLAG_INPUT_TYPE;
 	hw.in_data_type = IOMMU_HW_INFO_TYPE_ARM_SMMUV3;

@@ -42,6 +42,14 @@ if command -v nio_viommu >/dev/null; then
 	rmmod nestiommu || fail "rmmod after remove_endpoints"
 fi
 
+if command -v nio_basic >/dev/null; then
+	step "ssidsize=21 refused; insmod ssidsize=0; nio_basic (IDR1.SSIDSIZE 0)"
+	insmod $KO ssidsize=21 2>/dev/null && { fail "insmod ssidsize=21 accepted"; unload; }
+	insmod $KO ssidsize=0 || fail "insmod ssidsize=0"
+	NIO_SSIDSIZE=0 nio_basic || fail "nio_basic ssidsize=0"
+	unload
+fi
+
 if command -v nio_lifetime >/dev/null; then
 	step "nio_lifetime (module refs of domains and vIOMMUs)"
 	insmod $KO || fail "insmod"
