@@ -65,7 +65,7 @@ awk -F '\t' -v A="$A" -v B="$B" '
 	NR == FNR { want[$1] = $2; ref[$1] = $3; order[++n] = $1; next }
 	{ got[$1] = $2; if (!($1 in want)) extra[++m] = $1 }
 	END {
-		bad = 0
+		bad = 0; same = 0
 		for (i = 1; i <= n; i++) {
 			c = order[i]
 			if (!(c in got)) {
@@ -74,13 +74,14 @@ awk -F '\t' -v A="$A" -v B="$B" '
 			} else if (got[c] != want[c]) {
 				printf "DIFF %s: %s \"%s\", %s \"%s\"\n     upstream: %s\n", c, A, want[c], B, got[c], substr(ref[c], 3)
 				bad++
-			}
+			} else
+				same++
 		}
 		for (i = 1; i <= m; i++) {
 			printf "DIFF %s: not in %s (new case? re-record it)\n", extra[i], A
 			bad++
 		}
-		printf "conform: %d cases compared, %d differ (%s vs %s)\n", n, bad, A, B
+		printf "conform: %d cases compared, %d of %d identical, %d differ (%s vs %s)\n", n, same, n, bad, A, B
 		exit bad ? 1 : 0
 	}' "$1" "$2" >"$OUT" && rc=0 || rc=$?
 resolve <"$OUT"

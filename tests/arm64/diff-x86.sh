@@ -67,6 +67,9 @@ done
 MODPARAMS="instances=1 devices=1 ats=$ATS ssidsize=$SSIDSIZE"
 say "nestiommu.ko $MODPARAMS (the features of $(basename "$EXP"): $FEATURES)"
 
+# everything here is built for the x86 testbed: a CROSS_COMPILE or ARCH
+# meant for the arm64 tier (tests/arm64/run.sh) must not reach Kbuild
+unset CROSS_COMPILE ARCH
 KBUILD=$("$TOP/tests/vm/build-kernel.sh") || { say "x86 kernel build failed"; exit 2; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nestiommu-diff-x86.XXXXXX")
 [ "$KEEP" = 1 ] || trap 'rm -rf "$WORK"' EXIT
