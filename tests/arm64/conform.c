@@ -453,6 +453,7 @@ enum { AT_S1_THEN_DESTROY_VDEV, AT_REPLACE_S1_BYPASS, AT_OTHER_VIOMMU, AT_DETACH
 static int c_attach(struct niot *t, const struct tcase *c, struct verdict *v)
 {
 	uint32_t s1 = 0, byp = 0, viommu2 = 0, other = 0, paging = 0, num;
+	int e;
 	struct iommu_viommu_arm_smmuv3_invalidate cmd = {
 		.cmd = { CMD_OP_CFGI_CD_ALL | FPREP(CMD_CFGI0_SID, NIOT_VSID), 0 },
 	};
@@ -462,13 +463,18 @@ static int c_attach(struct niot *t, const struct tcase *c, struct verdict *v)
 	case AT_S1_THEN_DESTROY_VDEV:
 		vput(v, "attach", niot_attach(t, s1));
 		vput(v, "destroy_vdev", niot_destroy(t->iommufd, t->vdev_id));
+		/* not vinv(v, niot_invalidate(..., &num), num): the order in which
+		 * arguments are evaluated is unspecified (x86-64 gcc reads num
+		 * before the call, aarch64 gcc after) */
 		num = 1;
-		vinv(v, niot_invalidate(t, t->viommu_id, IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
-					&cmd, sizeof(cmd), &num), num);
+		e = niot_invalidate(t, t->viommu_id, IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
+				    &cmd, sizeof(cmd), &num);
+		vinv(v, e, num);
 		vput(v, "vdev_again", niot_vdevice(t, t->viommu_id, NIOT_VSID, &t->vdev_id));
 		num = 1;
-		vinv(v, niot_invalidate(t, t->viommu_id, IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
-					&cmd, sizeof(cmd), &num), num);
+		e = niot_invalidate(t, t->viommu_id, IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
+				    &cmd, sizeof(cmd), &num);
+		vinv(v, e, num);
 		break;
 	case AT_REPLACE_S1_BYPASS:
 		vput(v, "bypass", niot_nested(t, STE_V_CFG(STE0_CFG_BYPASS), 0, &byp));
