@@ -7,7 +7,8 @@
 #   --builddir DIR  the configured build tree whose lib/.libs holds the
 #                   library (default: $NESTIOMMU_BUILDDIR, else the first
 #                   configured tree of: the source tree, ., ..);
-#                   `make check` passes --builddir "$(abs_top_builddir)"
+#                   `make check` (tests/vm-tier.sh) runs it without
+#                   arguments from <builddir>/tests
 #   --no-build      use lib/.libs as it is (default: `make -C DIR/lib` first,
 #                   a no-op when the library is up to date)
 #   --host-only     only the host-side suite (test-uapi); no VM
@@ -31,8 +32,8 @@
 # there is no qemu-system-x86_64 for the VM suites, 125 the testbed failed
 # (kernel panic, kernel splat, hang).
 #
-# Environment: NESTIOMMU_CACHE / NESTIOMMU_KVER (see tests/vm/build-kernel.sh),
-# CC (default gcc).
+# Environment: NESTIOMMU_BUILDDIR (as --builddir), NESTIOMMU_CACHE /
+# NESTIOMMU_KVER (see tests/vm/build-kernel.sh), CC (default gcc).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
