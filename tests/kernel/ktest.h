@@ -144,6 +144,19 @@ static bool kt_check_err(const char *file, int line, struct nio_ctx *ctx,
 		return;                     \
 	} while (0)
 
+/* Descriptors open in this process (to see that a context closes its own). */
+static inline int kt_count_fds(void)
+{
+	char path[64];
+	int fd, n = 0;
+
+	for (fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n += access(path, F_OK) == 0;
+	}
+	return n;
+}
+
 /*
  * Run the tests; after_each (may be NULL) runs in the parent after each
  * test's child has exited and returns false if something was left behind.

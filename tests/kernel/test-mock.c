@@ -2068,11 +2068,16 @@ static void t_object_graph(void)
  * the pages are unpinned; here a fresh context can reuse everything. */
 static void t_close_midway(void)
 {
+	int fds = kt_count_fds();
 	uint32_t ids[9];
 
 	OPEN_CTX();
 	ASSERT(build_graph(ids, true));
+	/* iommufd, vEVENTQ and fault queue descriptors are open */
+	EXPECT(kt_count_fds() >= fds + 3);
 	nio_ctx_unref(ctx);
+	/* and all closed again */
+	EXPECT_EQ(kt_count_fds(), fds);
 	OPEN_CTX();
 	EXPECT_OK(check_refs_fd(cfd(), buffer, BUFFER_SIZE, 0));
 	/* the old IDs mean nothing in a new context */

@@ -529,6 +529,7 @@ static void t_close_midway(void)
 {
 	uint32_t dev, ioas, hwpt;
 	uint64_t iova = 0x100000;
+	int fds = kt_count_fds();
 
 	OPEN_CTX();
 	ASSERT_OK(nio_device_bind(ctx, bdf, NULL, &dev));
@@ -536,7 +537,9 @@ static void t_close_midway(void)
 	ASSERT_OK(nio_hwpt_alloc(ctx, dev, ioas, NULL, &hwpt));
 	ASSERT_OK(nio_device_attach(ctx, dev, hwpt, NULL));
 	ASSERT_OK(nio_ioas_map(ctx, ioas, buf, 16 * PSZ, &iova, MAP_FIXED_RW));
+	EXPECT_EQ(kt_count_fds(), fds + 2); /* iommufd and the cdev */
 	nio_ctx_unref(ctx);
+	EXPECT_EQ(kt_count_fds(), fds);
 	OPEN_CTX();
 	EXPECT_OK(nio_device_bind(ctx, bdf, NULL, &dev));
 	nio_ctx_unref(ctx);
