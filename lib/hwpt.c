@@ -224,7 +224,8 @@ NIO_API int nio_hwpt_get_dirty_bitmap(struct nio_ctx *ctx, uint32_t hwpt_id,
 	return nio_ioctl(ctx, ctx->fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd, what);
 }
 
-static int invalidate_once(struct nio_ctx *ctx, uint32_t id,
+static inline __attribute__((always_inline)) int
+invalidate_once(struct nio_ctx *ctx, uint32_t id,
 			   uint32_t data_type, const void *entries,
 			   uint32_t entry_len, uint32_t *entry_num,
 			   uint32_t first)
@@ -277,6 +278,19 @@ NIO_API int nio_invalidate(struct nio_ctx *ctx, uint32_t id,
 			       "nio_invalidate: %u entries need a non-NULL array and a non-zero entry_len",
 			       total);
 	}
+	/* The common case, one ioctl: no chunk bookkeeping on the hot path. */
+	if (__builtin_expect(total <= NIO_INVALIDATE_CHUNK, 1)) {
+		ret = invalidate_once(ctx, id, data_type, entries, entry_len,
+				      entry_num, 0);
+		/* A kernel claiming more than asked is not believed. */
+		if (ret || *entry_num >= total) {
+			if (*entry_num > total)
+				*entry_num = total;
+			return ret;
+		}
+		/* It handled fewer than asked without an error: go on. */
+		done = *entry_num;
+	}
 	do {
 		uint32_t n = total - done < NIO_INVALIDATE_CHUNK ?
 				     total - done : NIO_INVALIDATE_CHUNK;
@@ -288,6 +302,10 @@ NIO_API int nio_invalidate(struct nio_ctx *ctx, uint32_t id,
 				      entry_len, &n, done);
 		/* A kernel claiming more than asked is not believed. */
 		done += n < asked ? n : asked;
+		if (!ret && !n)
+			ret = nio_err(ctx, EPROTO,
+				      "IOMMU_HWPT_INVALIDATE(id=%u): the kernel handled none of %u entries without an error",
+				      id, asked);
 	} while (!ret && done < total);
 	*entry_num = done;
 	if (ret)
