@@ -50,8 +50,15 @@ headers() {
 	[ -f "$OUT/usr/include/linux/iommufd.h" ] || kmake headers ||
 		die "make headers failed (see $OUT/build.log)"
 }
+# Module.symvers (from modpost: "make modules") for nestiommu.ko, which
+# bench-batch's SMMUv3 case loads
+symvers() {
+	[ -f "$OUT/Module.symvers" ] || kmake -j"$JOBS" modules_prepare modules ||
+		die "make modules failed (see $OUT/build.log)"
+}
 if [ -f "$OUT/.built" ] && [ -f "$OUT/arch/x86/boot/bzImage" ]; then
 	headers
+	symvers
 	say "cached: $OUT"
 	echo "$OUT"
 	exit 0
@@ -61,6 +68,7 @@ exec 9>"$CACHE/build-perf/$KVER-$HASH.lock"
 flock 9
 if [ -f "$OUT/.built" ] && [ -f "$OUT/arch/x86/boot/bzImage" ]; then
 	headers
+	symvers
 	echo "$OUT"
 	exit 0
 fi
@@ -83,6 +91,7 @@ say "building bzImage (make -j$JOBS, nice 10; several minutes)"
 start=$(date +%s)
 kmake -j"$JOBS" bzImage || { tail -n 20 "$LOG" >&2; die "kernel build failed (see $LOG)"; }
 headers
+symvers
 say "built in $(( $(date +%s) - start )) s"
 date -u +%FT%TZ >"$OUT/.built"
 echo "$OUT"
