@@ -1,0 +1,22 @@
+#!/bin/sh
+# nestiommu.ko follows the kernel coding style: scripts/checkpatch.pl of the
+# testbed kernel's source (--strict) must report nothing on kernel/*.[ch].
+# Skips (77, with a message) when the kernel source is not unpacked.
+set -eu
+srcdir=${srcdir:-$(dirname "$0")}
+top=$(cd "$srcdir/.." && pwd)
+ksrc=${NESTIOMMU_CACHE:-/var/cache/nestiommu}/src/linux-source-7.3
+if [ ! -x "$ksrc/scripts/checkpatch.pl" ]; then
+	echo "SKIP: no $ksrc/scripts/checkpatch.pl (tests/vm/fetch-kernel-source.sh unpacks it)"
+	exit 77
+fi
+files=$(cd "$top" && ls kernel/*.c kernel/*.h | grep -v '\.mod\.c$')
+cd "$top"
+# shellcheck disable=SC2086
+out=$("$ksrc/scripts/checkpatch.pl" --no-tree --strict --terse -f $files 2>&1) || true
+if echo "$out" | grep -qE ': (ERROR|WARNING|CHECK):'; then
+	echo "$out" | grep -E ': (ERROR|WARNING|CHECK):'
+	echo "FAIL: checkpatch.pl --strict reports the lines above"
+	exit 1
+fi
+echo "checkpatch.pl --strict: $(echo "$files" | wc -w) files clean"
