@@ -224,6 +224,31 @@ NIO_API int nio_hwpt_get_dirty_bitmap(struct nio_ctx *ctx, uint32_t hwpt_id,
 	return nio_ioctl(ctx, ctx->fd, IOMMU_HWPT_GET_DIRTY_BITMAP, &cmd, what);
 }
 
+/* The failure half of an invalidation ioctl, out of the hot path. */
+__attribute__((noinline, cold)) static int
+invalidate_failed(struct nio_ctx *ctx, int err,
+		  const struct iommu_hwpt_invalidate *cmd, uint32_t asked,
+		  uint32_t first)
+{
+	/* The kernel writes back entry_num even when it fails. */
+	uint32_t done = cmd->entry_num;
+	char what[160];
+	int ret;
+
+	snprintf(what, sizeof(what),
+		 "IOMMU_HWPT_INVALIDATE(id=%u, data_type=0x%x, entry_len=%u, entry_num=%u) failed at entry %u",
+		 cmd->hwpt_id, cmd->data_type, cmd->entry_len, asked,
+		 first + done);
+	ret = nio_ioctl_failed(ctx, IOMMU_HWPT_INVALIDATE, err, what);
+	if (ret == -EIO && cmd->data_type == NIO_INVALIDATE_ARM_SMMUV3 &&
+	    cmd->entry_len >= NIO_SMMUV3_CMD_SIZE && done < asked)
+		ret = explain_cmd_eio(ctx,
+				      (const char *)(uintptr_t)cmd->data_uptr +
+					      (size_t)done * cmd->entry_len,
+				      what);
+	return ret;
+}
+
 static inline __attribute__((always_inline)) int
 invalidate_once(struct nio_ctx *ctx, uint32_t id,
 			   uint32_t data_type, const void *entries,
@@ -238,67 +263,41 @@ invalidate_once(struct nio_ctx *ctx, uint32_t id,
 		.entry_len = entry_len,
 		.entry_num = *entry_num,
 	};
-	char what[160];
-	int ret = 0;
+	uint32_t asked = *entry_num;
 
-	if (ioctl(ctx->fd, IOMMU_HWPT_INVALIDATE, &cmd)) {
-		/* The kernel writes back entry_num even when it fails. */
-		uint32_t done = cmd.entry_num;
+	if (__builtin_expect(ioctl(ctx->fd, IOMMU_HWPT_INVALIDATE, &cmd) == 0,
+			     1)) {
+		*entry_num = cmd.entry_num;
+		return 0;
+	}
+	{
 		int err = errno;
 
-		snprintf(what, sizeof(what),
-			 "IOMMU_HWPT_INVALIDATE(id=%u, data_type=0x%x, entry_len=%u, entry_num=%u) failed at entry %u",
-			 id, data_type, entry_len, *entry_num, first + done);
-		ret = nio_ioctl_failed(ctx, IOMMU_HWPT_INVALIDATE, err, what);
-		if (ret == -EIO && data_type == NIO_INVALIDATE_ARM_SMMUV3 &&
-		    entry_len >= NIO_SMMUV3_CMD_SIZE && done < *entry_num)
-			ret = explain_cmd_eio(ctx,
-					      (const char *)entries +
-						      (size_t)done * entry_len,
-					      what);
-		cmd.entry_num = done;
+		*entry_num = cmd.entry_num;
+		return invalidate_failed(ctx, err, &cmd, asked, first);
 	}
-	*entry_num = cmd.entry_num;
-	return ret;
 }
 
-NIO_API int nio_invalidate(struct nio_ctx *ctx, uint32_t id,
-			   uint32_t data_type, const void *entries,
-			   uint32_t entry_len, uint32_t *entry_num)
+/*
+ * More than one ioctl: chunks, from entry done on.  proto holds the call's
+ * hwpt_id, data_uptr (entry 0), data_type and entry_len.
+ */
+__attribute__((noinline)) static int
+invalidate_chunks(struct nio_ctx *ctx, const struct iommu_hwpt_invalidate *proto,
+		  uint32_t *entry_num, uint32_t total, uint32_t done)
 {
-	uint32_t total, done = 0;
+	const char *entries = (const char *)(uintptr_t)proto->data_uptr;
+	uint32_t id = proto->hwpt_id, data_type = proto->data_type;
+	uint32_t entry_len = proto->entry_len;
 	int ret;
 
-	NIO_CHECK_ARG(ctx, ctx);
-	NIO_CHECK_ARG(ctx, entry_num);
-	total = *entry_num;
-	if (total && (!entries || !entry_len)) {
-		*entry_num = 0;
-		return nio_err(ctx, EINVAL,
-			       "nio_invalidate: %u entries need a non-NULL array and a non-zero entry_len",
-			       total);
-	}
-	/* The common case, one ioctl: no chunk bookkeeping on the hot path. */
-	if (__builtin_expect(total <= NIO_INVALIDATE_CHUNK, 1)) {
-		ret = invalidate_once(ctx, id, data_type, entries, entry_len,
-				      entry_num, 0);
-		/* A kernel claiming more than asked is not believed. */
-		if (ret || *entry_num >= total) {
-			if (*entry_num > total)
-				*entry_num = total;
-			return ret;
-		}
-		/* It handled fewer than asked without an error: go on. */
-		done = *entry_num;
-	}
 	do {
 		uint32_t n = total - done < NIO_INVALIDATE_CHUNK ?
 				     total - done : NIO_INVALIDATE_CHUNK;
 		uint32_t asked = n;
 
 		ret = invalidate_once(ctx, id, data_type,
-				      (const char *)entries +
-					      (size_t)done * entry_len,
+				      entries + (size_t)done * entry_len,
 				      entry_len, &n, done);
 		/* A kernel claiming more than asked is not believed. */
 		done += n < asked ? n : asked;
@@ -311,4 +310,66 @@ NIO_API int nio_invalidate(struct nio_ctx *ctx, uint32_t id,
 	if (ret)
 		errno = -ret;
 	return ret;
+}
+
+/*
+ * The one-ioctl path did not handle everything: a failure (err != 0), or
+ * fewer entries than asked without an error (go on from there), or a
+ * kernel claiming more than asked (not believed).
+ */
+__attribute__((noinline, cold)) static int
+invalidate_rest(struct nio_ctx *ctx, struct iommu_hwpt_invalidate *cmd,
+		int err, uint32_t *entry_num, uint32_t total)
+{
+	uint32_t done = cmd->entry_num < total ? cmd->entry_num : total;
+
+	if (err) {
+		*entry_num = done;
+		cmd->entry_num = done;
+		return invalidate_failed(ctx, err, cmd, total, 0);
+	}
+	if (done == total) {
+		*entry_num = total;
+		return 0;
+	}
+	return invalidate_chunks(ctx, cmd, entry_num, total, done);
+}
+
+NIO_API int nio_invalidate(struct nio_ctx *ctx, uint32_t id,
+			   uint32_t data_type, const void *entries,
+			   uint32_t entry_len, uint32_t *entry_num)
+{
+	struct iommu_hwpt_invalidate cmd;
+	uint32_t total;
+	int ret;
+
+	NIO_CHECK_ARG(ctx, ctx);
+	NIO_CHECK_ARG(ctx, entry_num);
+	total = *entry_num;
+	if (total && (!entries || !entry_len)) {
+		*entry_num = 0;
+		return nio_err(ctx, EINVAL,
+			       "nio_invalidate: %u entries need a non-NULL array and a non-zero entry_len",
+			       total);
+	}
+	cmd = (struct iommu_hwpt_invalidate){
+		.size = sizeof(cmd),
+		.hwpt_id = id,
+		.data_uptr = nio_ptr_to_u64(entries),
+		.data_type = data_type,
+		.entry_len = entry_len,
+		.entry_num = total,
+	};
+	if (__builtin_expect(total > NIO_INVALIDATE_CHUNK, 0))
+		return invalidate_chunks(ctx, &cmd, entry_num, total, 0);
+	/*
+	 * The common case, one ioctl, kept short: what a failure or a
+	 * partial answer needs is in cmd and the cold functions.
+	 */
+	ret = ioctl(ctx->fd, IOMMU_HWPT_INVALIDATE, &cmd);
+	if (__builtin_expect(ret == 0 && cmd.entry_num == total, 1)) {
+		*entry_num = total;
+		return 0;
+	}
+	return invalidate_rest(ctx, &cmd, ret ? errno : 0, entry_num, total);
 }
