@@ -112,12 +112,16 @@ void nio_log(struct nio_ctx *ctx, int level, const char *fmt, ...)
 
 int nio_err(struct nio_ctx *ctx, int err, const char *fmt, ...)
 {
-	struct error_slot *slot = error_slot_get(ctx);
+	struct error_slot *slot;
+	char text[sizeof(slot->text)];
 	va_list ap;
 
+	/* Format first: an argument may point into a slot that moves. */
 	va_start(ap, fmt);
-	vsnprintf(slot->text, sizeof(slot->text), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	slot = error_slot_get(ctx);
+	memcpy(slot->text, text, sizeof(text));
 	nio_log(ctx, NIO_LOG_ERR, "%s", slot->text);
 	errno = err;
 	return -err;

@@ -269,18 +269,9 @@ NIO_API int nio_device_bind(struct nio_ctx *ctx, const char *device,
 			snprintf(path, sizeof(path), "%s", device);
 		} else {
 			ret = nio_device_find_cdev(device, path, sizeof(path));
-			if (ret) {
-				/*
-				 * Recorded without a context: move it here.
-				 * Copy it first, nio_err() reuses its buffer.
-				 */
-				char lookup[256];
-
-				snprintf(lookup, sizeof(lookup), "%s",
-					 nio_ctx_last_error(NULL));
+			if (ret) /* recorded without a context: move it */
 				return nio_err(ctx, -ret, "nio_device_bind: %s",
-					       lookup);
-			}
+					       nio_ctx_last_error(NULL));
 		}
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)

@@ -11,7 +11,8 @@
 #ifndef NIO_UAPI_H
 #define NIO_UAPI_H
 
-#if defined(_UAPI_IOMMUFD_H) || defined(_UAPIVFIO_H)
+#if defined(_UAPI_IOMMUFD_H) || defined(_IOMMUFD_H) || \
+	defined(_UAPIVFIO_H) || defined(VFIO_H)
 #error "lib/uapi.h replaces <linux/iommufd.h> and <linux/vfio.h>; do not mix them"
 #endif
 
