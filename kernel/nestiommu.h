@@ -368,6 +368,10 @@ int nio_report_event(struct nio_master *master, u64 *evt);
 /* nestiommu_dma.c */
 int nio_tlb_init(struct nio_smmu *smmu);
 void nio_tlb_destroy(struct nio_smmu *smmu);
+void __nio_tlb_inv_vmid(struct nio_smmu *smmu, u16 vmid);
+void __nio_tlb_inv_asid(struct nio_smmu *smmu, u16 vmid, u16 asid);
+void __nio_tlb_inv_va(struct nio_smmu *smmu, u16 vmid, u16 asid,
+		      bool all_asid, u64 va, u64 size);
 void nio_tlb_inv_vmid(struct nio_smmu *smmu, u16 vmid);
 void nio_tlb_inv_asid(struct nio_smmu *smmu, u16 vmid, u16 asid);
 void nio_tlb_inv_va(struct nio_smmu *smmu, u16 vmid, u16 asid, bool all_asid,

@@ -145,29 +145,42 @@ void nio_tlb_inv_all(struct nio_smmu *smmu)
 	spin_unlock(&smmu->tlb_lock);
 }
 
-void nio_tlb_inv_vmid(struct nio_smmu *smmu, u16 vmid)
+/* The __ variants expect smmu->tlb_lock held (a batch of commands). */
+void __nio_tlb_inv_vmid(struct nio_smmu *smmu, u16 vmid)
 {
 	struct nio_tlb_asid *g;
 	struct hlist_node *tmp;
 	unsigned int i;
 
-	spin_lock(&smmu->tlb_lock);
+	lockdep_assert_held(&smmu->tlb_lock);
 	for (i = 0; i < (1U << NIO_ASID_HASH_BITS); i++)
 		hlist_for_each_entry_safe(g, tmp, &smmu->asid_hash[i], hnode)
 			if (g->vmid == vmid)
 				nio_tlb_del_group(smmu, g);
+}
+
+void nio_tlb_inv_vmid(struct nio_smmu *smmu, u16 vmid)
+{
+	spin_lock(&smmu->tlb_lock);
+	__nio_tlb_inv_vmid(smmu, vmid);
 	spin_unlock(&smmu->tlb_lock);
 }
 
 /* Costs O(entries of this ASID), whatever else is cached */
-void nio_tlb_inv_asid(struct nio_smmu *smmu, u16 vmid, u16 asid)
+void __nio_tlb_inv_asid(struct nio_smmu *smmu, u16 vmid, u16 asid)
 {
 	struct nio_tlb_asid *g;
 
-	spin_lock(&smmu->tlb_lock);
+	lockdep_assert_held(&smmu->tlb_lock);
 	g = nio_tlb_find_asid(smmu, vmid, asid);
 	if (g)
 		nio_tlb_del_group(smmu, g);
+}
+
+void nio_tlb_inv_asid(struct nio_smmu *smmu, u16 vmid, u16 asid)
+{
+	spin_lock(&smmu->tlb_lock);
+	__nio_tlb_inv_asid(smmu, vmid, asid);
 	spin_unlock(&smmu->tlb_lock);
 }
 
@@ -185,14 +198,14 @@ static void nio_tlb_inv_group_range(struct nio_smmu *smmu,
 	}
 }
 
-void nio_tlb_inv_va(struct nio_smmu *smmu, u16 vmid, u16 asid, bool all_asid,
-		    u64 va, u64 size)
+void __nio_tlb_inv_va(struct nio_smmu *smmu, u16 vmid, u16 asid,
+		      bool all_asid, u64 va, u64 size)
 {
 	struct nio_tlb_asid *g;
 	struct hlist_node *tmp;
 	unsigned int i;
 
-	spin_lock(&smmu->tlb_lock);
+	lockdep_assert_held(&smmu->tlb_lock);
 	if (!all_asid) {
 		g = nio_tlb_find_asid(smmu, vmid, asid);
 		if (g)
@@ -205,6 +218,13 @@ void nio_tlb_inv_va(struct nio_smmu *smmu, u16 vmid, u16 asid, bool all_asid,
 					nio_tlb_inv_group_range(smmu, g, va,
 								size);
 	}
+}
+
+void nio_tlb_inv_va(struct nio_smmu *smmu, u16 vmid, u16 asid, bool all_asid,
+		    u64 va, u64 size)
+{
+	spin_lock(&smmu->tlb_lock);
+	__nio_tlb_inv_va(smmu, vmid, asid, all_asid, va, size);
 	spin_unlock(&smmu->tlb_lock);
 }
 

@@ -247,7 +247,41 @@ static void nio_tlbi_range(u64 data[2], u64 *va, u64 *size)
  * Validate, convert (as arm_vsmmu_convert_user_cmd(): VMID forced, vSID
  * rewritten) and execute one command against the TLB and CD caches.
  */
-static int nio_exec_user_cmd(struct nio_viommu *vsmmu, u64 data[2])
+/*
+ * A run of TLBI commands in one array takes the TLB lock once (a guest's
+ * unmap sends dozens in a row), but never for more than this many
+ * commands, so TLB fills are not held off for long.
+ */
+#define NIO_TLBI_LOCK_BATCH	64
+
+struct nio_tlbi_batch {
+	bool locked;
+	unsigned int count;
+};
+
+static void nio_tlbi_lock(struct nio_smmu *smmu, struct nio_tlbi_batch *b)
+{
+	if (b->locked && ++b->count >= NIO_TLBI_LOCK_BATCH) {
+		spin_unlock(&smmu->tlb_lock);
+		b->locked = false;
+	}
+	if (!b->locked) {
+		spin_lock(&smmu->tlb_lock);
+		b->locked = true;
+		b->count = 0;
+	}
+}
+
+static void nio_tlbi_unlock(struct nio_smmu *smmu, struct nio_tlbi_batch *b)
+{
+	if (b->locked) {
+		spin_unlock(&smmu->tlb_lock);
+		b->locked = false;
+	}
+}
+
+static int nio_exec_user_cmd(struct nio_viommu *vsmmu, u64 data[2],
+			     struct nio_tlbi_batch *batch)
 {
 	struct nio_smmu *smmu = vsmmu->smmu;
 	u64 va, size;
@@ -261,28 +295,33 @@ static int nio_exec_user_cmd(struct nio_viommu *vsmmu, u64 data[2])
 	case CMDQ_OP_TLBI_NSNH_ALL:
 		/* Converted to NH_ALL of this vIOMMU's VMID */
 		nio_count(smmu, NESTIOMMU_CNT_INV_TLBI_NSNH_ALL);
-		nio_tlb_inv_vmid(smmu, vsmmu->vmid);
+		nio_tlbi_lock(smmu, batch);
+		__nio_tlb_inv_vmid(smmu, vsmmu->vmid);
 		break;
 	case CMDQ_OP_TLBI_NH_ALL:
 		nio_count(smmu, NESTIOMMU_CNT_INV_TLBI_NH_ALL);
-		nio_tlb_inv_vmid(smmu, vsmmu->vmid);
+		nio_tlbi_lock(smmu, batch);
+		__nio_tlb_inv_vmid(smmu, vsmmu->vmid);
 		break;
 	case CMDQ_OP_TLBI_NH_ASID:
 		nio_count(smmu, NESTIOMMU_CNT_INV_TLBI_NH_ASID);
-		nio_tlb_inv_asid(smmu, vsmmu->vmid,
-				 FIELD_GET(CMDQ_TLBI_0_ASID, data[0]));
+		nio_tlbi_lock(smmu, batch);
+		__nio_tlb_inv_asid(smmu, vsmmu->vmid,
+				   FIELD_GET(CMDQ_TLBI_0_ASID, data[0]));
 		break;
 	case CMDQ_OP_TLBI_NH_VA:
 		nio_count(smmu, NESTIOMMU_CNT_INV_TLBI_NH_VA);
 		nio_tlbi_range(data, &va, &size);
-		nio_tlb_inv_va(smmu, vsmmu->vmid,
-			       FIELD_GET(CMDQ_TLBI_0_ASID, data[0]), false,
-			       va, size);
+		nio_tlbi_lock(smmu, batch);
+		__nio_tlb_inv_va(smmu, vsmmu->vmid,
+				 FIELD_GET(CMDQ_TLBI_0_ASID, data[0]), false,
+				 va, size);
 		break;
 	case CMDQ_OP_TLBI_NH_VAA:
 		nio_count(smmu, NESTIOMMU_CNT_INV_TLBI_NH_VAA);
 		nio_tlbi_range(data, &va, &size);
-		nio_tlb_inv_va(smmu, vsmmu->vmid, 0, true, va, size);
+		nio_tlbi_lock(smmu, batch);
+		__nio_tlb_inv_va(smmu, vsmmu->vmid, 0, true, va, size);
 		break;
 	case CMDQ_OP_ATC_INV:
 	case CMDQ_OP_CFGI_CD:
@@ -292,6 +331,8 @@ static int nio_exec_user_cmd(struct nio_viommu *vsmmu, u64 data[2])
 		struct device *dev;
 		u32 op = data[0] & CMDQ_0_OP;
 
+		/* The CD cache has its own locks: not under the TLB lock */
+		nio_tlbi_unlock(smmu, batch);
 		/* As arm_vsmmu_vsid_to_sid(): an unknown vSID is EIO */
 		xa_lock(&vsmmu->core.vdevs);
 		dev = iommufd_viommu_find_dev(&vsmmu->core, vsid);
@@ -341,6 +382,7 @@ static int nio_cache_invalidate(struct iommufd_viommu *viommu,
 {
 	struct nio_viommu *vsmmu = to_nio_viommu(viommu);
 	struct iommu_viommu_arm_smmuv3_invalidate *cmds;
+	struct nio_tlbi_batch batch = {};
 	u32 i;
 	int ret;
 
@@ -359,12 +401,13 @@ static int nio_cache_invalidate(struct iommufd_viommu *viommu,
 		u64 data[2] = { le64_to_cpu(cmds[i].cmd[0]),
 				le64_to_cpu(cmds[i].cmd[1]) };
 
-		ret = nio_exec_user_cmd(vsmmu, data);
+		ret = nio_exec_user_cmd(vsmmu, data, &batch);
 		if (ret) {
 			nio_count(vsmmu->smmu, NESTIOMMU_CNT_INV_REJECTED);
 			break;
 		}
 	}
+	nio_tlbi_unlock(vsmmu->smmu, &batch);
 out:
 	array->entry_num = i;
 	kfree(cmds);
