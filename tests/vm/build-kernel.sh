@@ -1,20 +1,37 @@
 #!/bin/sh
 # Build the testbed kernel (x86_64 bzImage + modules_prepare + uapi headers)
-# out of tree, cached outside the repository.
+# out of tree, cached outside the repository; with --arch arm64
+# (tests/arm64/build-kernel.sh), cross-build the arm64 tier's kernel (arm64
+# Image + uapi headers) from a patched private copy of the source.
 #
-# Usage: tests/vm/build-kernel.sh [--config-only] [--jobs N]
+# Usage: tests/vm/build-kernel.sh [--arch x86_64|arm64] [--config-only]
+#            [--print-dir] [--jobs N]
 #
 #   Prints ONLY the build directory on stdout (all progress goes to stderr):
-#     /var/cache/nestiommu/build/<kver>-<sha256(kernel.config), 12 chars>/
+#     x86_64: /var/cache/nestiommu/build/<kver>-<sha256(kernel.config), 12 chars>/
+#     arm64:  /var/cache/nestiommu/build-arm64/<kver>-<sha256(kernel.config +
+#                                      smmuv3-canwbs.patch), 12 chars>/
 #   containing:
-#     arch/x86/boot/bzImage   the kernel
+#     arch/x86/boot/bzImage   the kernel (arm64: arch/arm64/boot/Image,
+#                             booted directly by QEMU, no firmware)
 #     Module.symvers          + modules_prepare: make -C <builddir> M=<dir>
+#                             (x86_64 only)
 #     usr/include/linux/...   uapi headers (make headers: same result as
 #                             headers_install INSTALL_HDR_PATH=<builddir>/usr)
-#     .config                 tinyconfig + tests/vm/kernel.config
+#     .config                 tinyconfig + tests/vm/kernel.config (arm64:
+#                             tests/arm64/kernel.config)
 #     .built                  marker, written last: the cache is valid
 #   A second run with a valid cache returns immediately.
 #
+#   arm64: the source is a private copy of the shared unpacked linux-source
+#   (tests/vm/fetch-kernel-source.sh), hard-linked to save 1.8 GB, with
+#   the files touched by tests/arm64/smmuv3-canwbs.patch replaced by real
+#   copies before patching, so the shared tree (the x86 build's) is never
+#   modified:
+#     /var/cache/nestiommu/src-arm64/linux-<kver>-<sha256(patch), 12 chars>/
+#   Only the =y/=m options of its fragment are verified after olddefconfig.
+#
+#   --arch A       x86_64 (default) or arm64
 #   --config-only  configure and verify the fragment, do not build (a no-op
 #                  on a completed build)
 #   --print-dir    only print the build dir of the current fragment (for
@@ -22,21 +39,25 @@
 #   --jobs N       parallel make jobs (default 2: the machine is shared)
 #
 # Environment: NESTIOMMU_CACHE (default /var/cache/nestiommu),
-#              NESTIOMMU_KVER (default 7.3, see fetch-kernel-source.sh)
+#              NESTIOMMU_KVER (default 7.3, see fetch-kernel-source.sh),
+#              CROSS_COMPILE (arm64, default aarch64-linux-gnu-; needs
+#              gcc-aarch64-linux-gnu from scripts/install-deps-arm64.sh)
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${NESTIOMMU_CACHE:-/var/cache/nestiommu}
-FRAG="$HERE/kernel.config"
+ARCH=x86_64
 JOBS=2
 CONFIG_ONLY=0
 PRINT_DIR=0
 
-die() { echo "build-kernel: error: $*" >&2; exit 1; }
-say() { echo "build-kernel: $*" >&2; }
+ME=build-kernel
+die() { echo "$ME: error: $*" >&2; exit 1; }
+say() { echo "$ME: $*" >&2; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
+	--arch) [ $# -ge 2 ] || die "--arch needs x86_64 or arm64"; ARCH=$2; shift ;;
 	--config-only) CONFIG_ONLY=1 ;;
 	--print-dir) PRINT_DIR=1 ;;
 	--jobs) [ $# -ge 2 ] || die "--jobs needs a value"; JOBS=$2; shift ;;
@@ -46,20 +67,56 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-[ -f "$FRAG" ] || die "missing fragment $FRAG"
+# what differs between the tiers; the cache keys and directories are
+# those of the former separate scripts, so existing builds stay valid
+case $ARCH in
+x86_64)
+	FRAG="$HERE/kernel.config"
+	PATCH=""
+	IMAGE=arch/x86/boot/bzImage
+	KARCH=x86_64
+	BUILDS="$CACHE/build"
+	;;
+arm64)
+	ME=build-kernel-arm64
+	FRAG="$HERE/../arm64/kernel.config"
+	PATCH="$HERE/../arm64/smmuv3-canwbs.patch"
+	IMAGE=arch/arm64/boot/Image
+	KARCH=arm64
+	BUILDS="$CACHE/build-arm64"
+	CROSS=${CROSS_COMPILE:-aarch64-linux-gnu-}
+	;;
+*) die "--arch must be x86_64 or arm64, not '$ARCH'" ;;
+esac
 
-SRC=$("$HERE/fetch-kernel-source.sh") || die "fetching the kernel source failed"
-[ -f "$SRC/Makefile" ] || die "no kernel source at $SRC"
-KVER=$(make -s -C "$SRC" kernelversion 2>/dev/null) || die "cannot read kernel version from $SRC"
-HASH=$(sha256sum "$FRAG" | cut -c1-12)
-KEY="$KVER-$HASH"
-OUT="$CACHE/build/$KEY"
+[ -f "$FRAG" ] || die "missing fragment $FRAG"
+if [ -n "$PATCH" ]; then
+	[ -f "$PATCH" ] || die "missing patch $PATCH"
+	command -v "${CROSS}gcc" >/dev/null || die "no ${CROSS}gcc (run scripts/install-deps-arm64.sh)"
+fi
+
+SHARED=$("$HERE/fetch-kernel-source.sh") || die "fetching the kernel source failed"
+[ -f "$SHARED/Makefile" ] || die "no kernel source at $SHARED"
+KVER=$(make -s -C "$SHARED" kernelversion 2>/dev/null) || die "cannot read kernel version from $SHARED"
+if [ -n "$PATCH" ]; then
+	HASH=$(cat "$FRAG" "$PATCH" | sha256sum | cut -c1-12)
+	PHASH=$(sha256sum "$PATCH" | cut -c1-12)
+	SRC="$CACHE/src-arm64/linux-$KVER-$PHASH"
+	KEY="$KVER-$HASH"
+	LOCK="$BUILDS/.lock-$KEY"
+else
+	HASH=$(sha256sum "$FRAG" | cut -c1-12)
+	SRC=$SHARED
+	KEY="$KVER-$HASH"
+	LOCK="$BUILDS/$KEY.lock"
+fi
+OUT="$BUILDS/$KEY"
 if [ "$PRINT_DIR" = 1 ]; then
 	echo "$OUT"
 	exit 0
 fi
 
-if [ -f "$OUT/.built" ] && [ -f "$OUT/arch/x86/boot/bzImage" ]; then
+if [ -f "$OUT/.built" ] && [ -f "$OUT/$IMAGE" ]; then
 	say "cached: $OUT"
 	echo "$OUT"
 	exit 0
@@ -68,27 +125,55 @@ fi
 # One build per key at a time: other engineers' scripts call this one too.
 # The lock sits next to the build dir; a second caller waits, then finds the
 # marker written by the first and returns.
-mkdir -p "$CACHE/build"
-exec 9>"$CACHE/build/$KEY.lock"
+mkdir -p "$BUILDS"
+exec 9>"$LOCK"
 if ! flock -n 9; then
 	say "another build of $KEY is running; waiting for it"
 	flock 9
 fi
-if [ -f "$OUT/.built" ] && [ -f "$OUT/arch/x86/boot/bzImage" ]; then
+if [ -f "$OUT/.built" ] && [ -f "$OUT/$IMAGE" ]; then
 	say "cached (built by a concurrent run): $OUT"
 	echo "$OUT"
 	exit 0
 fi
 
+# --- arm64: the patched private source copy ---
+if [ -n "$PATCH" ] && [ ! -f "$SRC/.patched" ]; then
+	mkdir -p "$CACHE/src-arm64"
+	say "copying $SHARED -> $SRC (hard links) and applying $(basename "$PATCH")"
+	rm -rf "$SRC" "$SRC.tmp"
+	cp -al "$SHARED" "$SRC.tmp"
+	rm -f "$SRC.tmp/.unpacked"
+	# break the hard link of every file the patch touches: patch must write
+	# a new inode, never the shared tree's
+	for f in $(sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$PATCH"); do
+		[ -f "$SRC.tmp/$f" ] || die "patched file $f not in the source"
+		cp --remove-destination "$SHARED/$f" "$SRC.tmp/$f"
+	done
+	(cd "$SRC.tmp" && patch -p1 --no-backup-if-mismatch -s) <"$PATCH" \
+		|| die "$(basename "$PATCH") does not apply to $KVER"
+	# the shared tree must still be pristine (the patch still applies there)
+	(cd "$SHARED" && patch -p1 --dry-run -s -f) <"$PATCH" >/dev/null 2>&1 \
+		|| die "the shared tree $SHARED is modified; it must stay pristine"
+	mv "$SRC.tmp" "$SRC"
+	date -u +%FT%TZ >"$SRC/.patched"
+fi
+
 mkdir -p "$OUT"
 rm -f "$OUT/.built"
-say "kernel $KVER, fragment $HASH, source $SRC"
+say "kernel $KVER ($ARCH), key $HASH, source $SRC"
 say "build dir $OUT (log: $OUT/build.log)"
 LOG="$OUT/build.log"
 : >"$LOG"
 
+# CROSS_COMPILE only for arm64 (an empty one would override the
+# kernel's default for x86_64 builds just the same, but keep it out)
 kmake() {
-	make -C "$SRC" O="$OUT" ARCH=x86_64 "$@" >>"$LOG" 2>&1
+	if [ -n "$PATCH" ]; then
+		make -C "$SRC" O="$OUT" ARCH="$KARCH" CROSS_COMPILE="$CROSS" "$@" >>"$LOG" 2>&1
+	else
+		make -C "$SRC" O="$OUT" ARCH="$KARCH" "$@" >>"$LOG" 2>&1
+	fi
 }
 
 # --- configure: tinyconfig + fragment + olddefconfig, then verify ---
@@ -96,16 +181,21 @@ say "configuring (tinyconfig + $(basename "$FRAG"))"
 kmake tinyconfig || { tail -n 30 "$LOG" >&2; die "make tinyconfig failed"; }
 # merge_config.sh -m: merge only, -O: output dir; it warns about
 # overridden values on stdout, which goes to the log
-(cd "$OUT" && "$SRC/scripts/kconfig/merge_config.sh" -m -O "$OUT" "$OUT/.config" "$FRAG") >>"$LOG" 2>&1 \
+(cd "$OUT" && if [ -n "$PATCH" ]; then export ARCH="$KARCH" CROSS_COMPILE="$CROSS"; fi
+	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$OUT" "$OUT/.config" "$FRAG") >>"$LOG" 2>&1 \
 	|| { tail -n 30 "$LOG" >&2; die "merge_config.sh failed"; }
 kmake olddefconfig || { tail -n 30 "$LOG" >&2; die "make olddefconfig failed"; }
 
 # Every CONFIG_X=y/m (and every other CONFIG_X=value) in the fragment must
 # have survived with that value, every "# CONFIG_X is not set" must be off.
+# arm64: only its =y/=m options are held to that.
 lost=""
 while IFS= read -r line; do
 	case $line in
 	CONFIG_*=*)
+		if [ -n "$PATCH" ]; then
+			case $line in *=y|*=m) ;; *) continue ;; esac
+		fi
 		if ! grep -qx "$line" "$OUT/.config"; then
 			sym=${line%%=*}
 			got=$(grep -E "^$sym=|^# $sym is not set" "$OUT/.config" || echo "absent (unknown symbol?)")
@@ -121,11 +211,15 @@ while IFS= read -r line; do
 	esac
 done <"$FRAG"
 if [ -n "$lost" ]; then
-	echo "build-kernel: error: options of $FRAG lost after olddefconfig" >&2
+	echo "$ME: error: options of $FRAG lost after olddefconfig" >&2
 	echo "(an unmet dependency; check 'depends on' in the Kconfig):$lost" >&2
 	exit 1
 fi
-say "config ok: all $(grep -cE '^CONFIG_.*=' "$FRAG") options of the fragment survived"
+if [ -n "$PATCH" ]; then
+	say "config ok: all $(grep -cE '^CONFIG_.*=[ym]$' "$FRAG") options of the fragment survived"
+else
+	say "config ok: all $(grep -cE '^CONFIG_.*=' "$FRAG") options of the fragment survived"
+fi
 [ "$CONFIG_ONLY" = 1 ] && { echo "$OUT"; exit 0; }
 
 # --- build, with a progress line every 30 s ---
@@ -133,15 +227,21 @@ start=$(date +%s)
 progress() {
 	while sleep 30; do
 		n=$(find "$OUT" -name '*.o' -newer "$OUT/.config" 2>/dev/null | wc -l)
-		say "building kernel... $n objects, $(( $(date +%s) - start )) s"
+		say "building ${PATCH:+arm64 }kernel... $n objects, $(( $(date +%s) - start )) s"
 	done
 }
 progress &
 ppid=$!
 trap 'kill $ppid 2>/dev/null || true' EXIT INT TERM
 
-say "building bzImage + modules_prepare (make -j$JOBS)"
-if ! kmake -j"$JOBS" bzImage modules_prepare; then
+if [ -n "$PATCH" ]; then
+	say "building Image + headers (make -j$JOBS)"
+	set -- Image
+else
+	say "building bzImage + modules_prepare (make -j$JOBS)"
+	set -- bzImage modules_prepare
+fi
+if ! kmake -j"$JOBS" "$@"; then
 	kill $ppid 2>/dev/null || true
 	grep -E 'error|Error' "$LOG" | head -n 20 >&2 || true
 	tail -n 30 "$LOG" >&2
@@ -149,8 +249,10 @@ if ! kmake -j"$JOBS" bzImage modules_prepare; then
 fi
 # Module.symvers comes from modpost, i.e. "make modules"; with no in-tree
 # module configured it is (nearly) empty but must exist for M= builds.
-kmake -j"$JOBS" modules || { tail -n 30 "$LOG" >&2; die "make modules failed"; }
-[ -f "$OUT/Module.symvers" ] || die "no Module.symvers after make modules"
+if [ -z "$PATCH" ]; then
+	kmake -j"$JOBS" modules || { tail -n 30 "$LOG" >&2; die "make modules failed"; }
+	[ -f "$OUT/Module.symvers" ] || die "no Module.symvers after make modules"
+fi
 # uapi headers into <builddir>/usr/include. "make headers" writes exactly
 # there ($(objtree)/usr/include); headers_install INSTALL_HDR_PATH=<builddir>/usr
 # would only copy them onto themselves, and needs rsync (not installed).
@@ -158,11 +260,15 @@ kmake headers || { tail -n 30 "$LOG" >&2; die "make headers failed"; }
 kill $ppid 2>/dev/null || true
 trap - EXIT INT TERM
 
-[ -f "$OUT/arch/x86/boot/bzImage" ] || die "no bzImage after build"
-[ -f "$OUT/usr/include/linux/iommufd.h" ] || die "no uapi iommufd.h after headers_install"
+[ -f "$OUT/$IMAGE" ] || die "no $(basename "$IMAGE") after build"
+[ -f "$OUT/usr/include/linux/iommufd.h" ] || die "no uapi iommufd.h after make headers"
+if [ -n "$PATCH" ]; then
+	grep -q 'nestiommu testbed: no CANWBS' "$OUT/drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3-iommufd.o" \
+		|| die "the built driver does not carry $(basename "$PATCH")"
+fi
 secs=$(( $(date +%s) - start ))
 echo "$secs" >"$OUT/.build-seconds"
-say "built in ${secs} s: $OUT/arch/x86/boot/bzImage"
+say "built in ${secs} s: $OUT/$IMAGE"
 # marker last: others poll for it
 date -u +%FT%TZ >"$OUT/.built"
 echo "$OUT"
