@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build the testbed initramfs: busybox-static + tests/vm/init + caller files.
 # With --arch arm64 (tests/arm64/mkinitramfs.sh), the arm64 tier's: the
-# arm64 busybox + tests/arm64/init. The host can neither run that busybox
+# arm64 busybox + the same init (it tells the arches apart). The host can neither run that busybox
 # to list its applets nor ldd arm64 programs, so there every program must be
 # a static arm64 ELF (cross-compiled with -static) or a #! script, and the
 # init makes the applet links at boot (busybox --install -s).
@@ -17,7 +17,7 @@
 #            [--file HOSTPATH:VMPATH]...     a plain file
 #            [--dir HOSTDIR:VMDIR]...        a directory tree (copied as is)
 #            [--init PATH]                   init script (default tests/vm/init,
-#                                            arm64: tests/arm64/init)
+#                                            for both arches)
 #
 # The archive is cpio newc, gzip compressed, owned by root. Directories of
 # the copied libraries go to /etc/nestiommu/ld-library-path, which the init
@@ -51,7 +51,7 @@ x86_64)
 	STAGE=$(mktemp -d "${TMPDIR:-/tmp}/nestiommu-initramfs.XXXXXX") ;;
 arm64)
 	ME=mkinitramfs-arm64
-	INIT="$HERE/../arm64/init"
+	INIT="$HERE/init"
 	BUSYBOX=${NESTIOMMU_BUSYBOX_ARM64:-$CACHE/busybox-arm64/current/bin/busybox}
 	STAGE=$(mktemp -d "${TMPDIR:-/tmp}/nestiommu-initramfs-arm64.XXXXXX")
 	chmod 755 "$STAGE" ;;

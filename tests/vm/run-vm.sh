@@ -47,7 +47,7 @@
 #       pointer authentication instead of the architected QARMA, which
 #       dominates TCG time otherwise. Messages are prefixed run-vm-arm64:.
 #
-# Protocol: the VM's init (tests/vm/init; arm64: tests/arm64/init) prints NESTIOMMU-INIT (first
+# Protocol: the VM's init (tests/vm/init, both arches) prints NESTIOMMU-INIT (first
 # userspace line), NESTIOMMU-SETUP..., NESTIOMMU-PAYLOAD-BEGIN, the payload's
 # output, NESTIOMMU-PAYLOAD-END, NESTIOMMU-LOCKDEP debug_locks=<n>,
 # NESTIOMMU-EXIT <n>, then powers off. This
