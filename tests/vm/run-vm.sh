@@ -128,6 +128,7 @@ arm64)
 	# romfile= (below): no option ROM (no firmware runs; and the extracted
 	# QEMU has no data directory of its own). No module is loaded by this
 	# command line.
+	# shellcheck disable=SC2054 # the commas are QEMU option syntax
 	QEMU=("$QEMU_BIN" -accel tcg
 		-M virt,iommu=smmuv3,gic-version=3
 		-global arm-smmuv3.stage=nested)
@@ -163,6 +164,7 @@ trap cleanup EXIT
 [ "$VFIO" = 1 ] || CMDLINE="$CMDLINE nestiommu.vfio=0"
 CMDLINE="$CMDLINE$APPEND"
 
+# shellcheck disable=SC2054 # the commas are QEMU option syntax
 QEMU+=(-nic none -device e1000e,romfile=
 	-cpu "$CPU" -m "$MEM" -smp "$SMP"
 	-nographic -no-reboot
