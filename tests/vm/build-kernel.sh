@@ -57,7 +57,8 @@ say() { echo "$ME: $*" >&2; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
-	--arch) [ $# -ge 2 ] || die "--arch needs x86_64 or arm64"; ARCH=$2; shift ;;
+	--arch) [ $# -ge 2 ] || die "--arch needs x86_64 or arm64"; ARCH=$2; shift
+		if [ "$ARCH" = arm64 ]; then ME=build-kernel-arm64; else ME=build-kernel; fi ;;
 	--config-only) CONFIG_ONLY=1 ;;
 	--print-dir) PRINT_DIR=1 ;;
 	--jobs) [ $# -ge 2 ] || die "--jobs needs a value"; JOBS=$2; shift ;;
@@ -78,7 +79,6 @@ x86_64)
 	BUILDS="$CACHE/build"
 	;;
 arm64)
-	ME=build-kernel-arm64
 	FRAG="$HERE/../arm64/kernel.config"
 	PATCH="$HERE/../arm64/smmuv3-canwbs.patch"
 	IMAGE=arch/arm64/boot/Image

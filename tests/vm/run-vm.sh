@@ -50,10 +50,10 @@
 # Protocol: the VM's init (tests/vm/init, both arches) prints NESTIOMMU-INIT (first
 # userspace line), NESTIOMMU-SETUP..., NESTIOMMU-PAYLOAD-BEGIN, the payload's
 # output, NESTIOMMU-PAYLOAD-END, NESTIOMMU-LOCKDEP debug_locks=<n>,
-# NESTIOMMU-EXIT <n>, then powers off. This
+# NESTIOMMU-EXIT <n>, then powers off (on arm64 without the LOCKDEP line, so
+# there is no lockdep check there). This
 # script streams the payload's output (and kernel messages printed meanwhile)
 # to stdout, progress to stderr, and exits with:
-# (the arm64 init prints no NESTIOMMU-LOCKDEP line, so no lockdep check there)
 #   n    the payload's exit status, if the kernel stayed clean
 #   124  timeout (hang)
 #   125  testbed failure: no NESTIOMMU-EXIT (panic, init died), set-up
@@ -87,7 +87,8 @@ while [ $# -gt 0 ]; do
 	--mem) MEM=${2:?--mem needs MB}; shift ;;
 	--smp) SMP=${2:?--smp needs N}; shift ;;
 	--append) APPEND="$APPEND ${2?--append needs args}"; shift ;;
-	--arch) ARCH=${2:?--arch needs x86_64 or arm64}; shift ;;
+	--arch) ARCH=${2:?--arch needs x86_64 or arm64}; shift
+		if [ "$ARCH" = arm64 ]; then ME=run-vm-arm64; else ME=run-vm; fi ;;
 	--kernel) KERNEL=${2:?--kernel needs a path}; KERNEL_SET=1; shift ;;
 	--log) LOG=${2:?--log needs a path}; shift ;;
 	--allow-warn) ALLOW+=("${2:?--allow-warn needs a regex}"); shift ;;
@@ -102,7 +103,6 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || die "no payload command (usage: run-vm.sh [options] -- COMMAND...)"
 case $TIMEOUT in ''|*[!0-9]*) die "--timeout must be whole seconds" ;; esac
-
 
 # what differs between the tiers: QEMU, machine, console, kernel image
 case $ARCH in
@@ -121,7 +121,6 @@ x86_64)
 	CPU=max
 	;;
 arm64)
-	ME=run-vm-arm64
 	QEMU_BIN=$("$HERE/../arm64/find-qemu.sh") || die "no usable qemu-system-aarch64 (run scripts/install-deps-arm64.sh)"
 	IMAGE=arch/arm64/boot/Image
 	CMDLINE="console=ttyAMA0 panic=-1 loglevel=6 printk.time=1"
