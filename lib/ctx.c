@@ -60,6 +60,12 @@ static struct error_slot *error_slot_get(const struct nio_ctx *ctx)
 	struct error_slot tmp;
 	int idx = slot ? (int)(slot - error_slots) : NIO_ERROR_SLOTS - 1;
 
+	/* A free slot (never used, or of a freed context) before the oldest */
+	while (!slot && idx > 0 && error_slots[idx].used)
+		idx--;
+	if (!slot && error_slots[idx].used)
+		idx = NIO_ERROR_SLOTS - 1;
+
 	tmp = error_slots[idx];
 	memmove(&error_slots[1], &error_slots[0], idx * sizeof(tmp));
 	error_slots[0] = tmp;
