@@ -325,24 +325,34 @@ static int resolve_device(const char *arg, char *name, size_t len)
 	return ret;
 }
 
-static int do_device_list(int argc, char **argv)
+/*
+ * "OBJECT list": one JSON object per entry of a sysfs directory (relative to
+ * the sysfs root), in one array.
+ */
+static int list_objects(int argc, char **argv, const char *cmd,
+			const char *sysfs_dir,
+			struct json_object *(*to_json)(const char *name))
 {
-	struct json_object *a = json_object_new_array();
-	char cls[PATH_MAX];
+	struct json_object *a;
+	char dir[PATH_MAX];
 	char **ents;
 	size_t n;
 
-	if (argc) {
-		json_object_put(a);
-		return err_usage("device list: unexpected argument \"%s\"", argv[0]);
-	}
-	snprintf(cls, sizeof(cls), "%s/class/vfio-dev", sysfs_root());
-	ents = list_dir(cls, &n);
+	if (argc)
+		return err_usage("%s: unexpected argument \"%s\"", cmd, argv[0]);
+	a = json_object_new_array();
+	snprintf(dir, sizeof(dir), "%s/%s", sysfs_root(), sysfs_dir);
+	ents = list_dir(dir, &n);
 	for (size_t i = 0; i < n; i++)
-		json_object_array_add(a, device_json(ents[i]));
+		json_object_array_add(a, to_json(ents[i]));
 	free_list(ents);
 	out_emit(a);
 	return EXIT_OK;
+}
+
+static int do_device_list(int argc, char **argv)
+{
+	return list_objects(argc, argv, "device list", "class/vfio-dev", device_json);
 }
 
 static int do_device_show(int argc, char **argv)
@@ -462,22 +472,7 @@ static struct json_object *iommu_json(const char *name)
 
 static int do_iommu_list(int argc, char **argv)
 {
-	struct json_object *a = json_object_new_array();
-	char cls[PATH_MAX];
-	char **ents;
-	size_t n;
-
-	if (argc) {
-		json_object_put(a);
-		return err_usage("iommu list: unexpected argument \"%s\"", argv[0]);
-	}
-	snprintf(cls, sizeof(cls), "%s/class/iommu", sysfs_root());
-	ents = list_dir(cls, &n);
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(a, iommu_json(ents[i]));
-	free_list(ents);
-	out_emit(a);
-	return EXIT_OK;
+	return list_objects(argc, argv, "iommu list", "class/iommu", iommu_json);
 }
 
 static int do_iommu_show(int argc, char **argv)
@@ -544,22 +539,7 @@ static struct json_object *group_json(const char *num)
 
 static int do_group_list(int argc, char **argv)
 {
-	struct json_object *a = json_object_new_array();
-	char dir[PATH_MAX];
-	char **ents;
-	size_t n;
-
-	if (argc) {
-		json_object_put(a);
-		return err_usage("group list: unexpected argument \"%s\"", argv[0]);
-	}
-	snprintf(dir, sizeof(dir), "%s/kernel/iommu_groups", sysfs_root());
-	ents = list_dir(dir, &n);
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(a, group_json(ents[i]));
-	free_list(ents);
-	out_emit(a);
-	return EXIT_OK;
+	return list_objects(argc, argv, "group list", "kernel/iommu_groups", group_json);
 }
 
 static int do_group_show(int argc, char **argv)
