@@ -205,6 +205,34 @@ static void other_collect(const struct field *fields, size_t nfields,
 						   (unsigned int)w);
 }
 
+/*
+ * A record from its fields and "other" bits (which must not overlap a
+ * field), stored as nwords little-endian words.
+ */
+static int record_encode(const struct field *fields, size_t nfields,
+			 const void *obj, const uint64_t *other, void *buf,
+			 size_t nwords)
+{
+	uint64_t words[8];
+	int ret;
+
+	ret = other_init(fields, nfields, other, words, nwords);
+	if (!ret)
+		ret = fields_encode(fields, nfields, obj, words);
+	if (!ret)
+		store_le64(buf, words, nwords);
+	return ret;
+}
+
+/* The fields of loaded words, and the bits no field describes. */
+static void record_decode(const struct field *fields, size_t nfields,
+			  const uint64_t *words, void *obj, uint64_t *other,
+			  size_t nwords)
+{
+	fields_decode(fields, nfields, words, obj);
+	other_collect(fields, nfields, words, other, nwords);
+}
+
 static bool bad_buf(const void *buf, size_t len, size_t want)
 {
 	return !buf || len != want;
@@ -818,21 +846,14 @@ static void set_reason(const char **reason, const char *text)
 NIO_API int nio_smmuv3_vste_encode(const struct nio_smmuv3_vste *ste,
 				   void *buf, size_t len)
 {
-	uint64_t words[2];
 	int ret;
 
 	if (!ste || bad_buf(buf, len, NIO_SMMUV3_VSTE_SIZE) || RESERVED_SET(ste))
 		return fail(-EINVAL);
 
-	ret = other_init(vste_fields, ARRAY_SIZE(vste_fields), ste->other,
-			 words, 2);
-	if (!ret)
-		ret = fields_encode(vste_fields, ARRAY_SIZE(vste_fields), ste,
-				    words);
-	if (ret)
-		return fail(ret);
-	store_le64(buf, words, 2);
-	return 0;
+	ret = record_encode(vste_fields, ARRAY_SIZE(vste_fields), ste,
+			    ste->other, buf, 2);
+	return ret ? fail(ret) : 0;
 }
 
 NIO_API int nio_smmuv3_vste_decode(const void *buf, size_t len,
@@ -845,9 +866,8 @@ NIO_API int nio_smmuv3_vste_decode(const void *buf, size_t len,
 
 	load_le64(buf, words, 2);
 	memset(ste, 0, sizeof(*ste));
-	fields_decode(vste_fields, ARRAY_SIZE(vste_fields), words, ste);
-	other_collect(vste_fields, ARRAY_SIZE(vste_fields), words, ste->other,
-		      2);
+	record_decode(vste_fields, ARRAY_SIZE(vste_fields), words, ste,
+		      ste->other, 2);
 	return 0;
 }
 
@@ -1058,19 +1078,14 @@ static const struct field cd_fields[] = {
 NIO_API int nio_smmuv3_cd_encode(const struct nio_smmuv3_cd *cd,
 				 void *buf, size_t len)
 {
-	uint64_t words[8];
 	int ret;
 
 	if (!cd || bad_buf(buf, len, NIO_SMMUV3_CD_SIZE) || RESERVED_SET(cd))
 		return fail(-EINVAL);
 
-	ret = other_init(cd_fields, ARRAY_SIZE(cd_fields), cd->other, words, 8);
-	if (!ret)
-		ret = fields_encode(cd_fields, ARRAY_SIZE(cd_fields), cd, words);
-	if (ret)
-		return fail(ret);
-	store_le64(buf, words, 8);
-	return 0;
+	ret = record_encode(cd_fields, ARRAY_SIZE(cd_fields), cd, cd->other,
+			    buf, 8);
+	return ret ? fail(ret) : 0;
 }
 
 NIO_API int nio_smmuv3_cd_decode(const void *buf, size_t len,
@@ -1083,8 +1098,8 @@ NIO_API int nio_smmuv3_cd_decode(const void *buf, size_t len,
 
 	load_le64(buf, words, 8);
 	memset(cd, 0, sizeof(*cd));
-	fields_decode(cd_fields, ARRAY_SIZE(cd_fields), words, cd);
-	other_collect(cd_fields, ARRAY_SIZE(cd_fields), words, cd->other, 8);
+	record_decode(cd_fields, ARRAY_SIZE(cd_fields), words, cd, cd->other,
+		      8);
 	return 0;
 }
 
@@ -1449,7 +1464,6 @@ NIO_API int nio_smmuv3_cmd_encode(const struct nio_smmuv3_cmd *cmd,
 {
 	struct field fields[CMD_MAX_FIELDS];
 	const struct cmd_layout *l;
-	uint64_t words[2];
 	size_t n;
 	int ret;
 
@@ -1464,13 +1478,8 @@ NIO_API int nio_smmuv3_cmd_encode(const struct nio_smmuv3_cmd *cmd,
 			return fail(-ERANGE);
 
 	n = cmd_fields_of(l, fields);
-	ret = other_init(fields, n, cmd->other, words, 2);
-	if (!ret)
-		ret = fields_encode(fields, n, cmd, words);
-	if (ret)
-		return fail(ret);
-	store_le64(buf, words, 2);
-	return 0;
+	ret = record_encode(fields, n, cmd, cmd->other, buf, 2);
+	return ret ? fail(ret) : 0;
 }
 
 NIO_API int nio_smmuv3_cmd_decode(const void *buf, size_t len,
@@ -1486,8 +1495,7 @@ NIO_API int nio_smmuv3_cmd_decode(const void *buf, size_t len,
 	load_le64(buf, words, 2);
 	memset(cmd, 0, sizeof(*cmd));
 	n = cmd_fields_of(cmd_layout((uint8_t)(words[0] & CMD0_OP)), fields);
-	fields_decode(fields, n, words, cmd);
-	other_collect(fields, n, words, cmd->other, 2);
+	record_decode(fields, n, words, cmd, cmd->other, 2);
 	return 0;
 }
 
@@ -1737,7 +1745,6 @@ NIO_API int nio_smmuv3_event_encode(const struct nio_smmuv3_event *evt,
 				    void *buf, size_t len)
 {
 	struct field fields[ARRAY_SIZE(event_fields) + 1];
-	uint64_t words[4];
 	size_t n;
 	int ret;
 
@@ -1749,13 +1756,8 @@ NIO_API int nio_smmuv3_event_encode(const struct nio_smmuv3_event *evt,
 		return fail(-ERANGE);
 
 	n = event_fields_of(evt->id, fields);
-	ret = other_init(fields, n, evt->other, words, 4);
-	if (!ret)
-		ret = fields_encode(fields, n, evt, words);
-	if (ret)
-		return fail(ret);
-	store_le64(buf, words, 4);
-	return 0;
+	ret = record_encode(fields, n, evt, evt->other, buf, 4);
+	return ret ? fail(ret) : 0;
 }
 
 NIO_API int nio_smmuv3_event_decode(const void *buf, size_t len,
@@ -1771,8 +1773,7 @@ NIO_API int nio_smmuv3_event_decode(const void *buf, size_t len,
 	load_le64(buf, words, 4);
 	memset(evt, 0, sizeof(*evt));
 	n = event_fields_of((uint8_t)field_get(EVT0_ID, words[0]), fields);
-	fields_decode(fields, n, words, evt);
-	other_collect(fields, n, words, evt->other, 4);
+	record_decode(fields, n, words, evt, evt->other, 4);
 	return 0;
 }
 
