@@ -312,6 +312,15 @@ static void close_obj_fd(struct nio_obj *obj)
 	}
 }
 
+/* Drop an entry, keeping creation order (ctx->lock held). */
+static void obj_remove_locked(struct nio_ctx *ctx, struct nio_obj *obj)
+{
+	size_t idx = (size_t)(obj - ctx->objs);
+
+	memmove(obj, obj + 1, (ctx->nr_objs - idx - 1) * sizeof(*obj));
+	ctx->nr_objs--;
+}
+
 /*
  * Unbind a device by closing its cdev.  The kernel then destroys the
  * device's vDEVICE itself (and keeps its ID unusable), so forget it too.
@@ -327,13 +336,10 @@ static void device_unbind(struct nio_ctx *ctx, uint32_t dev_id, int fd)
 
 		if ((obj->info.type == NIO_OBJ_VDEVICE &&
 		     obj->info.dev_id == dev_id) ||
-		    (obj->info.type == NIO_OBJ_DEVICE && obj->info.id == dev_id)) {
-			memmove(obj, obj + 1,
-				(ctx->nr_objs - i - 1) * sizeof(*obj));
-			ctx->nr_objs--;
-		} else {
+		    (obj->info.type == NIO_OBJ_DEVICE && obj->info.id == dev_id))
+			obj_remove_locked(ctx, obj);
+		else
 			i++;
-		}
 	}
 	pthread_mutex_unlock(&ctx->lock);
 }
@@ -482,13 +488,8 @@ void nio_obj_remove(struct nio_ctx *ctx, uint32_t id)
 
 	pthread_mutex_lock(&ctx->lock);
 	obj = obj_find(ctx, id);
-	if (obj) {
-		size_t idx = (size_t)(obj - ctx->objs);
-
-		memmove(obj, obj + 1,
-			(ctx->nr_objs - idx - 1) * sizeof(*obj));
-		ctx->nr_objs--;
-	}
+	if (obj)
+		obj_remove_locked(ctx, obj);
 	pthread_mutex_unlock(&ctx->lock);
 }
 
