@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * smmu, msi, dma: state and actions of nestiommu.ko through its generic
- * netlink family "nestiommu", via the library's client (nestiommu/smmu.h).
+ * netlink family "nestiommu", via libnestiommu-smmu (nestiommu/smmu.h).
  *
  * When the module is not loaded every command fails with exit code 2 and
  * an error naming it (with -j: {"error", "errno", "module": "nestiommu"}).
- * The client functions are weak references: a libnestiommu built without
- * libnl-3 has none, and nestctl then says so instead of failing to start.
+ * A nestctl built without libnestiommu-smmu (no libnl-3 at configure time)
+ * has no client functions (weak references, NULL) and then says so instead
+ * of failing to start.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -28,6 +29,12 @@
 
 #define MODULE_NAME "nestiommu"
 
+/*
+ * Without libnestiommu-smmu the client functions are weak references
+ * (NULL); with it they must be strong, or a linker with --as-needed would
+ * drop the library because only weak references point into it.
+ */
+#ifndef HAVE_LIBNL
 #pragma weak nio_smmu_open
 #pragma weak nio_smmu_close
 #pragma weak nio_smmu_last_error
@@ -41,6 +48,10 @@
 #pragma weak nio_smmu_dma_write
 #pragma weak nio_smmu_remove_devices
 #pragma weak nio_smmu_counters_reset
+#define SMMU_CLIENT (nio_smmu_open != NULL)
+#else
+#define SMMU_CLIENT 1
+#endif
 
 static struct json_object *module_extra(void)
 {
@@ -64,10 +75,12 @@ static int smmu_connect(const char *what, struct nio_smmu **out)
 				  "generic netlink family \"%s\"); load it with "
 				  "\"modprobe %s\"", what, MODULE_NAME,
 				  MODULE_NAME, MODULE_NAME);
-	if (!nio_smmu_open)
+	if (!SMMU_CLIENT)
 		return err_report(EXIT_KERNEL, EOPNOTSUPP, module_extra(),
-				  "%s: this libnestiommu was built without the "
-				  "%s netlink client (libnl-3)", what, MODULE_NAME);
+				  "%s: this nestctl was built without "
+				  "libnestiommu-smmu, the %s netlink client "
+				  "(configure found no libnl-3)", what,
+				  MODULE_NAME);
 	ret = nio_smmu_open(out);
 	if (ret == -ENOENT)
 		return err_report(EXIT_KERNEL, ENOENT, module_extra(),
@@ -85,7 +98,7 @@ static int smmu_connect(const char *what, struct nio_smmu **out)
 
 static int smmu_fail(struct nio_smmu *smmu, int ret, const char *what)
 {
-	const char *m = nio_smmu_last_error ? nio_smmu_last_error(smmu) : "";
+	const char *m = SMMU_CLIENT ? nio_smmu_last_error(smmu) : "";
 
 	ret = err_report(EXIT_KERNEL, -ret, module_extra(), "%s: %s%s%s%s", what,
 			 strerror(-ret), m && *m ? " (" : "", m ? m : "",

@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libnestiommu: control of the nestiommu.ko software SMMUv3 through its
- * generic netlink family "nestiommu" (libnl-3).
+ * libnestiommu-smmu: control of the nestiommu.ko software SMMUv3 through
+ * its generic netlink family "nestiommu" (libnl-3).  A library of its own
+ * (libnestiommu-smmu.so.1, pkg-config libnestiommu-smmu, -lnestiommu-smmu),
+ * the way libnl ships libnl-genl, so that libnestiommu needs only libc.
+ * Every function here is in version NESTIOMMU_SMMU_0.1 (since 0.1).
  *
  * Every operation needs CAP_NET_ADMIN (the module refuses others with
- * -EPERM).  Functions return 0 (or a count) on success, a negative errno
- * on failure, and then also set errno; nio_smmu_last_error() gives the
+ * -EPERM).  Functions return 0 on success, a negative errno on failure,
+ * and then also set errno (the convention of the whole library); a NULL
+ * handle or output pointer is -EINVAL.  nio_smmu_last_error() gives the
  * module's explanation (netlink extended ack) when it sent one.
+ *
+ * A struct nio_smmu is one netlink socket and one error text: use one per
+ * thread (or serialise the calls).
  *
  * Instances are numbered from 0 (module parameter "instances"), endpoints
  * within an instance from 0 (parameter "devices").
@@ -102,13 +109,21 @@ struct nio_smmu_tlb_entry {
 	uint64_t pa;
 };
 
-/* Connect to the family; -ENOENT when the module is not loaded */
+/*
+ * Connect to the family; -ENOENT when the module is not loaded.  The
+ * handle (and its socket) is the caller's: free it with nio_smmu_close(),
+ * which accepts NULL.
+ */
 NIO_API int nio_smmu_open(struct nio_smmu **out);
 NIO_API void nio_smmu_close(struct nio_smmu *smmu);
-/* The module's message for the last failure, or "" */
+/* The module's message for the last failure, or "" (never NULL) */
 NIO_API const char *nio_smmu_last_error(const struct nio_smmu *smmu);
 
-/* Dumps: *out is malloc()ed (free() it), *n entries; return 0 or -errno */
+/*
+ * Dumps: *out is malloc()ed (the caller free()s it), *n entries; on
+ * failure *out is NULL.  nio_smmu_device_get() fills one endpoint,
+ * -ENODEV when there is none with that instance and index.
+ */
 NIO_API int nio_smmu_instances(struct nio_smmu *smmu,
 			       struct nio_smmu_instance **out, size_t *n);
 NIO_API int nio_smmu_devices(struct nio_smmu *smmu,
@@ -124,7 +139,9 @@ NIO_API int nio_smmu_set_msi_window(struct nio_smmu *smmu, uint32_t instance,
 /*
  * Program an endpoint's MSI vector: the IOVA its MSI write goes to and
  * the eventfd signalled when that write lands in the MSI window
- * (eventfd < 0: unregister; keep_fd: leave the eventfd as it is).
+ * (eventfd < 0: unregister; keep_fd: leave the eventfd as it is).  The
+ * module takes its own reference to the eventfd: the caller keeps its
+ * descriptor and closes it when it likes.
  */
 NIO_API int nio_smmu_set_msi(struct nio_smmu *smmu, uint32_t instance,
 			     uint32_t device, uint32_t vector, uint64_t addr,

@@ -1,10 +1,10 @@
 #!/bin/sh
-# Cross-compile the library (lib/*.c, statically, without the netlink
-# client lib/genl.c: no arm64 libnl here, and the arm64 tier has no
-# nestiommu.ko to talk to) and the library's test programs that apply to
-# the upstream SMMUv3 (tests/kernel/: everything not specific to the
-# iommufd selftest mock or to the module's netlink control), as static
-# arm64 programs.
+# Cross-compile libnestiommu (lib/*.c, statically; it needs only libc.
+# The netlink client libnestiommu-smmu, lib/smmu/, is not built: no arm64
+# libnl here, and the arm64 tier has no nestiommu.ko to talk to) and the
+# library's test programs that apply to the upstream SMMUv3 (tests/kernel/:
+# everything not specific to the iommufd selftest mock or to the module's
+# netlink control), as static arm64 programs.
 #
 # Usage: tests/arm64/build-libtests.sh KBUILD OUTDIR
 #   KBUILD   the arm64 kernel build (its usr/include has the uapi headers)
@@ -42,9 +42,8 @@ else
 	CONF="-I$OBJ/conf"
 fi
 
-echo "build-libtests: libnestiommu.a (lib/*.c without genl.c) for arm64"
+echo "build-libtests: libnestiommu.a (lib/*.c) for arm64"
 for f in "$TOP"/lib/*.c; do
-	case $(basename "$f") in genl.c) continue ;; esac
 	$CC $CFLAGS $CONF -I"$TOP/include" -I"$TOP/lib" -c "$f" -o "$OBJ/$(basename "$f" .c).o"
 done
 rm -f "$OUT/libnestiommu.a"

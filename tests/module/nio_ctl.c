@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * nio_ctl: a minimal command line over the library's nestiommu.ko netlink
- * client (lib/genl.c), for the module's shell tests in the VM.
+ * nio_ctl: a minimal command line over the nestiommu.ko netlink client
+ * (libnestiommu-smmu, lib/smmu/genl.c), for the module's shell tests in
+ * the VM.
  *
  *   nio_ctl instances | devices | tlb INSTANCE
  *   nio_ctl remove [INSTANCE]

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libnestiommu: client of the nestiommu.ko generic netlink family.
+ * libnestiommu-smmu: client of the nestiommu.ko generic netlink family
+ * (a library of its own, so that libnestiommu needs only libc).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@
 
 #include <nestiommu/smmu.h>
 
-#include "../kernel/nestiommu_uapi.h"
+#include "../../kernel/nestiommu_uapi.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -90,6 +91,8 @@ NIO_API int nio_smmu_open(struct nio_smmu **out)
 	struct nio_smmu *smmu;
 	int one = 1, ret;
 
+	if (!out)
+		return nio_fail(-EINVAL);
 	*out = NULL;
 	smmu = calloc(1, sizeof(*smmu));
 	if (!smmu)
@@ -241,8 +244,11 @@ static int nio_run(struct nio_smmu *smmu, struct nl_msg *msg,
 
 static struct nl_msg *nio_msg(struct nio_smmu *smmu, uint8_t cmd, int flags)
 {
-	struct nl_msg *msg = nlmsg_alloc();
+	struct nl_msg *msg;
 
+	if (!smmu)	/* the caller reports -EINVAL */
+		return NULL;
+	msg = nlmsg_alloc();
 	if (!msg)
 		return NULL;
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, smmu->family, 0,
@@ -271,6 +277,11 @@ static int nio_dump(struct nio_smmu *smmu, struct nl_msg *msg,
 {
 	int ret;
 
+	if (!smmu || !out || !n) {
+		if (msg)
+			nlmsg_free(msg);
+		return nio_fail(-EINVAL);
+	}
 	*out = NULL;
 	*n = 0;
 	if (!msg)
@@ -418,10 +429,12 @@ NIO_API int nio_smmu_device_get(struct nio_smmu *smmu, uint32_t instance,
 {
 	struct nio_req req = { .parse = nio_parse_device, .buf = out,
 			       .instance = instance, .index = index };
-	struct nl_msg *msg = nio_msg(smmu, NESTIOMMU_CMD_DEVICE_GET,
-				     NLM_F_DUMP);
+	struct nl_msg *msg;
 	int ret;
 
+	if (!smmu || !out)
+		return nio_fail(-EINVAL);
+	msg = nio_msg(smmu, NESTIOMMU_CMD_DEVICE_GET, NLM_F_DUMP);
 	if (!msg)
 		return nio_fail(-ENOMEM);
 	ret = nio_run(smmu, msg, &req);
@@ -473,6 +486,11 @@ static int nio_doit(struct nio_smmu *smmu, struct nl_msg *msg,
 {
 	int ret;
 
+	if (!smmu) {
+		if (msg)
+			nlmsg_free(msg);
+		return nio_fail(-EINVAL);
+	}
 	if (!msg)
 		return nio_fail(-ENOMEM);
 	ret = nio_run(smmu, msg, req);
@@ -556,7 +574,7 @@ NIO_API int nio_smmu_dma_read(struct nio_smmu *smmu, uint32_t instance,
 			       .len = len };
 	int ret;
 
-	if (!len || len > 32768)
+	if (!buf || !len || len > 32768)
 		return nio_fail(-EINVAL);
 	msg = nio_msg_dev(smmu, NESTIOMMU_CMD_DMA, instance, device);
 	NIO_PUT(msg, nla_put_u64(msg, NESTIOMMU_ATTR_IOVA, iova));
@@ -575,7 +593,7 @@ NIO_API int nio_smmu_dma_write(struct nio_smmu *smmu, uint32_t instance,
 	struct nl_msg *msg;
 	struct nio_req req = { 0 };
 
-	if (!len || len > 32768)
+	if (!buf || !len || len > 32768)
 		return nio_fail(-EINVAL);
 	msg = nio_msg_dev(smmu, NESTIOMMU_CMD_DMA, instance, device);
 	NIO_PUT(msg, nla_put_u64(msg, NESTIOMMU_ATTR_IOVA, iova));
@@ -616,6 +634,11 @@ NIO_API int nio_smmu_bench(struct nio_smmu *smmu, uint32_t instance,
 	struct nio_req req = { .parse = nio_parse_bench };
 	int ret;
 
+	if (!ns) {
+		if (msg)
+			nlmsg_free(msg);
+		return nio_fail(-EINVAL);
+	}
 	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_BENCH_MODE, mode));
 	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_BENCH_ITERS, iters));
 	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_BENCH_ENTRIES, entries));
