@@ -10,7 +10,7 @@
 #define  PCI_COMMAND_MEMORY	BIT(1)
 #define  PCI_COMMAND_MASTER	BIT(2)
 #define PCI_CAP_ID_VNDR		0x09
-#define DMA_TIMEOUT_MS		5000
+#define DMA_TIMEOUT_MS		10000	/* a config write crosses QEMU, vfio and the module */
 
 u64 dma_buf_iova;
 
@@ -261,5 +261,7 @@ int dev_probe(struct dma_dev *d, u64 *mmio_next, u64 mmio_end)
 		return nio_init(d);
 	if (!pci_find(0x8086, 0x10d3, &d->bdf))
 		return e1000e_init(d, mmio_next, mmio_end);
+	printf("# bus 0 has neither a nestiommu function (%04x:%04x) nor an e1000e (8086:10d3)\n",
+	       NIO_PCI_VENDOR_ID, NIO_PCI_DEVICE_ID);
 	return -1;
 }

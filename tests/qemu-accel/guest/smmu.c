@@ -16,7 +16,7 @@
 #define STRTAB_SPLIT_BITS 8	/* 2-level: 256 STEs per L2 table */
 #define LINEAR_LOG2	8	/* linear: SIDs 0-255 (bus 0) */
 #define L1_LOG2		8	/* 2-level: 256 L1 descriptors, SIDs 0-64K */
-#define POLL_MS		5000	/* nested virtualization under TCG is slow */
+#define POLL_MS		10000	/* nested virtualization under TCG is slow */
 
 /* command opcodes and fields */
 #define CMD_CFGI_STE		0x03
