@@ -4,7 +4,8 @@
 # -bios of -M virt,iommu=smmuv3 with an e1000e, answers each "@@ PAUSE"
 # with one byte as the accel harness does, and asserts "@@ DONE pass",
 # every check by name and the plan. Then the NOPAUSE build: no pause,
-# same result. SKIP (77) without aarch64-linux-gnu-gcc or a QEMU for
+# same result. Then a build with 1 s pauses nobody answers: four failed
+# pause checks, everything else passes, "@@ DONE fail". SKIP (77) without aarch64-linux-gnu-gcc or a QEMU for
 # aarch64 (tests/arm64/find-qemu.sh says where it looks).
 set -eu
 srcdir=${srcdir:-$(dirname "$0")/..}
@@ -45,9 +46,10 @@ fail() {
 	status=1
 }
 
-# run BIN LOG: boot it, answer pauses, wait for QEMU to power off
+# run BIN LOG [silent]: boot it, answer pauses (unless silent), wait for
+# QEMU to power off
 run() {
-	bin=$1 log=$2
+	bin=$1 log=$2 silent=${3:-}
 	rm -f "$tmp/in"
 	mkfifo "$tmp/in"
 	"$QEMU" -M virt,gic-version=3,iommu=smmuv3 -cpu max -accel tcg -m 256 \
@@ -59,7 +61,7 @@ run() {
 	t=0
 	while kill -0 "$qpid" 2>/dev/null; do
 		n=$(grep -c '^@@ PAUSE' "$log" || true)
-		if [ "$n" -gt "$answered" ]; then
+		if [ -z "$silent" ] && [ "$n" -gt "$answered" ]; then
 			printf g >&3
 			answered=$((answered + 1))
 			continue
@@ -137,6 +139,22 @@ for flavour in guestfw guestfw-nopause; do
 		sed 's/^/#   /' "$log.txt"
 	fi
 done
+# a harness that never answers: each pause times out as a failed check,
+# the run goes on and ends in "@@ DONE fail"
+fwt=$tmp/fw-timeout
+mkdir -p "$fwt"
+(unset MAKEFLAGS MFLAGS MAKELEVEL
+ make -s -C "$fwt" -f "$here/guest/Makefile" srcdir="$here/guest" \
+	CROSS="$CROSS" PAUSE_TIMEOUT_MS=1000 guestfw.bin >&2)
+run "$fwt/guestfw.bin" "$tmp/timeout" silent
+for tag in stage1 fault bypass disabled; do
+	expect "$tmp/timeout" "^not ok [0-9]+ - pause $tag: harness answered \(no byte within 1 s\)$"
+done
+expect "$tmp/timeout" '^ok [0-9]+ - 2-level stream table: DMA at VA 0x12340000 lands at page A'
+expect "$tmp/timeout" '^@@ DONE fail$'
+[ "$(grep -c '^not ok' "$tmp/timeout.txt")" = 4 ] ||
+	fail "timeout: $(grep -c '^not ok' "$tmp/timeout.txt") failed checks, expected the 4 pauses"
+
 # expect's failures happen in the pipeline's subshell: count them here
 for flavour in guestfw guestfw-nopause; do
 	sid=$(sed -n 's/^@@ DEVICE e1000e .* sid=\(0x[0-9a-f]*\)$/\1/p' "$tmp/$flavour.txt")
