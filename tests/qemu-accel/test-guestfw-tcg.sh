@@ -105,6 +105,8 @@ checks='^ok [0-9]+ - SMMU enabled: linear stream table, command and event queues
 ^ok [0-9]+ - SMMU disabled, GBPA bypass: DMA at IPA 0x[0-9a-f]+ lands there
 ^ok [0-9]+ - SMMU enabled again with a 2-level stream table
 ^ok [0-9]+ - 2-level stream table: DMA at VA 0x12340000 lands at page A
+^ok [0-9]+ - benchmark: 2000 TLBI_NH_VA in 10 batches, each closed by CMD_SYNC, completed
+^@@ BENCH cmdq tlbi=2000 syncs=10 us=[0-9]+ per_s=[0-9]+$
 ^ok [0-9]+ - no command was rejected \(CERROR\) and every CMD_SYNC completed
 ^@@ DEVICE e1000e 00:0[0-9a-f]\.0 sid=0x[0-9a-f]+$
 ^@@ DONE pass$'

@@ -102,6 +102,7 @@ int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *fmt, va_list ap);
 int uart_getc_timeout(u64 ms);
 u64 now_ms(void);
+u64 now_us(void);
 void mdelay(u64 ms);
 
 /* fdt.c: what the device tree QEMU left at the start of RAM says */

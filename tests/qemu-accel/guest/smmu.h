@@ -97,6 +97,7 @@ int smmu_set_ste(u32 sid, enum ste_kind kind, u64 cd_pa);
 int smmu_write_cd(u32 sid, u16 asid, u64 ttb0);
 int smmu_tlbi_va(u16 asid, u64 va);
 int smmu_tlbi_asid(u16 asid);
+long smmu_bench_tlbi(u16 asid, u64 va, u32 n, u32 batches);
 int smmu_cfgi_all(void);
 int smmu_set_gbpa(bool abort);
 int smmu_enable(bool on);

@@ -62,6 +62,11 @@ u64 now_ms(void)
 	return cntvct() / (cntfrq() / 1000);
 }
 
+u64 now_us(void)
+{
+	return cntvct() / (cntfrq() / 1000000);
+}
+
 void mdelay(u64 ms)
 {
 	u64 end = now_ms() + ms;
