@@ -1092,9 +1092,12 @@ static int do_idr_encode(int argc, char **argv)
 				break;
 		}
 		if (nio_smmuv3_feature_info(i, &info)) {
+			/* report before jv_free(): key lives in doc */
+			ret = err_usage("idr encode: unknown feature \"%.64s%s\" "
+					"(see \"nestctl idr decode ... details\")",
+					key, strlen(key) > 64 ? "..." : "");
 			jv_free(doc);
-			return err_usage("idr encode: unknown feature \"%s\" (see "
-					 "\"nestctl idr decode ... details\")", key);
+			return ret;
 		}
 		if (jv_is(v, JV_BOOL))
 			val = v->b;

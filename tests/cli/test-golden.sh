@@ -16,6 +16,7 @@
 #
 # The path of this directory is written as @SRC@ in the outputs.
 # GOLDEN_UPDATE=1 rewrites the .out (and existing .err) files.
+# GOLDEN_ONLY=GLOB runs only the cases whose name matches GLOB.
 #
 # Environment: NESTCTL (the binary), FAKEKERNEL (libfakekernel.so).
 
@@ -51,6 +52,8 @@ pass=0 fail=0 skip=0
 
 for cmd in "$gdir"/*.cmd; do
 	name=$(basename "$cmd" .cmd)
+	# shellcheck disable=SC2254
+	case $name in ${GOLDEN_ONLY:-*}) ;; *) continue ;; esac
 	want_rc=$(sed -n 's/^#rc //p' "$cmd")
 	want_rc=${want_rc:-0}
 	envs=$(sed -n 's/^#env //p' "$cmd" |

@@ -1,0 +1,2 @@
+#rc 1
+-j idr encode '{"bogus":1}'
