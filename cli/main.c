@@ -14,7 +14,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -167,6 +166,14 @@ static bool is_help(const char *s)
 	return !strcmp(s, "help") || !strcmp(s, "--help") || !strcmp(s, "-h");
 }
 
+static const struct object *find_object(const char *name)
+{
+	for (const struct object *obj = objects; obj->name; obj++)
+		if (!strcmp(obj->name, name))
+			return obj;
+	return NULL;
+}
+
 static int dispatch(int argc, char **argv)
 {
 	const struct object *obj;
@@ -174,20 +181,32 @@ static int dispatch(int argc, char **argv)
 
 	if (!argc)
 		return err_usage("missing OBJECT; try \"%s help\"", progname);
-	if (is_help(argv[0]))
-		return do_help();
-	for (obj = objects; obj->name; obj++)
-		if (!strcmp(obj->name, argv[0]))
-			break;
-	if (!obj->name)
+	if (is_help(argv[0])) {
+		/* "nestctl help" or "nestctl help OBJECT" */
+		if (argc == 1)
+			return do_help();
+		if (argc == 2 && (obj = find_object(argv[1])))
+			return !strcmp(obj->name, "apply") ?
+			       obj->cmds[0].func(1, argv) : do_object_help(obj);
+		if (argc == 2)
+			return err_usage("help: unknown object \"%s\"; try \"%s "
+					 "help\"", argv[1], progname);
+		return err_usage("help: unexpected argument \"%s\"", argv[2]);
+	}
+	obj = find_object(argv[0]);
+	if (!obj)
 		return err_usage("unknown object \"%s\"; try \"%s help\"",
 				 argv[0], progname);
 	argc--, argv++;
 	/* apply has its own help: the plan operations */
 	if (!strcmp(obj->name, "apply"))
 		return obj->cmds[0].func(argc, argv);
-	if (argc && is_help(argv[0]))
+	if (argc && is_help(argv[0])) {
+		if (argc > 1)
+			return err_usage("%s help: unexpected argument \"%s\"",
+					 obj->name, argv[1]);
 		return do_object_help(obj);
+	}
 	/* An object that is itself the command (apply, hw-info, version). */
 	if (obj->cmds[0].name && !obj->cmds[0].name[0])
 		return obj->cmds[0].func(argc, argv);
@@ -200,54 +219,96 @@ static int dispatch(int argc, char **argv)
 	if (!c->name)
 		return err_usage("%s: unknown command \"%s\"; try \"%s %s help\"",
 				 obj->name, argv[0], progname, obj->name);
-	if (argc > 1 && is_help(argv[1]))
+	if (argc > 1 && is_help(argv[1])) {
+		if (argc > 2)
+			return err_usage("%s %s help: unexpected argument \"%s\"",
+					 obj->name, c->name, argv[2]);
 		return do_object_help(obj);
+	}
 	return c->func(argc - 1, argv + 1);
+}
+
+/*
+ * Options come before OBJECT.  Long options match exactly (no getopt
+ * prefixes: "--js" is not "--json"); short ones may be grouped ("-jp").
+ * The output mode is known before any option error is reported.
+ */
+static int run(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		char c;
+	} longs[] = {
+		{ "--json", 'j' }, { "--pretty", 'p' },
+		{ "--version", 'V' }, { "--help", 'h' },
+	};
+	const char *bad = NULL;
+	bool version = false, help = false;
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		const char *a = argv[i];
+		char one[2] = { 0 };
+		const char *flags = a + 1;
+
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (a[1] == '-') {
+			flags = NULL;
+			for (size_t k = 0; k < sizeof(longs) / sizeof(longs[0]); k++)
+				if (!strcmp(a, longs[k].name))
+					one[0] = longs[k].c, flags = one;
+			if (!flags) {
+				bad = bad ? bad : a;
+				continue;
+			}
+		}
+		for (const char *f = flags; *f; f++) {
+			switch (*f) {
+			case 'j':
+				json_output = true;
+				break;
+			case 'p':
+				/* -p implies -j, as in bpftool */
+				json_output = pretty_output = true;
+				break;
+			case 'V':
+				version = true;
+				break;
+			case 'h':
+				help = true;
+				break;
+			default:
+				bad = bad ? bad : a;
+				break;
+			}
+		}
+	}
+	if (bad)
+		return err_usage("unknown option \"%s\"; try \"%s help\"", bad,
+				 progname);
+	argc -= i;
+	argv += i;
+	if (help) {
+		if (argc)
+			return err_usage("--help: unexpected argument \"%s\"; try "
+					 "\"%s help %s\"", argv[0], progname, argv[0]);
+		return do_help();
+	}
+	if (version) {
+		if (argc)
+			return err_usage("--version: unexpected argument \"%s\"",
+					 argv[0]);
+		return do_version(0, NULL);
+	}
+	return dispatch(argc, argv);
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool version = false;
-	int opt;
-
-	/* Decide the output mode before reporting any option error. */
-	for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
-			json_output = true;
-		if (!strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
-			json_output = pretty_output = true;
-	}
-
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+jpVh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			json_output = true;
-			break;
-		case 'p':
-			/* -p implies -j, as in bpftool */
-			json_output = pretty_output = true;
-			break;
-		case 'V':
-			version = true;
-			break;
-		case 'h':
-			return do_help();
-		default:
-			return err_usage("unknown option \"%s\"; try \"%s help\"",
-					 argv[optind - 1], progname);
-		}
-	}
-	if (version)
-		return do_version(0, NULL);
-	return dispatch(argc - optind, argv + optind);
+	return out_finish(run(argc, argv));
 }
 
 /* ------------------------------------------------------------------ */

@@ -37,6 +37,14 @@ void out_emit(struct json_object *obj);
  * build.  Sanitizer builds free it (LeakSanitizer must see no leaks).
  */
 void out_emit_final(struct json_object *obj);
+/*
+ * At exit: flush standard output; if anything written to it was lost (a
+ * full disk, a closed descriptor) say so on stderr and turn exit code 0
+ * into EXIT_KERNEL.  Returns the exit code to use.
+ */
+int out_finish(int code);
+/* fflush(stdout), remembering the errno of a failed write for out_finish. */
+void out_flush(void);
 /* Drop a tree at exit (same rule). */
 void out_drop_final(struct json_object *obj);
 /* Serialize obj in the current JSON mode (for --keep replies). */

@@ -12,11 +12,13 @@
 #endif
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nestctl.h"
 
@@ -331,6 +333,16 @@ static void render_value(FILE *f, struct json_object *v, int indent)
 	}
 }
 
+/* errno of the first failed write to stdout */
+static int out_errno;
+
+void out_flush(void)
+{
+	errno = 0;
+	if ((fflush(stdout) || ferror(stdout)) && !out_errno)
+		out_errno = errno ? errno : EIO;
+}
+
 void out_emit(struct json_object *obj)
 {
 	if (json_output) {
@@ -349,8 +361,24 @@ void out_emit(struct json_object *obj)
 	} else if (obj) {
 		render_value(stdout, obj, 0);
 	}
-	fflush(stdout);
+	out_flush();
 	json_object_put(obj);
+}
+
+int out_finish(int code)
+{
+	int err;
+
+	/* As close_stdout() of gnulib: a full disk must not exit 0. */
+	out_flush();
+	if (!ferror(stdout))
+		return code;
+	err = out_errno ? out_errno : EIO;
+	if (err == EBADF && fcntl(STDOUT_FILENO, F_GETFD) < 0)
+		return code; /* started without a standard output */
+	fprintf(stderr, "%s: cannot write the output: %s\n", progname,
+		strerror(err));
+	return code ? code : EXIT_KERNEL;
 }
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -407,7 +435,7 @@ static int verr_report(int exit_code, int err, struct json_object *extra,
 				json_object_object_add(o, k, json_object_get(v));
 		}
 		puts(out_json_string(o));
-		fflush(stdout);
+		out_flush();
 		json_object_put(o);
 	} else {
 		fprintf(stderr, "%s: %s\n", progname, msg);

@@ -2133,8 +2133,12 @@ static int do_apply(int argc, char **argv)
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "help") || !strcmp(argv[i], "--help") ||
-		    !strcmp(argv[i], "-h"))
+		    !strcmp(argv[i], "-h")) {
+			if (argc > 1)
+				return err_usage("apply help: takes no other "
+						 "argument");
 			return print_plan_help();
+		}
 		if ((!strcmp(argv[i], "keep") || !strcmp(argv[i], "--keep")) &&
 		    i + 1 < argc)
 			keep = argv[++i];

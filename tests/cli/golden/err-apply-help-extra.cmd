@@ -1,0 +1,2 @@
+#rc 1
+-j apply plan-small.json help

@@ -1,0 +1,2 @@
+#rc 1
+-j ste decode help extra

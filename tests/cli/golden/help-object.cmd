@@ -1,0 +1,2 @@
+# "help OBJECT" is that object's help
+-j help ste
