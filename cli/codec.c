@@ -18,7 +18,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <nestiommu/smmuv3.h>
 
@@ -809,14 +808,6 @@ int codec_cmd_from_json(struct jctx *jc, const char *key,
 /* ------------------------------------------------------------------ */
 /* Commands                                                             */
 
-static bool looks_like_json_source(const char *s)
-{
-	struct stat st;
-
-	return s[0] == '{' || s[0] == '[' || !strcmp(s, "-") ||
-	       (!stat(s, &st) && S_ISREG(st.st_mode));
-}
-
 /* Load a JSON argument: inline text, a file name, or "-". */
 struct jv *load_json_arg(const char *arg, char *msg, size_t msglen)
 {
@@ -824,16 +815,23 @@ struct jv *load_json_arg(const char *arg, char *msg, size_t msglen)
 	size_t len;
 	char *text;
 
-	if (arg[0] == '{' || arg[0] == '[')
-		return jv_parse(arg, strlen(arg), msg, msglen);
+	if (arg[0] == '{' || arg[0] == '[') {
+		o = jv_parse(arg, strlen(arg), msg, msglen);
+		errno = o ? 0 : EINVAL;
+		return o;
+	}
 	text = read_file_all(arg, &len);
 	if (!text) {
+		int err = errno;
+
 		snprintf(msg, msglen, "cannot read \"%s\": %s", arg,
-			 strerror(errno));
+			 read_error(err));
+		errno = err;
 		return NULL;
 	}
 	o = jv_parse(text, len, msg, msglen);
 	free(text);
+	errno = o ? 0 : EINVAL;
 	return o;
 }
 
@@ -873,12 +871,16 @@ static int get_words(int argc, char **argv, const char *what, uint64_t *w,
 	struct jctx jc = { .step = -1 };
 	char msg[512];
 
-	if (argc == 1 && looks_like_json_source(argv[0])) {
+	/*
+	 * Every record has at least two words: one argument is JSON, a file
+	 * of any kind (a FIFO, /dev/stdin) or "-", as for encode.
+	 */
+	if (argc == 1 && n > 1) {
 		struct jv *o = load_json_arg(argv[0], msg, sizeof(msg));
 		int ret;
 
 		if (!o)
-			return err_usage("%s", msg);
+			return err_report(EXIT_USAGE, errno, NULL, "%s", msg);
 		ret = codec_words_from_json(&jc, "words", o, w, n);
 		jv_free(o);
 		if (ret)
@@ -911,7 +913,7 @@ static int get_fields(int argc, char **argv, const struct rec *r,
 				 "(inline, a file or -)", r->what);
 	o = load_json_arg(argv[0], msg, sizeof(msg));
 	if (!o)
-		return err_usage("%s", msg);
+		return err_report(EXIT_USAGE, errno, NULL, "%s", msg);
 	ret = rec_from_json(&jc, "fields", r, fn, o, w);
 	jv_free(o);
 	if (ret)
@@ -1069,7 +1071,7 @@ static int do_idr_encode(int argc, char **argv)
 				 "features (inline, a file or -)");
 	o = doc = load_json_arg(argv[0], msg, sizeof(msg));
 	if (!o)
-		return err_usage("%s", msg);
+		return err_report(EXIT_USAGE, errno, NULL, "%s", msg);
 	if (jv_is(o, JV_OBJECT) && jget(o, "features"))
 		o = jget(o, "features");
 	if (!jv_is(o, JV_OBJECT)) {

@@ -40,7 +40,10 @@ int codec_ste_from_json(struct jctx *jc, const char *key,
 int codec_cmd_from_json(struct jctx *jc, const char *key,
 			struct jv *v, uint64_t w[2]);
 
-/* Inline JSON text, a file name or "-". */
+/*
+ * Inline JSON text, a file name or "-".  NULL on error with a message in
+ * msg and errno set (the read error, or EINVAL for malformed JSON).
+ */
 struct jv *load_json_arg(const char *arg, char *msg, size_t msglen);
 
 #endif

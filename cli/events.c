@@ -72,7 +72,7 @@ static int do_events_watch(int argc, char **argv)
 				 "vEVENTQ or a fault queue)");
 	plan = load_json_arg(src, msg, sizeof(msg));
 	if (!plan)
-		return err_usage("events watch: %s", msg);
+		return err_report(EXIT_USAGE, errno, NULL, "events watch: %s", msg);
 	if (!plan_check(plan, &out)) {
 		jv_free(plan);
 		return report_plan_error(EXIT_USAGE, out);

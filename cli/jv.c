@@ -401,21 +401,96 @@ static bool parse_array(struct parser *ps, struct jv *v)
 	return true;
 }
 
-static bool parse_object(struct parser *ps, struct jv *v)
-{
-	size_t base = ps->nmems, n;
+/*
+ * Duplicate keys: objects of up to KEYS_LINEAR members compare linearly
+ * (plan steps have a handful of keys); larger ones get a hash table of
+ * member indices, so the check stays linear in the size of the input.
+ */
+#define KEYS_LINEAR 16
 
+struct keyset {
+	uint32_t *slot; /* member index - base + 1; 0 = empty */
+	size_t cap;     /* power of two */
+};
+
+static uint32_t key_hash(const char *k)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 16777619u;
+	return h;
+}
+
+/* Insert member i of the object at base; false if its key is a duplicate. */
+static bool keyset_add(struct parser *ps, struct keyset *ks, size_t base,
+		       size_t i, bool *nomem)
+{
+	const char *key = ps->mems[i].key;
+	size_t j;
+
+	if ((i - base + 1) * 2 > ks->cap) {
+		size_t cap = ks->cap ? ks->cap * 2 : 4 * KEYS_LINEAR;
+		uint32_t *slot = calloc(cap, sizeof(*slot));
+
+		if (!slot) {
+			*nomem = true;
+			return false;
+		}
+		free(ks->slot);
+		ks->slot = slot;
+		ks->cap = cap;
+		/* rehash the members before i (distinct by construction) */
+		for (size_t m = base; m < i; m++) {
+			j = key_hash(ps->mems[m].key) & (cap - 1);
+			while (slot[j])
+				j = (j + 1) & (cap - 1);
+			slot[j] = (uint32_t)(m - base + 1);
+		}
+	}
+	for (j = key_hash(key) & (ks->cap - 1); ks->slot[j];
+	     j = (j + 1) & (ks->cap - 1))
+		if (!strcmp(ps->mems[base + ks->slot[j] - 1].key, key))
+			return false;
+	ks->slot[j] = (uint32_t)(i - base + 1);
+	return true;
+}
+
+/* Is the newest member's key new in its object? */
+static bool member_is_new(struct parser *ps, struct keyset *ks, size_t base,
+			  bool *nomem)
+{
+	size_t last = ps->nmems - 1;
+	const char *key = ps->mems[last].key;
+
+	if (last - base < KEYS_LINEAR) {
+		for (size_t i = base; i < last; i++)
+			if (ps->mems[i].key[0] == key[0] &&
+			    !strcmp(ps->mems[i].key, key))
+				return false;
+		return true;
+	}
+	if (!ks->cap) {
+		/* the first KEYS_LINEAR were checked linearly: index them */
+		for (size_t i = base; i < last; i++)
+			if (!keyset_add(ps, ks, base, i, nomem))
+				return false;
+	}
+	return keyset_add(ps, ks, base, last, nomem);
+}
+
+/* The members of an object into ps->mems from base on. */
+static bool parse_members(struct parser *ps, size_t base, struct keyset *ks)
+{
 	ps->p++; /* { */
 	skip_ws(ps);
 	if (ps->p < ps->end && *ps->p == '}') {
 		ps->p++;
-		v->type = JV_OBJECT;
-		v->n = 0;
-		v->members = NULL;
 		return true;
 	}
 	for (;;) {
 		const char *key, *keypos;
+		bool nomem = false;
 		uint32_t klen;
 		struct jv val;
 
@@ -427,12 +502,6 @@ static bool parse_object(struct parser *ps, struct jv *v)
 		keypos = ps->p;
 		if (!parse_string(ps, &key, &klen))
 			return false;
-		for (size_t i = base; i < ps->nmems; i++)
-			if (ps->mems[i].key[0] == key[0] &&
-			    !strcmp(ps->mems[i].key, key)) {
-				ps->p = keypos;
-				return fail(ps, "duplicate key \"%s\"", key);
-			}
 		skip_ws(ps);
 		if (ps->p >= ps->end || *ps->p != ':')
 			return fail(ps, ps->p < ps->end ? "expected ':'"
@@ -441,6 +510,13 @@ static bool parse_object(struct parser *ps, struct jv *v)
 		skip_ws(ps);
 		if (!parse_value(ps, &val) || !push_mem(ps, key, &val))
 			return false;
+		if (!member_is_new(ps, ks, base, &nomem)) {
+			if (nomem)
+				return fail(ps, "out of memory");
+			ps->p = keypos;
+			return fail(ps, "duplicate key \"%.64s%s\"", key,
+				    klen > 64 ? "..." : "");
+		}
 		skip_ws(ps);
 		if (ps->p < ps->end && *ps->p == ',') {
 			ps->p++;
@@ -453,6 +529,19 @@ static bool parse_object(struct parser *ps, struct jv *v)
 		return fail(ps, ps->p < ps->end ? "expected ',' or '}'"
 						: "unexpected end of input");
 	}
+	return true;
+}
+
+static bool parse_object(struct parser *ps, struct jv *v)
+{
+	size_t base = ps->nmems, n;
+	struct keyset ks = { 0 };
+	bool ok = parse_members(ps, base, &ks);
+
+	free(ks.slot);
+	if (!ok)
+		return false;
+
 	n = ps->nmems - base;
 	v->type = JV_OBJECT;
 	v->n = (uint32_t)n;

@@ -29,7 +29,7 @@
 #include "jv.h"
 #include "plan.h"
 
-#define MAX_REQUEST (16u << 20)
+#define MAX_REQUEST NESTCTL_MAX_INPUT
 #define IO_TIMEOUT_MS 10000
 
 static volatile sig_atomic_t stop_requested;

@@ -337,6 +337,7 @@ char *read_file_all(const char *path, size_t *len)
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	size_t cap = 4096, n = 0;
 	char *buf;
+	int err = 0;
 
 	if (!f)
 		return NULL;
@@ -346,27 +347,47 @@ char *read_file_all(const char *path, size_t *len)
 
 		n += r;
 		if (n + 1 < cap) {
-			if (ferror(f)) {
-				free(buf);
-				buf = NULL;
-				errno = EIO;
-			}
+			if (ferror(f))
+				err = errno ? errno : EIO;
 			break;
 		}
-		cap *= 2;
+		/* one byte past the limit tells "too large" from "exactly" */
+		if (n > NESTCTL_MAX_INPUT) {
+			err = EFBIG;
+			break;
+		}
+		cap = cap * 2 > NESTCTL_MAX_INPUT + 2 ? NESTCTL_MAX_INPUT + 2 :
+		      cap * 2;
 		char *nb = realloc(buf, cap);
 
-		if (!nb) {
-			free(buf);
-			buf = NULL;
-		}
-		buf = nb;
+		if (!nb)
+			err = ENOMEM;
+		else
+			buf = nb;
+		if (err)
+			break;
 	}
+	if (!buf)
+		err = ENOMEM;
 	if (f != stdin)
 		fclose(f);
-	if (buf) {
-		buf[n] = '\0';
-		*len = n;
+	if (err) {
+		free(buf);
+		errno = err;
+		return NULL;
 	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+const char *read_error(int err)
+{
+	static char buf[64];
+
+	if (err != EFBIG)
+		return strerror(err);
+	snprintf(buf, sizeof(buf), "larger than the input limit of %u MiB",
+		 NESTCTL_MAX_INPUT >> 20);
 	return buf;
 }

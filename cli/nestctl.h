@@ -101,8 +101,18 @@ static inline struct json_object *j_str_or_null(const char *v)
 
 /* Parse an unsigned number (decimal, 0x hex, 0 octal) with range check. */
 int parse_u64(const char *s, uint64_t max, uint64_t *out);
-/* Read a whole file ("-" = stdin) into a NUL-terminated buffer. */
+/*
+ * Input documents (plans, codec input, keep requests) are at most this
+ * large: a plan of 100,000 steps is a few MiB.
+ */
+#define NESTCTL_MAX_INPUT (16u << 20)
+/*
+ * Read a whole file ("-" = stdin) into a NUL-terminated buffer; NULL with
+ * errno set on failure (EFBIG beyond NESTCTL_MAX_INPUT).
+ */
 char *read_file_all(const char *path, size_t *len);
+/* strerror(), but EFBIG names the input limit. */
+const char *read_error(int err);
 /* ------------------------------------------------------------------ */
 /* Commands: each is int (*)(int argc, char **argv), argv[0] is the    */
 /* first argument after the command keyword.                           */

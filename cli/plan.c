@@ -2156,11 +2156,19 @@ static int do_apply(int argc, char **argv)
 		return err_usage("apply: missing PLAN (a JSON file, or - for stdin)");
 	if (to) {
 		size_t len;
-		char *text = read_file_all(src, &len);
+		char *text;
 
-		if (!text)
-			return err_usage("apply: cannot read \"%s\": %s", src,
-					 strerror(errno));
+		/* inline JSON, as everywhere a PLAN is taken */
+		if (src[0] == '{' || src[0] == '[')
+			return keep_send(to, src, strlen(src));
+		text = read_file_all(src, &len);
+		if (!text) {
+			int err = errno;
+
+			return err_report(EXIT_USAGE, err, NULL,
+					  "apply: cannot read \"%s\": %s", src,
+					  read_error(err));
+		}
 		ret = keep_send(to, text, len);
 		free(text);
 		return ret;
@@ -2168,7 +2176,8 @@ static int do_apply(int argc, char **argv)
 	if (src) {
 		plan = load_json_arg(src, msg, sizeof(msg));
 		if (!plan)
-			return err_usage("apply: %s", msg);
+			return err_report(EXIT_USAGE, errno, NULL, "apply: %s",
+					  msg);
 	}
 	if (plan && !plan_check(plan, &out)) {
 		jv_free(plan);

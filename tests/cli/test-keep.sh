@@ -69,6 +69,14 @@ if grep -q '"c"' "$tmp/out" || grep -q '"b"' "$tmp/out"; then
 	echo "FAIL: objects of failed requests are still there: $(cat "$tmp/out")"
 	fail=1
 fi
+# An inline plan, as the man page allows for every PLAN (was "cannot read").
+"$NESTCTL" -j apply '{"op":"show"}' to "$sock" >"$tmp/out" 2>&1
+if grep -q '"names":{"a":1' "$tmp/out"; then
+	echo "ok: inline-to"
+else
+	echo "FAIL: inline-to: $(cat "$tmp/out")"
+	fail=1
+fi
 req stop 0 '{"op":"stop"}' '"stopped":true'
 wait "$server"
 rc=$?

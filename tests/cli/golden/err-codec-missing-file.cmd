@@ -1,0 +1,2 @@
+#rc 1
+-j ste encode no-such-fields.json
