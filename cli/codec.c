@@ -261,8 +261,7 @@ static int words_from_json(struct jctx *jc, const char *key,
 		int ret;
 
 		snprintf(name, sizeof(name), "%s[%u]", key, i);
-		ret = jval_u64(jc, name, jv_idx(v, i),
-			       UINT64_MAX, &w[i]);
+		ret = jval_word(jc, name, jv_idx(v, i), &w[i]);
 		if (ret)
 			return ret;
 	}

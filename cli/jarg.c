@@ -75,10 +75,15 @@ int jval_u64(struct jctx *jc, const char *field, struct jv *v,
 			return jerr(jc, ERANGE,
 				    "field \"%s\": \"%s\" is out of the 64-bit range",
 				    field, v->s);
+		if (ret == -EDOM)
+			return jerr(jc, EINVAL,
+				    "field \"%s\": \"%s\" has a leading zero "
+				    "(numbers are decimal, or hex with 0x; never "
+				    "octal)", field, v->s);
 		if (ret)
 			return jerr(jc, EINVAL,
-				    "field \"%s\": \"%s\" is not a number",
-				    field, v->s);
+				    "field \"%s\": \"%s\" is not a number "
+				    "(decimal, or hex with 0x)", field, v->s);
 		break;
 	}
 	default:
@@ -200,7 +205,10 @@ int jget_str(struct jctx *jc, struct jv *obj, const char *key,
 	return jval_str(jc, key, v, out);
 }
 
-/* Parse "0x..." / decimal / bare hex words (hex_default) into out[n]. */
+/*
+ * A word where nestctl(8) says hex (raw words, IDRs): hex digits with or
+ * without 0x.  Without hex_default, parse_u64()'s rule.
+ */
 int parse_word(const char *s, bool hex_default, uint64_t max, uint64_t *out)
 {
 	char buf[40];
@@ -212,4 +220,22 @@ int parse_word(const char *s, bool hex_default, uint64_t max, uint64_t *out)
 		s = buf;
 	}
 	return parse_u64(s, max, out);
+}
+
+int jval_word(struct jctx *jc, const char *field, struct jv *v, uint64_t *out)
+{
+	int ret;
+
+	if (v->type != JV_STRING)
+		return jval_u64(jc, field, v, UINT64_MAX, out);
+	ret = parse_word(v->s, true, UINT64_MAX, out);
+	if (ret == -ERANGE)
+		return jerr(jc, ERANGE,
+			    "field \"%s\": \"%s\" is out of the 64-bit range",
+			    field, v->s);
+	if (ret)
+		return jerr(jc, EINVAL,
+			    "field \"%s\": \"%s\" is not a hex word", field,
+			    v->s);
+	return 0;
 }

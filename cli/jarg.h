@@ -40,5 +40,7 @@ int jget_bool(struct jctx *jc, struct jv *obj, const char *key,
 int jget_str(struct jctx *jc, struct jv *obj, const char *key,
 	     bool required, const char **out);
 int parse_word(const char *s, bool hex_default, uint64_t max, uint64_t *out);
+/* A raw word: a JSON number, or a string of hex (0x optional). */
+int jval_word(struct jctx *jc, const char *field, struct jv *v, uint64_t *out);
 
 #endif

@@ -316,18 +316,25 @@ int main(int argc, char **argv)
 int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
 	unsigned long long v;
+	int base = 10;
 	char *end;
 
-	while (isspace((unsigned char)*s))
-		s++;
-	if (!*s || *s == '-' || *s == '+')
-		return -EINVAL;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+		if (!isxdigit((unsigned char)*s))
+			return -EINVAL;
+	} else if (!isdigit((unsigned char)*s)) {
+		return -EINVAL; /* also signs and blanks, which strtoull takes */
+	} else if (s[0] == '0' && s[1]) {
+		return -EDOM; /* "010": not octal, and not silently decimal */
+	}
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, base);
+	if (*end)
+		return -EINVAL;
 	if (errno == ERANGE || v > max)
 		return -ERANGE;
-	if (errno || *end)
-		return -EINVAL;
 	*out = v;
 	return 0;
 }

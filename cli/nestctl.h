@@ -99,7 +99,11 @@ static inline struct json_object *j_str_or_null(const char *v)
 /* ------------------------------------------------------------------ */
 /* Argument helpers (main.c)                                           */
 
-/* Parse an unsigned number (decimal, 0x hex, 0 octal) with range check. */
+/*
+ * Parse an unsigned number: decimal, or hex with 0x.  -EDOM for a leading
+ * zero ("010" is neither octal nor decimal here), -ERANGE above max,
+ * -EINVAL otherwise.  Where nestctl(8) says hex, parse_word() (jarg.h).
+ */
 int parse_u64(const char *s, uint64_t max, uint64_t *out);
 /*
  * Input documents (plans, codec input, keep requests) are at most this

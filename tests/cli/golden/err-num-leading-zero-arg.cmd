@@ -1,0 +1,3 @@
+#rc 1
+#env NESTCTL_SYSFS=@SRC@/sysfs
+-j group show 03

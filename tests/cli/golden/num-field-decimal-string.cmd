@@ -1,0 +1,1 @@
+-j cmd encode '{"opcode": "TLBI_NH_ASID", "asid": "10", "vmid": "0x10"}'
