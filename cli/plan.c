@@ -1948,12 +1948,18 @@ struct jv *plan_check(struct jv *plan, struct json_object **err)
 		struct jv *st = jv_idx(steps_in, i);
 		int e;
 
-		if (check_step_shape(st, i, &jc, &field, &opname) ||
-		    (st && expected_errno(st, &jc, &e))) {
+		bool bad = check_step_shape(st, i, &jc, &field, &opname);
+
+		/* a step that is no object has no field to blame: null */
+		if (!bad && expected_errno(st, &jc, &e)) {
+			field = "expect-errno";
+			bad = true;
+		}
+		if (bad) {
 			*err = err_object(jc.err, jc.msg);
 			J_INT(*err, "step", i);
 			J_STR(*err, "op", opname);
-			J_STR(*err, "field", field ? field : "expect-errno");
+			J_STR(*err, "field", field);
 			return NULL;
 		}
 	}
@@ -2004,11 +2010,12 @@ int session_run(struct session *s, struct jv *plan,
 			J_STR(r.res, "error", r.jc.msg);
 			ret = 0;
 		} else if (!ret && expect) {
+			/* the kernel did not refuse: the plan was wrong */
 			jerr(&r.jc, EPROTO, "succeeded, but \"expect-errno\" "
 			     "wanted it to fail with %s (%d)",
 			     errno_name(expect) ? errno_name(expect) : "?", expect);
 			r.field = "expect-errno";
-			ret = EXIT_KERNEL;
+			ret = EXIT_USAGE;
 		} else if (ret == EXIT_KERNEL && expect) {
 			size_t l = strlen(r.jc.msg);
 

@@ -1,3 +1,3 @@
 #fake
-#rc 2
+#rc 1
 -j apply '[{"op": "ioas-alloc", "name": "a", "expect-errno": "EIO"}]'
