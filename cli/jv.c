@@ -146,10 +146,37 @@ static char *put_utf8(char *o, unsigned int cp)
 	return o;
 }
 
-/* Bytes that end the fast scan of a string. */
+/* Bytes that end the fast scan of a string (non-ASCII is checked). */
 static const unsigned char special[256] = {
-	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 1,
 };
+
+size_t jv_utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned int c = p[0], cp, len, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, cp = c & 0x07;
+	else
+		return 0; /* continuation byte, overlong lead, beyond U+10FFFF */
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0; /* overlong, too large, or a surrogate */
+	return len;
+}
 
 /* A string at ps->p (the opening quote); copied into the arena. */
 static bool parse_string(struct parser *ps, const char **out, uint32_t *outlen)
@@ -189,6 +216,19 @@ static bool parse_string(struct parser *ps, const char **out, uint32_t *outlen)
 		if (c < 0x20) {
 			ps->p = q;
 			return fail(ps, "control character in a string");
+		}
+		if (c >= 0x80) {
+			size_t l = jv_utf8_len((const unsigned char *)q,
+					       (size_t)(ps->end - q));
+
+			if (!l) {
+				ps->p = q;
+				return fail(ps, "invalid UTF-8 in a string");
+			}
+			memcpy(o, q, l);
+			o += l;
+			q += l;
+			continue;
 		}
 		if (c != '\\') {
 			*o++ = (char)c;

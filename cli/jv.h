@@ -57,6 +57,12 @@ struct jmember {
  */
 struct jv *jv_parse(const char *text, size_t len, char *msg, size_t msglen);
 void jv_free(struct jv *root);
+/*
+ * Length of the UTF-8 sequence at p (n bytes available): 1 to 4, or 0 if
+ * it is not valid UTF-8 (RFC 3629: no overlongs, surrogates or beyond
+ * U+10FFFF).  JSON input must be UTF-8, and so is nestctl's JSON output.
+ */
+size_t jv_utf8_len(const unsigned char *p, size_t n);
 
 static inline bool jv_is(const struct jv *v, enum jv_type t)
 {

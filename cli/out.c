@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "nestctl.h"
+#include "jv.h"
 
 /*
  * JSON writer over json-c trees.  json_object_to_json_string_ext() formats
@@ -76,9 +77,9 @@ static void sb_u64(struct sbuf *b, uint64_t v, bool neg)
 	sb_put(b, q, (size_t)(buf + sizeof(buf) - q));
 }
 
-/* 1 for the bytes a JSON string must escape */
+/* 1 for the bytes a JSON string must escape or check (non-ASCII) */
 static const unsigned char json_esc[256] = {
-	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 1,
 };
 
 static void sb_str(struct sbuf *b, const char *s, size_t len)
@@ -97,7 +98,24 @@ static void sb_str(struct sbuf *b, const char *s, size_t len)
 			break;
 		sb_put(b, s + i - run, run);
 		run = 0;
-		c = (unsigned char)s[i++];
+		c = (unsigned char)s[i];
+		if (c >= 0x80) {
+			/*
+			 * Text from the command line or the system need not
+			 * be UTF-8; JSON output must be: U+FFFD for each
+			 * byte that does not start a valid sequence.
+			 */
+			size_t l = jv_utf8_len((const unsigned char *)s + i,
+					       len - i);
+
+			if (l)
+				sb_put(b, s + i, l);
+			else
+				sb_put(b, "\\ufffd", 6);
+			i += l ? l : 1;
+			continue;
+		}
+		i++;
 		switch (c) {
 		case '"': esc = "\\\""; break;
 		case '\\': esc = "\\\\"; break;
