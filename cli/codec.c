@@ -841,7 +841,9 @@ struct rec_opts {
 	bool s1stalld;
 };
 
-static int take_opts(int *argc, char **argv, struct rec_opts *o, bool allow)
+/* s1stalld only where a CD is checked (cd encode|decode). */
+static int take_opts(int *argc, char **argv, struct rec_opts *o,
+		     bool s1stalld)
 {
 	char msg[256];
 
@@ -849,12 +851,12 @@ static int take_opts(int *argc, char **argv, struct rec_opts *o, bool allow)
 	while (*argc >= 1) {
 		const char *kw = argv[*argc - 1];
 
-		if (*argc >= 2 && !strcmp(argv[*argc - 2], "idr") && allow) {
+		if (*argc >= 2 && !strcmp(argv[*argc - 2], "idr")) {
 			if (codec_parse_idr(kw, &o->feat, msg, sizeof(msg)))
 				return err_usage("%s", msg);
 			o->feat_given = true;
 			*argc -= 2;
-		} else if (!strcmp(kw, "s1stalld") && allow) {
+		} else if (!strcmp(kw, "s1stalld") && s1stalld) {
 			o->s1stalld = true;
 			*argc -= 1;
 		} else {
@@ -974,7 +976,7 @@ static int do_cmd_decode(int argc, char **argv)
 {
 	struct rec_opts o = { 0 };
 	uint64_t w[2];
-	int ret = take_opts(&argc, argv, &o, true);
+	int ret = take_opts(&argc, argv, &o, false);
 
 	if (!ret)
 		ret = get_words(argc, argv, "cmd decode", w, 2);
@@ -988,7 +990,7 @@ static int do_cmd_encode(int argc, char **argv)
 {
 	struct rec_opts o = { 0 };
 	uint64_t w[2];
-	int ret = take_opts(&argc, argv, &o, true);
+	int ret = take_opts(&argc, argv, &o, false);
 
 	if (!ret)
 		ret = get_fields(argc, argv, &rec_cmd, enc_cmd, w);

@@ -84,8 +84,10 @@ static inline struct jv *jv_idx(const struct jv *v, uint32_t i)
 	return v && v->type == JV_ARRAY && i < v->n ? &v->items[i] : NULL;
 }
 
+/* No pointer arithmetic unless obj is an object with members. */
 #define jv_foreach_member(obj, m)                                     \
-	for (struct jmember *m = (obj)->members;                      \
-	     (obj)->type == JV_OBJECT && m < (obj)->members + (obj)->n; m++)
+	for (struct jmember *m = (obj)->type == JV_OBJECT && (obj)->n ? \
+				 (obj)->members : NULL;               \
+	     m && m < (obj)->members + (obj)->n; m++)
 
 #endif

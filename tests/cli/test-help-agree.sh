@@ -114,5 +114,14 @@ elif ! diff -u "$tmp/help.ops" "$tmp/man.ops" >"$tmp/diff"; then
 	fail=1
 fi
 
+# --- the man page keeps its quotes when rendered ---
+# In a macro line a '"' delimits an argument; one inside a word (.B {"op":
+# "stop"}) is eaten by groff.  Literal quotes are \(dq.
+if grep -n '^\.[A-Za-z][A-Za-z]* .*[^ ]"[^ ]' "$MAN" >"$tmp/quotes"; then
+	echo "FAIL: nestctl(8) macro lines with quotes that groff drops (write \\(dq):"
+	cat "$tmp/quotes"
+	fail=1
+fi
+
 [ $fail = 0 ] && echo "PASS: help, man page and completion agree ($(wc -l <"$tmp/help.pairs") commands, $(wc -l <"$tmp/help.ops") plan operations)"
 exit $fail
