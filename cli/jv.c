@@ -588,7 +588,8 @@ static bool parse_object(struct parser *ps, struct jv *v)
 	v->members = arena_alloc(ps->doc, n * sizeof(struct jmember));
 	if (!v->members)
 		return fail(ps, "out of memory");
-	memcpy(v->members, ps->mems + base, n * sizeof(struct jmember));
+	if (n) /* ps->mems is NULL before the first member */
+		memcpy(v->members, ps->mems + base, n * sizeof(struct jmember));
 	ps->nmems = base;
 	return true;
 }
