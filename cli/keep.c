@@ -10,16 +10,24 @@
  * {"op": "stop"}.  A bad request gets an error reply
  * ({"error", "errno", "exit", ...}, after the plan's own objects were
  * destroyed) and the server keeps serving.
+ *
+ * Clients are served concurrently (a poll() loop over non-blocking
+ * sockets; requests run one at a time, as they share one context): a
+ * client has IO_TIMEOUT_MS from connect to the end of its request and
+ * again to take its reply, so a slow or stuck client only loses its own
+ * connection.  A live socket of another server is never taken over.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -31,6 +39,7 @@
 
 #define MAX_REQUEST NESTCTL_MAX_INPUT
 #define IO_TIMEOUT_MS 10000
+#define MAX_CLIENTS 16
 
 static volatile sig_atomic_t stop_requested;
 
@@ -122,35 +131,25 @@ static struct json_object *error_reply(int err, int exit_code, const char *msg)
 	return o;
 }
 
-/* Handle one request; returns true when the server should stop. */
-static bool serve_one(struct session *s, int fd)
+/* Run one request (text, len bytes); *stop when it asked to stop. */
+static struct json_object *handle_request(struct session *s, const char *text,
+					  size_t len, bool *stop)
 {
 	struct json_object *reply = NULL;
 	struct jv *req, *opv, one;
 	char msg[512];
-	bool stop = false;
-	size_t len = 0;
-	int err, ret;
-	char *text = read_all_fd(fd, &len, &err);
-	const char *out;
+	int ret;
 
-	if (!text) {
-		reply = error_reply(err, EXIT_USAGE, "cannot read the request");
-		goto send;
-	}
 	req = jv_parse(text, len, msg, sizeof(msg));
-	free(text);
-	if (!req) {
-		reply = error_reply(EINVAL, EXIT_USAGE, msg);
-		goto send;
-	}
+	if (!req)
+		return error_reply(EINVAL, EXIT_USAGE, msg);
 	opv = jv_get(req, "op");
 	if (jv_str(opv) && !strcmp(jv_str(opv), "show")) {
 		reply = session_graph(s);
 	} else if (jv_str(opv) && !strcmp(jv_str(opv), "stop")) {
 		reply = json_object_new_object();
 		j_bool(reply, "stopped", true);
-		stop = true;
+		*stop = true;
 	} else {
 		/* a single step is a plan of one */
 		one = (struct jv){ .type = JV_ARRAY, .n = 1, .items = req };
@@ -159,20 +158,144 @@ static bool serve_one(struct session *s, int fd)
 			j_int(reply, "exit", ret);
 	}
 	jv_free(req);
-send:
-	out = out_json_string(reply);
-	write_all(fd, out, strlen(out));
-	write_all(fd, "\n", 1);
+	return reply;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct client {
+	int fd;
+	char *buf;         /* the request, then the reply */
+	size_t len, cap;   /* bytes in buf, its size */
+	size_t off;        /* reply bytes written */
+	bool replying;
+	bool stop_after;   /* the reply to "stop": end when it is out */
+	int64_t deadline;
+};
+
+static void client_close(struct client *c)
+{
+	close(c->fd);
+	free(c->buf);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+static void client_reply(struct client *c, struct json_object *reply)
+{
+	const char *out = out_json_string(reply);
+	size_t n = strlen(out);
+	char *buf = malloc(n + 1);
+
 	json_object_put(reply);
-	return stop;
+	free(c->buf);
+	c->buf = buf;
+	c->len = buf ? n + 1 : 0;
+	if (buf) {
+		memcpy(buf, out, n);
+		buf[n] = '\n';
+	}
+	c->off = 0;
+	c->replying = true;
+	c->deadline = now_ms() + IO_TIMEOUT_MS;
+	shutdown(c->fd, SHUT_RD);
+}
+
+/* Read what is there; on EOF run the request. */
+static void client_read(struct session *s, struct client *c)
+{
+	for (;;) {
+		ssize_t r;
+
+		if (c->len + 1 >= c->cap) {
+			size_t cap = c->cap ? c->cap * 2 : 4096;
+			char *nb;
+
+			if (c->cap > MAX_REQUEST) {
+				client_reply(c, error_reply(EFBIG, EXIT_USAGE,
+					"the request is larger than the input "
+					"limit of 16 MiB"));
+				return;
+			}
+			nb = realloc(c->buf, cap);
+			if (!nb) {
+				client_reply(c, error_reply(ENOMEM, EXIT_USAGE,
+					"cannot read the request"));
+				return;
+			}
+			c->buf = nb;
+			c->cap = cap;
+		}
+		r = read(c->fd, c->buf + c->len, c->cap - c->len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (r < 0) {
+			client_close(c);
+			return;
+		}
+		if (!r) {
+			bool stop = false;
+			struct json_object *reply;
+
+			reply = handle_request(s, c->buf, c->len, &stop);
+			client_reply(c, reply);
+			c->stop_after = stop;
+			return;
+		}
+		c->len += (size_t)r;
+	}
+}
+
+/* Write what the socket takes; true when the reply is out (or lost). */
+static bool client_write(struct client *c)
+{
+	while (c->off < c->len) {
+		ssize_t w = write(c->fd, c->buf + c->off, c->len - c->off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return false;
+		if (w <= 0)
+			return true;
+		c->off += (size_t)w;
+	}
+	return true;
+}
+
+/*
+ * Is a server answering on path?  Then it is not ours to unlink: its
+ * process would run on, unreachable, with its context.
+ */
+static bool socket_is_live(const struct sockaddr_un *addr)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool live;
+
+	if (fd < 0)
+		return false;
+	live = !connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
+	close(fd);
+	return live;
 }
 
 int keep_serve(struct session *s, const char *path)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct client cl[MAX_CLIENTS];
+	struct pollfd pfd[MAX_CLIENTS + 1];
 	struct sockaddr_un addr;
 	struct json_object *ready;
 	struct stat st;
+	bool stopping = false;
 	int lfd, ret;
 
 	ret = sock_addr(path, &addr);
@@ -182,9 +305,14 @@ int keep_serve(struct session *s, const char *path)
 		if (!S_ISSOCK(st.st_mode))
 			return err_usage("keep: \"%s\" exists and is not a socket",
 					 path);
-		unlink(path);
+		if (socket_is_live(&addr))
+			return err_report(EXIT_KERNEL, EADDRINUSE, NULL,
+					  "keep: \"%s\" is the socket of a running "
+					  "server; stop it first ({\"op\": "
+					  "\"stop\"})", path);
+		unlink(path); /* left over by a server that died */
 	}
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (lfd < 0)
 		return err_lib(errno, "keep: socket");
 	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) ||
@@ -196,30 +324,94 @@ int keep_serve(struct session *s, const char *path)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		cl[i] = (struct client){ .fd = -1 };
 
 	/* Tell the caller we are ready (one line, then the graph). */
 	ready = session_graph(s);
 	j_str(ready, "listening", path);
 	out_emit(ready);
 
-	while (!stop_requested) {
-		int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	ret = EXIT_OK;
+	while (!stop_requested && !stopping) {
+		int64_t now = now_ms(), next = -1;
+		int n = 0, nfree = 0;
 
-		if (cfd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
+		for (int i = 0; i < MAX_CLIENTS; i++) {
+			struct client *c = &cl[i];
+
+			if (c->fd < 0) {
+				nfree++;
 				continue;
-			ret = errno;
-			close(lfd);
-			unlink(path);
-			return err_lib(ret, "keep: accept");
+			}
+			if (now >= c->deadline) {
+				if (c->replying) {
+					stopping |= c->stop_after;
+					client_close(c);
+					continue;
+				}
+				/* best effort: it may not even read */
+				client_reply(c, error_reply(ETIMEDOUT, EXIT_USAGE,
+					"the request was not complete within "
+					"10 s"));
+				if (client_write(c))
+					client_close(c);
+				continue;
+			}
+			if (next < 0 || c->deadline - now < next)
+				next = c->deadline - now;
 		}
-		if (serve_one(s, cfd))
-			stop_requested = 1;
-		close(cfd);
+		if (stopping)
+			break;
+		pfd[n++] = (struct pollfd){
+			.fd = nfree ? lfd : -1, .events = POLLIN,
+		};
+		for (int i = 0; i < MAX_CLIENTS; i++)
+			pfd[n++] = (struct pollfd){
+				.fd = cl[i].fd,
+				.events = cl[i].replying ? POLLOUT : POLLIN,
+			};
+		if (poll(pfd, (nfds_t)n, next < 0 ? -1 : (int)next) < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = err_lib(errno, "keep: poll");
+			break;
+		}
+		if (pfd[0].revents & POLLIN) {
+			int cfd = accept4(lfd, NULL, NULL,
+					  SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+			for (int i = 0; cfd >= 0 && i < MAX_CLIENTS; i++) {
+				if (cl[i].fd >= 0)
+					continue;
+				cl[i] = (struct client){
+					.fd = cfd,
+					.deadline = now_ms() + IO_TIMEOUT_MS,
+				};
+				cfd = -1;
+			}
+			if (cfd >= 0)
+				close(cfd);
+		}
+		for (int i = 0; i < MAX_CLIENTS; i++) {
+			struct client *c = &cl[i];
+
+			if (c->fd < 0 || !pfd[i + 1].revents)
+				continue;
+			if (!c->replying)
+				client_read(s, c);
+			if (c->fd >= 0 && c->replying && client_write(c)) {
+				stopping |= c->stop_after;
+				client_close(c);
+			}
+		}
 	}
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (cl[i].fd >= 0)
+			client_close(&cl[i]);
 	close(lfd);
 	unlink(path);
-	return EXIT_OK;
+	return ret;
 }
 
 int keep_send(const char *path, const char *text, size_t len)

@@ -77,6 +77,56 @@ else
 	echo "FAIL: inline-to: $(cat "$tmp/out")"
 	fail=1
 fi
+# A second server on the live socket is refused and the first one stays
+# reachable (it used to unlink the socket and take the name over).
+LD_PRELOAD=$FAKEKERNEL timeout 10 "$NESTCTL" -j apply keep "$sock" >"$tmp/second.out" 2>&1
+rc=$?
+if [ $rc != 2 ] || ! grep -q '"errno":98' "$tmp/second.out"; then
+	echo "FAIL: second-server: exit status $rc: $(cat "$tmp/second.out")"
+	fail=1
+else
+	echo "ok: second-server"
+fi
+req first-still-serving 0 '{"op":"show"}' '"names":{"a":1'
+
+# A slow client (a byte every 2 s, which never tripped the 10 s per-read
+# timeout) must not block the others; it gets ETIMEDOUT after 10 s.
+if command -v python3 >/dev/null; then
+	python3 - "$sock" >"$tmp/slow.out" 2>&1 <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+try:
+    for b in b'[{"op":"ioas-alloc","name":"slow"}]':
+        s.send(bytes([b]))
+        time.sleep(2)
+except OSError:
+    pass
+s.settimeout(5)
+try:
+    print(s.recv(4096).decode())
+except OSError as e:
+    print("no reply:", e)
+PY
+	slow=$!
+	sleep 1
+	start=$(date +%s)
+	req other-client-served 0 '{"op":"show"}' '"names":{"a":1'
+	took=$(($(date +%s) - start))
+	if [ "$took" -gt 3 ]; then
+		echo "FAIL: other-client-served: took $took s behind a slow client"
+		fail=1
+	fi
+	wait "$slow"
+	if ! grep -q '"errno":110' "$tmp/slow.out"; then
+		echo "FAIL: slow-client: no ETIMEDOUT reply: $(cat "$tmp/slow.out")"
+		fail=1
+	else
+		echo "ok: slow-client timed out"
+	fi
+else
+	echo "SKIP: slow-client (no python3)"
+fi
 req stop 0 '{"op":"stop"}' '"stopped":true'
 wait "$server"
 rc=$?
