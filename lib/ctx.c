@@ -304,9 +304,10 @@ NIO_API struct nio_ctx *nio_ctx_ref(struct nio_ctx *ctx)
 	return ctx;
 }
 
+/* Close an object's descriptor if the context owns it (NIO_OWN_FD). */
 static void close_obj_fd(struct nio_obj *obj)
 {
-	if (obj->info.fd >= 0) {
+	if (obj->info.fd >= 0 && (obj->info.own & NIO_OWN_FD)) {
 		close(obj->info.fd);
 		obj->info.fd = -1;
 	}
@@ -353,21 +354,28 @@ NIO_API struct nio_ctx *nio_ctx_unref(struct nio_ctx *ctx)
 		return NULL;
 	/*
 	 * Unbind devices first: that detaches them and destroys their
-	 * vDEVICEs, so what remains can be destroyed newest first.
+	 * vDEVICEs, so what remains can be destroyed newest first.  A device
+	 * whose cdev is the caller's stays bound: the caller closes it.
 	 */
 	for (i = 0; i < ctx->nr_objs;) {
-		if (ctx->objs[i].info.type == NIO_OBJ_DEVICE)
-			device_unbind(ctx, ctx->objs[i].info.id,
-				      ctx->objs[i].info.fd);
-		else
+		struct nio_obj *obj = &ctx->objs[i];
+
+		if (obj->info.type != NIO_OBJ_DEVICE)
 			i++;
+		else if (obj->info.own & NIO_OWN_FD)
+			device_unbind(ctx, obj->info.id, obj->info.fd);
+		else
+			obj_remove_locked(ctx, obj);
 	}
 	for (i = ctx->nr_objs; i-- > 0;) {
 		struct nio_obj *obj = &ctx->objs[i];
 
 		close_obj_fd(obj);
-		/* An owned descriptor frees everything when it closes. */
-		if (ctx->borrowed)
+		/*
+		 * An owned iommufd frees everything when it closes; over a
+		 * borrowed one, destroy what the context owns, nothing else.
+		 */
+		if (ctx->borrowed && (obj->info.own & NIO_OWN_OBJECT))
 			nio_kernel_destroy(ctx, obj->info.id);
 	}
 	if (!ctx->borrowed)
@@ -432,6 +440,8 @@ void nio_obj_info_init(struct nio_object_info *info, uint32_t id,
 	info->parent_id = parent_id;
 	info->dev_id = dev_id;
 	info->fd = -1;
+	/* What the context creates is the context's. */
+	info->own = NIO_OWN_OBJECT | NIO_OWN_FD;
 }
 
 static struct nio_obj *obj_find(struct nio_ctx *ctx, uint32_t id)
@@ -467,6 +477,37 @@ out:
 	if (ret)
 		return nio_err(ctx, ENOMEM, "object table: out of memory");
 	return 0;
+}
+
+int nio_obj_add_unique(struct nio_ctx *ctx,
+		       const struct nio_object_info *info,
+		       struct nio_object_info *existing)
+{
+	struct nio_obj *obj;
+
+	pthread_mutex_lock(&ctx->lock);
+	obj = obj_find(ctx, info->id);
+	if (obj)
+		*existing = obj->info;
+	pthread_mutex_unlock(&ctx->lock);
+	/* Two importers of one ID race only with themselves: both are told. */
+	if (obj)
+		return -EEXIST;
+	return nio_obj_add(ctx, info);
+}
+
+int nio_obj_take(struct nio_ctx *ctx, uint32_t id, struct nio_object_info *out)
+{
+	struct nio_obj *obj;
+
+	pthread_mutex_lock(&ctx->lock);
+	obj = obj_find(ctx, id);
+	if (obj) {
+		*out = obj->info;
+		obj_remove_locked(ctx, obj);
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return obj ? 0 : -ENOENT;
 }
 
 int nio_obj_track(struct nio_ctx *ctx, struct nio_object_info *info,
@@ -594,6 +635,10 @@ NIO_API int nio_destroy(struct nio_ctx *ctx, uint32_t id)
 	if (nio_obj_get(ctx, id, &info))
 		return nio_kernel_destroy(ctx, id);
 	if (info.type == NIO_OBJ_DEVICE) {
+		if (!(info.own & NIO_OWN_FD))
+			return nio_err(ctx, EBUSY,
+				       "nio_destroy: device %u: its cdev descriptor %d is the caller's (borrowed): close it to unbind the device, then nio_object_forget()",
+				       id, info.fd);
 		device_unbind(ctx, id, info.fd);
 		return 0;
 	}
@@ -607,11 +652,15 @@ NIO_API int nio_destroy(struct nio_ctx *ctx, uint32_t id)
 		return nio_err(ctx, EBUSY,
 			       "IOMMU_DESTROY(id=%u): not issued: the fault queue is in use by HWPT %u",
 			       id, user);
-	if (info.fd >= 0) {
+	if (info.fd >= 0 && (info.own & NIO_OWN_FD)) {
 		close(info.fd);
 		nio_obj_update(ctx, id, obj_forget_fd, NULL);
 	}
 	ret = nio_kernel_destroy(ctx, id);
+	if (ret == -EBUSY && info.fd >= 0 && !(info.own & NIO_OWN_FD))
+		return nio_err(ctx, EBUSY,
+			       "IOMMU_DESTROY(id=%u): busy: its descriptor %d is the caller's (borrowed) and still open; close it first",
+			       id, info.fd);
 	if (ret)
 		return ret;
 	nio_obj_remove(ctx, id);

@@ -252,6 +252,8 @@ NIO_API int nio_device_bind(struct nio_ctx *ctx, const char *device,
 	struct nio_object_info info;
 	const uint8_t *token;
 	char path[PATH_MAX], what[PATH_MAX + 64];
+	uint32_t flags;
+	bool opened = false;
 	int fd, ret;
 
 	NIO_CHECK_ARG(ctx, ctx);
@@ -261,6 +263,13 @@ NIO_API int nio_device_bind(struct nio_ctx *ctx, const char *device,
 		return ret;
 	fd = NIO_OPTS_GET(opts, cdev_fd, 0);
 	token = NIO_OPTS_GET(opts, token_uuid, NULL);
+	flags = NIO_OPTS_GET(opts, flags, 0);
+	if (flags & ~(uint32_t)NIO_BIND_BORROW_FD)
+		return nio_err(ctx, EINVAL, "nio_device_bind: unknown flags 0x%x",
+			       flags);
+	if ((flags & NIO_BIND_BORROW_FD) && fd <= 0)
+		return nio_err(ctx, EINVAL,
+			       "nio_device_bind: NIO_BIND_BORROW_FD without a cdev_fd");
 	if (fd > 0) {
 		snprintf(path, sizeof(path), "fd %d", fd);
 	} else {
@@ -277,6 +286,7 @@ NIO_API int nio_device_bind(struct nio_ctx *ctx, const char *device,
 		if (fd < 0)
 			return nio_err(ctx, errno, "open(%s): %s", path,
 				       strerror(errno));
+		opened = true;
 	}
 	cmd = (struct vfio_device_bind_iommufd){
 		.argsz = sizeof(cmd),
@@ -295,6 +305,8 @@ NIO_API int nio_device_bind(struct nio_ctx *ctx, const char *device,
 		goto err_close;
 	nio_obj_info_init(&info, cmd.out_devid, NIO_OBJ_DEVICE, 0, cmd.out_devid);
 	info.fd = fd;
+	if (flags & NIO_BIND_BORROW_FD)
+		info.own = NIO_OWN_OBJECT;
 	snprintf(info.path, sizeof(info.path), "%s", path);
 	ret = nio_obj_add(ctx, &info);
 	if (ret)
@@ -302,8 +314,11 @@ NIO_API int nio_device_bind(struct nio_ctx *ctx, const char *device,
 	*dev_id = cmd.out_devid;
 	return 0;
 err_close:
-	/* The caller's descriptor is the caller's on failure. */
-	if (!NIO_OPTS_GET(opts, cdev_fd, 0))
+	/*
+	 * The caller's descriptor stays the caller's on failure; one the
+	 * library opened is closed (which also undoes a successful bind).
+	 */
+	if (opened)
 		close(fd);
 	return ret;
 }

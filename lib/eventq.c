@@ -21,7 +21,7 @@ _Static_assert(sizeof(struct nio_fault) == sizeof(struct iommu_hwpt_pgfault),
 	       "nio_fault is the kernel's record");
 
 /* Bytes of payload after each header, per vEVENTQ type. */
-static int vevent_payload_len(uint32_t type)
+int nio_vevent_payload_len(uint32_t type)
 {
 	switch (type) {
 	case NIO_VEVENTQ_ARM_SMMUV3:
@@ -81,7 +81,7 @@ NIO_API int nio_veventq_alloc(struct nio_ctx *ctx, uint32_t viommu_id,
 
 	NIO_CHECK_ARG(ctx, ctx);
 	NIO_CHECK_ARG(ctx, veventq_id);
-	if (vevent_payload_len(type) < 0 && type != NIO_VEVENTQ_DEFAULT)
+	if (nio_vevent_payload_len(type) < 0 && type != NIO_VEVENTQ_DEFAULT)
 		nio_log(ctx, NIO_LOG_WARN,
 			"vEVENTQ type 0x%x is unknown to this library: records cannot be read with nio_veventq_read()",
 			type);
@@ -154,7 +154,7 @@ NIO_API int nio_veventq_read(struct nio_ctx *ctx, uint32_t veventq_id,
 		      "nio_veventq_read");
 	if (fd < 0)
 		return fd;
-	payload = vevent_payload_len(info.type_param);
+	payload = nio_vevent_payload_len(info.type_param);
 	if (payload < 0)
 		return nio_err(ctx, EOPNOTSUPP,
 			       "nio_veventq_read: vEVENTQ %u has type 0x%x, whose record size this library does not know",

@@ -67,6 +67,13 @@ int nio_obj_add(struct nio_ctx *ctx, const struct nio_object_info *info);
 int nio_obj_track(struct nio_ctx *ctx, struct nio_object_info *info,
 		  uint32_t *out_id);
 void nio_obj_remove(struct nio_ctx *ctx, uint32_t id);
+/* Add unless the ID is tracked already: -EEXIST with its info in *existing. */
+int nio_obj_add_unique(struct nio_ctx *ctx, const struct nio_object_info *info,
+		       struct nio_object_info *existing);
+/* Remove an object and return what it was; -ENOENT if absent. */
+int nio_obj_take(struct nio_ctx *ctx, uint32_t id, struct nio_object_info *out);
+/* Payload bytes after each vEVENTQ header for a vEVENTQ type, or -1. */
+int nio_vevent_payload_len(uint32_t type);
 /* Copy of an object's info; -ENOENT if the context did not create it. */
 int nio_obj_get(struct nio_ctx *ctx, uint32_t id, struct nio_object_info *out);
 /* Apply fn to the object under the lock; -ENOENT if absent. */

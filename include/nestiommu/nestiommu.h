@@ -144,8 +144,30 @@ struct nio_object_info {
 	int fd;
 	/* cdev path of a device ("" otherwise). */
 	char path[64];
+	/* What the context owns (enum nio_own bits).  Since 0.2. */
+	uint32_t own;
 };
-#define nio_object_info__last_field path
+#define nio_object_info__last_field own
+
+/*
+ * Ownership of an object in a context (nio_object_info.own).  Objects the
+ * context created have both bits; imported ones what the importer gave.
+ */
+enum nio_own {
+	/*
+	 * The context destroys the kernel object when it is done with it:
+	 * on the last nio_ctx_unref() of a context over a borrowed iommufd
+	 * (an owned iommufd frees everything when it closes anyway).
+	 */
+	NIO_OWN_OBJECT = 1 << 0,
+	/*
+	 * The context closes the object's descriptor (fd) on nio_destroy()
+	 * and on the last nio_ctx_unref().  For a device that also unbinds
+	 * it (VFIO unbinds a cdev when it closes).  Without this bit the
+	 * library never closes the descriptor.
+	 */
+	NIO_OWN_FD = 1 << 1,
+};
 
 /*
  * Iterate the objects the context created, oldest first: pass 0 to get the
@@ -158,8 +180,74 @@ NIO_API int nio_object_info(struct nio_ctx *ctx, uint32_t id,
 /*
  * Destroy any object by ID (IOMMU_DESTROY).  A device ID unbinds and
  * closes the cdev; a vEVENTQ or fault queue ID closes its descriptor.
+ * Descriptors the context does not own (no NIO_OWN_FD) are never closed:
+ * a device whose cdev is the caller's is refused with -EBUSY (close the
+ * cdev to unbind, then nio_object_forget()), and a queue whose descriptor
+ * is the caller's is destroyed only once the caller closed it (the
+ * kernel's -EBUSY until then).
  */
 NIO_API int nio_destroy(struct nio_ctx *ctx, uint32_t id);
+
+/* ------------------------------------------------------------------ */
+/* Importing objects made elsewhere (since 0.2, NESTIOMMU_0.2)          */
+
+enum nio_import_flags {
+	/*
+	 * The context takes ownership: of the object (NIO_OWN_OBJECT) and of
+	 * its descriptor, if it has one (NIO_OWN_FD: closed by nio_destroy()
+	 * and the last unref).  Without it, the import is a borrow: the
+	 * library uses the object and its descriptor but never destroys or
+	 * closes them.
+	 */
+	NIO_IMPORT_OWN = 1 << 0,
+};
+
+struct nio_import_opts {
+	size_t sz;
+	/* What the object was built on, as in nio_object_info.parent_id. */
+	uint32_t parent_id;
+	/* Device a HWPT, vIOMMU or vDEVICE was created for. */
+	uint32_t dev_id;
+	/*
+	 * vEVENTQ: its type (enum nio_veventq_type, needed to read it);
+	 * vIOMMU, HW queue: its type; HWPT: its allocation flags.
+	 */
+	uint32_t type_param;
+	/* Fault queue a HWPT reports to, else 0. */
+	uint32_t fault_id;
+	/* vDEVICE virtual ID; vEVENTQ depth. */
+	uint64_t virt_id;
+};
+#define nio_import_opts__last_field virt_id
+
+/*
+ * Make an object that was created outside this context (by the VMM's own
+ * ioctls, or by another context on the same iommufd) usable by every
+ * library call: a device by dev_id with its VFIO cdev descriptor, a
+ * vEVENTQ or fault queue by ID with its descriptor, an IOAS, HWPT,
+ * vIOMMU, vDEVICE or HW queue by ID (fd -1).  flags: NIO_IMPORT_OWN or 0
+ * (borrow).  opts may be NULL (a vEVENTQ needs opts->type_param).
+ *
+ * Checked: the ID is not already in the context (-EEXIST); a device's
+ * descriptor is a VFIO device (-ENOTTY) and dev_id a device bound to this
+ * iommufd (-ENOENT); an IOAS ID is an IOAS (-ENOENT); queue descriptors
+ * are open (-EBADF); objects without a descriptor get none (-EINVAL).
+ * iommufd has no query for the type of a HWPT, vIOMMU, vDEVICE or HW
+ * queue ID: a wrong one fails at its first use with the kernel's errno.
+ * On failure nothing is taken, whatever the flags.  Since 0.2.
+ */
+NIO_API int nio_object_import(struct nio_ctx *ctx, enum nio_object_type type,
+			      uint32_t id, int fd, unsigned int flags,
+			      const struct nio_import_opts *opts);
+
+/*
+ * Drop an object from the context without destroying it or closing its
+ * descriptor: it is the caller's again.  If the context owned a
+ * descriptor (NIO_OWN_FD), it is handed over in *fd (then fd must not be
+ * NULL: -EINVAL); otherwise *fd (when fd is not NULL) is set to -1.
+ * A device's vDEVICE stays in the context.  Since 0.2.
+ */
+NIO_API int nio_object_forget(struct nio_ctx *ctx, uint32_t id, int *fd);
 
 /* ------------------------------------------------------------------ */
 /* IOAS                                                                */
@@ -261,22 +349,39 @@ NIO_API int nio_device_reserved_regions(const char *device,
 					uint32_t *num);
 NIO_API const char *nio_resv_type_name(enum nio_resv_type type);
 
+enum nio_bind_flags {
+	/*
+	 * cdev_fd stays the caller's (since 0.2): the library binds and uses
+	 * it but never closes it, so the VMM keeps it for regions and IRQs.
+	 * The device is then unbound by the caller closing it.
+	 */
+	NIO_BIND_BORROW_FD = 1 << 0,
+};
+
 struct nio_bind_opts {
 	size_t sz;
-	/* Already open cdev descriptor to use (the context takes it). */
+	/*
+	 * Already open cdev descriptor to use (> 0; 0 or -1: the library
+	 * opens the device).  The context takes it unless NIO_BIND_BORROW_FD.
+	 */
 	int cdev_fd;
 	/* 16-byte VF token (VFIO_DEVICE_BIND_FLAG_TOKEN), or NULL. */
 	const uint8_t *token_uuid;
+	/* enum nio_bind_flags (since 0.2). */
+	uint32_t flags;
 };
-#define nio_bind_opts__last_field token_uuid
+#define nio_bind_opts__last_field flags
 
 /*
  * Open the device's cdev (device as for nio_device_find_cdev(), or a
  * /dev/vfio/devices/vfioN path) and bind it to the context.  The cdev
- * descriptor belongs to the context; nio_destroy(dev_id) unbinds.
+ * descriptor belongs to the context (unless opts->cdev_fd was passed with
+ * NIO_BIND_BORROW_FD); nio_destroy(dev_id) unbinds.  On failure a
+ * descriptor the library opened is closed and one passed in is left open.
  */
 NIO_API int nio_device_bind(struct nio_ctx *ctx, const char *device,
 			    const struct nio_bind_opts *opts, uint32_t *dev_id);
+/* The device's cdev descriptor (still owned as nio_object_info.own says). */
 NIO_API int nio_device_fd(struct nio_ctx *ctx, uint32_t dev_id);
 /*
  * Attach to an IOAS or HWPT (an IOAS gets an automatic paging HWPT whose

@@ -610,6 +610,58 @@ static void t_kill_child(void)
 	nio_ctx_unref(ctx);
 }
 
+/*
+ * A VMM's own bind (raw ioctls), imported borrowed: the library attaches,
+ * maps and reads device info through it; the kernel-side import checks
+ * (dev_id a device, IOAS ID an IOAS) give the real kernel's answers; the
+ * library never closes the VMM's cdev; and a failed bind with
+ * cdev_fd = -1 leaves no descriptor behind.
+ */
+static void t_import_borrowed_device(void)
+{
+	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b) };
+	struct nio_device_info di = { .sz = sizeof(di) };
+	NIO_OPTS(nio_bind_opts, bopts, .cdev_fd = -1);
+	uint64_t iova = 0x200000;
+	uint32_t ioas, dev2;
+	int cfd, before;
+
+	OPEN_CTX();
+	ASSERT(cdev_env);
+	cfd = open(cdev_env, O_RDWR | O_CLOEXEC);
+	ASSERT(cfd >= 0);
+	b.iommufd = nio_ctx_fd(ctx);
+	ASSERT(ioctl(cfd, VFIO_DEVICE_BIND_IOMMUFD, &b) == 0);
+	ASSERT_OK(nio_ioas_alloc(ctx, &ioas));
+	/* the real kernel tells a device from an IOAS */
+	EXPECT_ERR(ENOENT, "not a device",
+		   nio_object_import(ctx, NIO_OBJ_DEVICE, ioas, cfd, 0, NULL));
+	EXPECT_ERR(ENOENT, "not an IOAS",
+		   nio_object_import(ctx, NIO_OBJ_IOAS, b.out_devid, -1, 0,
+				     NULL));
+	ASSERT_OK(nio_object_import(ctx, NIO_OBJ_DEVICE, b.out_devid, cfd, 0,
+				    NULL));
+	EXPECT_OK(nio_device_info(ctx, b.out_devid, &di));
+	EXPECT(di.flags & VFIO_FLAGS_PCI);
+	EXPECT_OK(nio_device_attach(ctx, b.out_devid, ioas, NULL));
+	EXPECT_OK(nio_ioas_map(ctx, ioas, buf, 16 * PSZ, &iova, MAP_FIXED_RW));
+	EXPECT_ERR(EBUSY, "borrowed", nio_destroy(ctx, b.out_devid));
+	/* already bound (by us): the bind fails, the cdev it opened is closed */
+	before = kt_count_fds();
+	EXPECT_ERR(EINVAL, "VFIO_DEVICE_BIND_IOMMUFD",
+		   nio_device_bind(ctx, bdf, &bopts, &dev2));
+	EXPECT_EQ(kt_count_fds(), before);
+	nio_ctx_unref(ctx);
+	/* the VMM's cdev is still open and still bound: closing it unbinds */
+	EXPECT(fcntl(cfd, F_GETFD) >= 0);
+	OPEN_CTX();
+	EXPECT_ERR(EINVAL, "VFIO_DEVICE_BIND_IOMMUFD",
+		   nio_device_bind(ctx, bdf, NULL, &dev2));
+	close(cfd);
+	EXPECT_OK(nio_device_bind(ctx, bdf, NULL, &dev2));
+	nio_ctx_unref(ctx);
+}
+
 static const struct ktest tests[] = {
 	{ "find_cdev_sysfs", t_find_cdev },
 	{ "iommu_group_reserved_regions", t_group_and_reserved_regions },
@@ -622,6 +674,7 @@ static const struct ktest tests[] = {
 	{ "close_midway_frees_device", t_close_midway },
 	{ "close_borrowed_frees_device", t_close_borrowed },
 	{ "kill_child_frees_device", t_kill_child },
+	{ "import_borrowed_device", t_import_borrowed_device },
 };
 
 int main(void)
