@@ -110,110 +110,184 @@ NIO_API int nio_veventq_fd(struct nio_ctx *ctx, uint32_t veventq_id)
 			"nio_veventq_fd");
 }
 
-struct seq_update {
-	uint32_t last;
-};
-
 static void save_seq(struct nio_obj *obj, void *arg)
 {
-	obj->next_seq = (uint32_t)((((struct seq_update *)arg)->last + 1) %
-				   NIO_VEVENT_SEQ_MOD);
-	obj->seq_valid = true;
-}
+	const struct nio_vevent_cursor *cur = arg;
 
-struct seq_state {
-	uint32_t next;
-	bool valid;
-};
+	obj->next_seq = cur->next_seq;
+	obj->seq_valid = cur->seq_valid;
+}
 
 static void load_seq(struct nio_obj *obj, void *arg)
 {
-	struct seq_state *st = arg;
+	struct nio_vevent_cursor *cur = arg;
 
-	st->next = obj->next_seq;
-	st->valid = obj->seq_valid;
+	cur->next_seq = obj->next_seq;
+	cur->seq_valid = obj->seq_valid;
 }
+
+/* The vEVENTQ's descriptor and payload length, or a negative errno. */
+static int veventq_fd(struct nio_ctx *ctx, uint32_t veventq_id, int *payload,
+		      const char *fn)
+{
+	struct nio_object_info info;
+	int fd;
+
+	fd = queue_fd(ctx, veventq_id, NIO_OBJ_VEVENTQ, &info, fn);
+	if (fd < 0)
+		return fd;
+	*payload = nio_vevent_payload_len(info.type_param);
+	if (*payload < 0)
+		return nio_err(ctx, EOPNOTSUPP,
+			       "%s: vEVENTQ %u has type 0x%x, whose record size this library does not know",
+			       fn, veventq_id, info.type_param);
+	return fd;
+}
+
+static int veventq_read_fd(struct nio_ctx *ctx, uint32_t veventq_id, int fd,
+			   void *buf, size_t len)
+{
+	ssize_t got = read(fd, buf, len);
+
+	if (got < 0) {
+		int err = errno;
+
+		return nio_err(ctx, err, "read(vEVENTQ %u, %zu bytes): %s",
+			       veventq_id, len, strerror(err));
+	}
+	return (int)got;
+}
+
+NIO_API int nio_veventq_read_buf(struct nio_ctx *ctx, uint32_t veventq_id,
+				 void *buf, size_t len,
+				 struct nio_vevent_cursor *cur)
+{
+	int fd, payload, got;
+
+	NIO_CHECK_ARG(ctx, ctx);
+	NIO_CHECK_ARG(ctx, buf);
+	NIO_CHECK_ARG(ctx, cur);
+	fd = veventq_fd(ctx, veventq_id, &payload, "nio_veventq_read_buf");
+	if (fd < 0)
+		return fd;
+	if (len < sizeof(struct iommufd_vevent_header) + (size_t)payload)
+		return nio_err(ctx, EINVAL,
+			       "nio_veventq_read_buf: %zu bytes hold no record of vEVENTQ %u (%zu needed)",
+			       len, veventq_id,
+			       sizeof(struct iommufd_vevent_header) + (size_t)payload);
+	if (len > INT32_MAX)
+		len = INT32_MAX;
+	cur->pos = cur->end = buf;
+	got = veventq_read_fd(ctx, veventq_id, fd, buf, len);
+	if (got < 0)
+		return got;
+	cur->payload_len = (uint32_t)payload;
+	cur->end = (const uint8_t *)buf + got;
+	return got;
+}
+
+NIO_API int nio_vevent_next(struct nio_vevent_cursor *cur,
+			    struct nio_vevent_rec *rec)
+{
+	const size_t hdr_len = sizeof(struct iommufd_vevent_header);
+	struct iommufd_vevent_header hdr;
+	size_t left, len;
+
+	if (!cur || !rec)
+		return nio_err(NULL, EINVAL, "nio_vevent_next: %s is NULL",
+			       cur ? "rec" : "cur");
+	if (!cur->pos || cur->pos >= cur->end)
+		return 0;
+	left = (size_t)(cur->end - cur->pos);
+	if (left < hdr_len)
+		goto truncated;
+	memcpy(&hdr, cur->pos, hdr_len);
+	len = (hdr.flags & IOMMU_VEVENTQ_FLAG_LOST_EVENTS) ? 0 :
+							     cur->payload_len;
+	if (left - hdr_len < len)
+		goto truncated;
+	rec->flags = (hdr.flags & IOMMU_VEVENTQ_FLAG_LOST_EVENTS) ?
+			     NIO_VEVENT_LOST_EVENTS :
+			     0;
+	rec->sequence = hdr.sequence;
+	rec->gap = cur->seq_valid ?
+			   (uint32_t)(((uint64_t)hdr.sequence + NIO_VEVENT_SEQ_MOD -
+				       cur->next_seq) %
+				      NIO_VEVENT_SEQ_MOD) :
+			   0;
+	rec->data_len = (uint32_t)len;
+	rec->data = cur->pos + hdr_len;
+	cur->next_seq = (uint32_t)(((uint64_t)hdr.sequence + 1) %
+				   NIO_VEVENT_SEQ_MOD);
+	cur->seq_valid = 1;
+	cur->pos += hdr_len + len;
+	return 1;
+truncated:
+	cur->pos = cur->end;
+	return nio_err(NULL, EPROTO,
+		       "nio_vevent_next: truncated record (%zu bytes left)", left);
+}
+
+/* Stack buffer of nio_veventq_read(): 102 SMMUv3 records per read(). */
+#define NIO_VEVENTQ_READ_CHUNK 4096
 
 NIO_API int nio_veventq_read(struct nio_ctx *ctx, uint32_t veventq_id,
 			     struct nio_vevent *events, unsigned int max)
 {
 	const size_t hdr_len = sizeof(struct iommufd_vevent_header);
-	struct nio_object_info info;
-	struct seq_state st;
-	struct seq_update last;
-	size_t buf_len, off = 0;
+	uint8_t buf[NIO_VEVENTQ_READ_CHUNK] __attribute__((aligned(8)));
+	struct nio_vevent_cursor cur = NIO_VEVENT_CURSOR_INIT;
+	struct nio_vevent_rec rec;
 	unsigned int n = 0;
-	int fd, payload;
-	uint8_t *buf;
-	ssize_t got;
+	int fd, payload, got, ret = 0;
+	size_t rec_len, want;
 
 	NIO_CHECK_ARG(ctx, ctx);
 	NIO_CHECK_ARG(ctx, events);
 	NIO_CHECK_ARG(ctx, max > 0);
-	fd = queue_fd(ctx, veventq_id, NIO_OBJ_VEVENTQ, &info,
-		      "nio_veventq_read");
+	fd = veventq_fd(ctx, veventq_id, &payload, "nio_veventq_read");
 	if (fd < 0)
 		return fd;
-	payload = nio_vevent_payload_len(info.type_param);
-	if (payload < 0)
-		return nio_err(ctx, EOPNOTSUPP,
-			       "nio_veventq_read: vEVENTQ %u has type 0x%x, whose record size this library does not know",
-			       veventq_id, info.type_param);
-	buf_len = (size_t)max * (hdr_len + (size_t)payload);
-	buf = malloc(buf_len);
-	if (!buf)
-		return nio_err(ctx, ENOMEM, "nio_veventq_read: out of memory");
-	got = read(fd, buf, buf_len);
-	if (got < 0) {
-		int err = errno;
-
-		free(buf);
-		return nio_err(ctx, err, "read(vEVENTQ %u, %zu bytes): %s",
-			       veventq_id, buf_len, strerror(err));
-	}
-	nio_obj_update(ctx, veventq_id, load_seq, &st);
-	while (off + hdr_len <= (size_t)got && n < max) {
-		struct iommufd_vevent_header hdr;
-		struct nio_vevent *ev = &events[n];
-		size_t len;
-
-		memcpy(&hdr, buf + off, hdr_len);
-		off += hdr_len;
-		len = (hdr.flags & IOMMU_VEVENTQ_FLAG_LOST_EVENTS) ? 0 :
-								      (size_t)payload;
-		if (off + len > (size_t)got) {
-			free(buf);
-			return nio_err(ctx, EPROTO,
-				       "read(vEVENTQ %u): record %u truncated (%zd bytes)",
-				       veventq_id, n, got);
+	rec_len = hdr_len + (size_t)payload;
+	cur.payload_len = (uint32_t)payload;
+	nio_obj_update(ctx, veventq_id, load_seq, &cur);
+	while (n < max) {
+		want = (size_t)(max - n) * rec_len;
+		if (want > sizeof(buf))
+			want = sizeof(buf) / rec_len * rec_len;
+		got = veventq_read_fd(ctx, veventq_id, fd, buf, want);
+		if (got < 0) {
+			if (n) /* what was read is the caller's */
+				break;
+			return got;
 		}
-		memset(ev, 0, sizeof(*ev));
-		ev->flags = hdr.flags & IOMMU_VEVENTQ_FLAG_LOST_EVENTS ?
-				    NIO_VEVENT_LOST_EVENTS :
-				    0;
-		ev->sequence = hdr.sequence;
-		ev->gap = st.valid ? (uint32_t)(((uint64_t)hdr.sequence +
-						 NIO_VEVENT_SEQ_MOD - st.next) %
-						NIO_VEVENT_SEQ_MOD) :
-				     0;
-		ev->data_len = (uint32_t)len;
-		memcpy(ev->data, buf + off, len);
-		off += len;
-		if (ev->gap || ev->flags)
-			nio_log(ctx, NIO_LOG_WARN,
-				"vEVENTQ %u: %s before sequence %u (%u missing)",
-				veventq_id,
-				ev->flags ? "events lost" : "sequence gap",
-				hdr.sequence, ev->gap);
-		st.next = (uint32_t)(((uint64_t)hdr.sequence + 1) %
-				     NIO_VEVENT_SEQ_MOD);
-		st.valid = true;
-		last.last = hdr.sequence;
-		n++;
+		cur.pos = buf;
+		cur.end = buf + got;
+		while (n < max && (ret = nio_vevent_next(&cur, &rec)) == 1) {
+			struct nio_vevent *ev = &events[n++];
+
+			memset(ev, 0, sizeof(*ev));
+			ev->flags = rec.flags;
+			ev->sequence = rec.sequence;
+			ev->gap = rec.gap;
+			ev->data_len = rec.data_len;
+			memcpy(ev->data, rec.data, rec.data_len);
+			if (rec.gap || rec.flags)
+				nio_log(ctx, NIO_LOG_WARN,
+					"vEVENTQ %u: %s before sequence %u (%u missing)",
+					veventq_id,
+					rec.flags ? "events lost" : "sequence gap",
+					rec.sequence, rec.gap);
+		}
+		if (ret < 0)
+			return nio_err(ctx, EPROTO,
+				       "read(vEVENTQ %u): record %u truncated (%d bytes)",
+				       veventq_id, n, got);
+		if ((size_t)got < want)
+			break; /* drained */
 	}
-	free(buf);
 	if (n)
-		nio_obj_update(ctx, veventq_id, save_seq, &last);
+		nio_obj_update(ctx, veventq_id, save_seq, &cur);
 	return (int)n;
 }
 

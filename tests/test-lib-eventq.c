@@ -361,6 +361,144 @@ START_TEST(test_fault_read_respond)
 }
 END_TEST
 
+/*
+ * Reading in place (nio_veventq_read_buf + nio_vevent_next): records
+ * point into the caller's buffer, the caller's cursor carries the
+ * sequence across reads (gaps, LOST_EVENTS, wrap), a small buffer reads
+ * fewer whole records, and the context's own sequence state is untouched.
+ */
+START_TEST(test_veventq_read_buf)
+{
+	uint8_t buf[4 * 40] __attribute__((aligned(8)));
+	struct nio_vevent_cursor cur = NIO_VEVENT_CURSOR_INIT;
+	struct nio_vevent_rec rec;
+	uint64_t evt[4] = { 1, 2, 3, 4 };
+	struct nio_vevent ev[4];
+	struct fk_nest n;
+	uint32_t evq;
+	int i;
+
+	evq = make_veventq(&n, 16);
+	/* empty */
+	ck_assert_int_eq(nio_veventq_read_buf(ctx, evq, buf, sizeof(buf), &cur), 0);
+	ck_assert_int_eq(nio_vevent_next(&cur, &rec), 0);
+	for (i = 0; i < 6; i++) {
+		evt[2] = (uint64_t)i;
+		ck_ok(fake_kernel_veventq_report(ifd, evq, evt, 32));
+	}
+	/* 4 whole records fit; one read() */
+	fake_kernel_clear_calls();
+	ck_assert_int_eq(nio_veventq_read_buf(ctx, evq, buf, sizeof(buf), &cur),
+			 160);
+	ck_assert_uint_eq(fake_kernel_nr_calls(), 1);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(nio_vevent_next(&cur, &rec), 1);
+		ck_assert_uint_eq(rec.sequence, (uint32_t)i);
+		ck_assert_uint_eq(rec.gap, 0);
+		ck_assert_uint_eq(rec.flags, 0);
+		ck_assert_uint_eq(rec.data_len, 32);
+		/* in place: the payload is in buf, after the 8-byte header */
+		ck_assert_ptr_eq(rec.data, buf + i * 40 + 8);
+		ck_assert_uint_eq(((const uint64_t *)rec.data)[2], (uint64_t)i);
+	}
+	ck_assert_int_eq(nio_vevent_next(&cur, &rec), 0);
+	/* a buffer for one record reads one */
+	ck_assert_int_eq(nio_veventq_read_buf(ctx, evq, buf, 40 + 39, &cur), 40);
+	ck_assert_int_eq(nio_vevent_next(&cur, &rec), 1);
+	ck_assert_uint_eq(rec.sequence, 4);
+	ck_assert_int_eq(nio_vevent_next(&cur, &rec), 0);
+	/* too small for one record */
+	ck_fails(ctx, nio_veventq_read_buf(ctx, evq, buf, 39, &cur), EINVAL,
+		 "hold no record");
+	/* a gap across reads, then a LOST_EVENTS marker, then wrap */
+	ck_assert_int_eq(fake_kernel_veventq_pending(ifd, evq), 1);
+	ck_ok(fake_kernel_veventq_push_raw(ifd, evq, 0, 9, evt, 32));
+	ck_ok(fake_kernel_veventq_push_raw(ifd, evq,
+					   IOMMU_VEVENTQ_FLAG_LOST_EVENTS, 12,
+					   NULL, 0));
+	ck_assert_int_eq(nio_veventq_read_buf(ctx, evq, buf, sizeof(buf), &cur),
+			 40 + 40 + 8);
+	ck_assert_int_eq(nio_vevent_next(&cur, &rec), 1);
+	ck_assert_uint_eq(rec.sequence, 5);
+	ck_assert_uint_eq(rec.gap, 0);
+	ck_assert_int_eq(nio_vevent_next(&cur, &rec), 1);
+	ck_assert_uint_eq(rec.sequence, 9);
+	ck_assert_uint_eq(rec.gap, 3);
+	ck_assert_int_eq(nio_vevent_next(&cur, &rec), 1);
+	ck_assert_uint_eq(rec.flags, LOST);
+	ck_assert_uint_eq(rec.data_len, 0);
+	ck_assert_uint_eq(rec.gap, 2);
+	ck_assert_int_eq(nio_vevent_next(&cur, &rec), 0);
+	ck_ok(fake_kernel_veventq_push_raw(ifd, evq, 0, INT_MAX, evt, 32));
+	ck_ok(fake_kernel_veventq_push_raw(ifd, evq, 0, 0, evt, 32));
+	ck_assert_int_eq(nio_veventq_read_buf(ctx, evq, buf, sizeof(buf), &cur),
+			 80);
+	ck_assert_int_eq(nio_vevent_next(&cur, &rec), 1);
+	ck_assert_uint_eq(rec.gap, INT_MAX - 13);
+	ck_assert_int_eq(nio_vevent_next(&cur, &rec), 1);
+	ck_assert_uint_eq(rec.sequence, 0);
+	ck_assert_uint_eq(rec.gap, 0);
+	/* the cursor is the caller's: the context's read starts afresh */
+	ck_ok(fake_kernel_veventq_push_raw(ifd, evq, 0, 7, evt, 32));
+	ck_assert_int_eq(nio_veventq_read(ctx, evq, ev, 4), 1);
+	ck_assert_uint_eq(ev[0].gap, 0);
+}
+END_TEST
+
+/* Bad arguments and a truncated record. */
+START_TEST(test_veventq_read_buf_bad)
+{
+	struct nio_vevent_cursor cur = NIO_VEVENT_CURSOR_INIT;
+	struct nio_vevent_rec rec;
+	uint8_t buf[64] = { 0 };
+	struct fk_nest n;
+	uint32_t evq;
+
+	evq = make_veventq(&n, 4);
+	ck_fails(NULL, nio_veventq_read_buf(NULL, evq, buf, 64, &cur), EINVAL,
+		 NULL);
+	ck_fails(ctx, nio_veventq_read_buf(ctx, evq, NULL, 64, &cur), EINVAL,
+		 NULL);
+	ck_fails(ctx, nio_veventq_read_buf(ctx, evq, buf, 64, NULL), EINVAL,
+		 NULL);
+	ck_fails(ctx, nio_veventq_read_buf(ctx, n.viommu, buf, 64, &cur),
+		 ENOENT, NULL);
+	ck_fails(NULL, nio_vevent_next(NULL, &rec), EINVAL, "cur");
+	ck_fails(NULL, nio_vevent_next(&cur, NULL), EINVAL, "rec");
+	/* a cursor set by hand over 20 bytes: a header and half a payload */
+	cur.payload_len = 32;
+	cur.pos = buf;
+	cur.end = buf + 20;
+	ck_fails(NULL, nio_vevent_next(&cur, &rec), EPROTO, "truncated");
+	/* and it stops there */
+	ck_assert_int_eq(nio_vevent_next(&cur, &rec), 0);
+}
+END_TEST
+
+/* The copying wrapper reads more than one stack buffer's worth. */
+START_TEST(test_veventq_read_many)
+{
+	static struct nio_vevent ev[300];
+	uint64_t evt[4] = { 0 };
+	struct fk_nest n;
+	uint32_t evq;
+	int i;
+
+	evq = make_veventq(&n, 512);
+	for (i = 0; i < 250; i++) {
+		evt[0] = (uint64_t)i;
+		ck_ok(fake_kernel_veventq_report(ifd, evq, evt, 32));
+	}
+	ck_assert_int_eq(nio_veventq_read(ctx, evq, ev, 300), 250);
+	for (i = 0; i < 250; i++) {
+		ck_assert_uint_eq(ev[i].sequence, (uint32_t)i);
+		ck_assert_uint_eq(ev[i].gap, 0);
+		ck_assert_uint_eq(((uint64_t *)ev[i].data)[0], (uint64_t)i);
+	}
+	ck_assert_int_eq(fake_kernel_veventq_pending(ifd, evq), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lib-eventq");
@@ -368,7 +506,8 @@ int main(void)
 	FK_TCASE(s, "veventq", test_veventq_alloc, test_veventq_read,
 		 test_veventq_empty, test_veventq_poll, test_veventq_lost_events,
 		 test_veventq_gaps, test_veventq_selftest_type,
-		 test_veventq_unknown_type);
+		 test_veventq_unknown_type, test_veventq_read_buf,
+		 test_veventq_read_buf_bad, test_veventq_read_many);
 	FK_TCASE(s, "fault", test_fault_alloc, test_fault_read_respond);
 	return fk_run(s);
 }

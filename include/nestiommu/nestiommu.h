@@ -592,11 +592,62 @@ struct nio_vevent {
 
 /*
  * Read up to max records without blocking; returns the number read (0 when
- * the queue is empty; poll nio_veventq_fd() to wait).  Sequence numbers are checked
- * across calls; gaps are reported in each record's gap field.
+ * the queue is empty; poll nio_veventq_fd() to wait).  Sequence numbers are
+ * checked across calls (the context keeps them per queue); gaps are
+ * reported in each record's gap field.  Copies every record into events:
+ * nio_veventq_read_buf() reads in place.
  */
 NIO_API int nio_veventq_read(struct nio_ctx *ctx, uint32_t veventq_id,
 			     struct nio_vevent *events, unsigned int max);
+
+/*
+ * Reading without allocation or copies (since 0.2, NESTIOMMU_0.2): the
+ * caller owns a buffer and a cursor; nio_veventq_read_buf() fills the
+ * buffer with one read() of whole records and points the cursor at them;
+ * nio_vevent_next() walks them in place.  The cursor keeps the expected
+ * sequence number across reads, so gaps (records the kernel dropped or
+ * another reader took) and the kernel's LOST_EVENTS markers are reported
+ * per record.  Zero the cursor once per queue (NIO_VEVENT_CURSOR_INIT) and
+ * keep it: one cursor per reader.  The library keeps no state for it and
+ * takes the context lock once per read.
+ */
+struct nio_vevent_cursor {
+	uint32_t next_seq;	/* sequence expected next (when seq_valid) */
+	uint32_t seq_valid;	/* a record was walked already */
+	uint32_t payload_len;	/* bytes after each header (the queue's type) */
+	uint32_t __reserved;
+	const uint8_t *pos;	/* next record in the buffer */
+	const uint8_t *end;	/* end of the bytes read */
+};
+#define NIO_VEVENT_CURSOR_INIT { 0 }
+
+/* One record, in place in the caller's buffer. */
+struct nio_vevent_rec {
+	uint32_t flags;		/* enum nio_vevent_flags */
+	uint32_t sequence;
+	/* Sequence numbers missing before this record (0: contiguous). */
+	uint32_t gap;
+	uint32_t data_len;	/* 0 for a LOST_EVENTS marker */
+	const void *data;	/* the payload, inside the caller's buffer */
+};
+
+/*
+ * Fill buf (len bytes: room for at least one whole record) without
+ * blocking and set the cursor to walk it.  Returns the bytes read, 0 when
+ * the queue is empty (poll nio_veventq_fd() to wait), or a negative errno
+ * (-EINVAL for a buffer too small for one record).  The records are the
+ * kernel's: struct iommufd_vevent_header then the payload of the queue's
+ * type (NIO_SMMUV3_EVENT_SIZE bytes for an SMMUv3 queue).
+ */
+NIO_API int nio_veventq_read_buf(struct nio_ctx *ctx, uint32_t veventq_id,
+				 void *buf, size_t len,
+				 struct nio_vevent_cursor *cur);
+/*
+ * The next record of the last read: 1 with *rec filled, 0 when all were
+ * walked, -EPROTO (errno set) for a truncated record.  No context needed.
+ */
+NIO_API int nio_vevent_next(struct nio_vevent_cursor *cur,
+			    struct nio_vevent_rec *rec);
 
 NIO_API int nio_fault_alloc(struct nio_ctx *ctx, uint32_t *fault_id,
 			    int *fault_fd);
