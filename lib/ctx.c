@@ -107,12 +107,21 @@ void nio_log(struct nio_ctx *ctx, int level, const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 
-	if (!ctx || !ctx->log_fn || level > ctx->log_level)
+	if (!ctx)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	ctx->log_fn(ctx, (enum nio_log_level)level, msg, ctx->log_userdata);
+	/*
+	 * Under the log lock, so that once nio_ctx_set_log() returns the old
+	 * callback is never called again (its userdata may be freed).
+	 */
+	pthread_mutex_lock(&ctx->log_lock);
+	if (ctx->log_fn && level <= ctx->log_level) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		ctx->log_fn(ctx, (enum nio_log_level)level, msg,
+			    ctx->log_userdata);
+	}
+	pthread_mutex_unlock(&ctx->log_lock);
 	errno = saved_errno;
 }
 
@@ -241,6 +250,15 @@ static int ctx_new(int fd, bool borrowed, const struct nio_ctx_opts *opts,
 	ctx->fd = fd;
 	ctx->borrowed = borrowed;
 	pthread_mutex_init(&ctx->lock, NULL);
+	pthread_cond_init(&ctx->cond, NULL);
+	{
+		pthread_mutexattr_t attr;
+
+		pthread_mutexattr_init(&attr);
+		pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&ctx->log_lock, &attr);
+		pthread_mutexattr_destroy(&attr);
+	}
 	ctx->log_fn = NIO_OPTS_GET(opts, log_fn, NULL);
 	ctx->log_userdata = NIO_OPTS_GET(opts, log_userdata, NULL);
 	ctx->log_level = NIO_OPTS_GET(opts, log_level, 0);
@@ -384,6 +402,8 @@ NIO_API struct nio_ctx *nio_ctx_unref(struct nio_ctx *ctx)
 	if (slot)
 		slot->used = false;
 	pthread_mutex_destroy(&ctx->lock);
+	pthread_cond_destroy(&ctx->cond);
+	pthread_mutex_destroy(&ctx->log_lock);
 	free(ctx->objs);
 	free(ctx);
 	return NULL;
@@ -401,9 +421,11 @@ NIO_API void nio_ctx_set_log(struct nio_ctx *ctx, nio_log_fn fn,
 {
 	if (!ctx)
 		return;
+	pthread_mutex_lock(&ctx->log_lock);
 	ctx->log_fn = fn;
 	ctx->log_userdata = userdata;
 	ctx->log_level = level;
+	pthread_mutex_unlock(&ctx->log_lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -546,6 +568,81 @@ int nio_obj_get(struct nio_ctx *ctx, uint32_t id, struct nio_object_info *out)
 	return obj ? 0 : -ENOENT;
 }
 
+int nio_obj_fd_get(struct nio_ctx *ctx, uint32_t id, enum nio_object_type type,
+		   bool reading, struct nio_object_info *info)
+{
+	struct nio_obj *obj;
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&ctx->lock);
+	for (;;) {
+		obj = obj_find(ctx, id);
+		if (!obj || obj->dying || obj->info.type != type)
+			break;
+		if (reading && obj->reading) {
+			/* the array may move while we wait: find it again */
+			pthread_cond_wait(&ctx->cond, &ctx->lock);
+			continue;
+		}
+		obj->users++;
+		if (reading)
+			obj->reading = true;
+		*info = obj->info;
+		ret = 0;
+		break;
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	return ret;
+}
+
+void nio_obj_fd_put(struct nio_ctx *ctx, uint32_t id, bool reading)
+{
+	struct nio_obj *obj;
+
+	pthread_mutex_lock(&ctx->lock);
+	/* A used object stays in the table until its users are gone. */
+	obj = obj_find(ctx, id);
+	if (obj) {
+		obj->users--;
+		if (reading)
+			obj->reading = false;
+		if (!obj->users || reading)
+			pthread_cond_broadcast(&ctx->cond);
+	}
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+/*
+ * Mark an object dying (no new users) and wait until the calls using its
+ * descriptor have returned; *info is its state then.  -ENOENT if absent,
+ * -EBUSY if another thread is destroying it.
+ */
+static int obj_retire(struct nio_ctx *ctx, uint32_t id,
+		      struct nio_object_info *info)
+{
+	struct nio_obj *obj;
+
+	pthread_mutex_lock(&ctx->lock);
+	obj = obj_find(ctx, id);
+	if (!obj || obj->dying) {
+		pthread_mutex_unlock(&ctx->lock);
+		return obj ? -EBUSY : -ENOENT;
+	}
+	obj->dying = true;
+	while ((obj = obj_find(ctx, id)) && obj->users)
+		pthread_cond_wait(&ctx->cond, &ctx->lock);
+	*info = obj->info;
+	pthread_mutex_unlock(&ctx->lock);
+	return 0;
+}
+
+/* A destroy that failed: the object is usable again. */
+static void obj_unretire(struct nio_obj *obj, void *arg)
+{
+	(void)arg;
+	obj->dying = false;
+}
+
 int nio_obj_update(struct nio_ctx *ctx, uint32_t id,
 		   void (*fn)(struct nio_obj *obj, void *arg), void *arg)
 {
@@ -634,14 +731,10 @@ NIO_API int nio_destroy(struct nio_ctx *ctx, uint32_t id)
 	NIO_CHECK_ARG(ctx, ctx);
 	if (nio_obj_get(ctx, id, &info))
 		return nio_kernel_destroy(ctx, id);
-	if (info.type == NIO_OBJ_DEVICE) {
-		if (!(info.own & NIO_OWN_FD))
-			return nio_err(ctx, EBUSY,
-				       "nio_destroy: device %u: its cdev descriptor %d is the caller's (borrowed): close it to unbind the device, then nio_object_forget()",
-				       id, info.fd);
-		device_unbind(ctx, id, info.fd);
-		return 0;
-	}
+	if (info.type == NIO_OBJ_DEVICE && !(info.own & NIO_OWN_FD))
+		return nio_err(ctx, EBUSY,
+			       "nio_destroy: device %u: its cdev descriptor %d is the caller's (borrowed): close it to unbind the device, then nio_object_forget()",
+			       id, info.fd);
 	/*
 	 * A queue's descriptor holds a reference on its object, so the kernel
 	 * refuses to destroy it while the descriptor is open.  Refuse here
@@ -652,17 +745,41 @@ NIO_API int nio_destroy(struct nio_ctx *ctx, uint32_t id)
 		return nio_err(ctx, EBUSY,
 			       "IOMMU_DESTROY(id=%u): not issued: the fault queue is in use by HWPT %u",
 			       id, user);
-	if (info.fd >= 0 && (info.own & NIO_OWN_FD)) {
+	if (info.fd < 0) {
+		ret = nio_kernel_destroy(ctx, id);
+		if (!ret)
+			nio_obj_remove(ctx, id);
+		return ret;
+	}
+	/*
+	 * Calls of other threads may be using the descriptor: no new ones
+	 * start, and it is closed only after the last one returned, so that
+	 * none reads from or issues an ioctl on a reused descriptor number.
+	 */
+	ret = obj_retire(ctx, id, &info);
+	if (ret == -EBUSY)
+		return nio_err(ctx, EBUSY,
+			       "nio_destroy: %u is being destroyed by another thread",
+			       id);
+	if (ret)
+		return nio_kernel_destroy(ctx, id);
+	if (info.type == NIO_OBJ_DEVICE) {
+		device_unbind(ctx, id, info.fd);
+		return 0;
+	}
+	if (info.own & NIO_OWN_FD) {
 		close(info.fd);
 		nio_obj_update(ctx, id, obj_forget_fd, NULL);
 	}
 	ret = nio_kernel_destroy(ctx, id);
-	if (ret == -EBUSY && info.fd >= 0 && !(info.own & NIO_OWN_FD))
-		return nio_err(ctx, EBUSY,
-			       "IOMMU_DESTROY(id=%u): busy: its descriptor %d is the caller's (borrowed) and still open; close it first",
-			       id, info.fd);
-	if (ret)
+	if (ret) {
+		nio_obj_update(ctx, id, obj_unretire, NULL);
+		if (ret == -EBUSY && !(info.own & NIO_OWN_FD))
+			return nio_err(ctx, EBUSY,
+				       "IOMMU_DESTROY(id=%u): busy: its descriptor %d is the caller's (borrowed) and still open; close it first",
+				       id, info.fd);
 		return ret;
+	}
 	nio_obj_remove(ctx, id);
 	return 0;
 }

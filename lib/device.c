@@ -228,21 +228,35 @@ NIO_API int nio_device_reserved_regions(const char *device,
 
 /* ------------------------------------------------------------------ */
 
+/*
+ * The device's cdev descriptor, referenced: it stays open until
+ * device_fd_put() even if another thread destroys the device meanwhile.
+ */
 static int device_fd(struct nio_ctx *ctx, uint32_t dev_id, const char *fn)
 {
 	struct nio_object_info info;
 
-	if (nio_obj_get(ctx, dev_id, &info) || info.type != NIO_OBJ_DEVICE)
+	if (nio_obj_fd_get(ctx, dev_id, NIO_OBJ_DEVICE, false, &info))
 		return nio_err(ctx, ENOENT,
-			       "%s: device %u was not bound through this context",
+			       "%s: device %u is not in this context (bind or import it)",
 			       fn, dev_id);
 	return info.fd;
 }
 
+static void device_fd_put(struct nio_ctx *ctx, uint32_t dev_id)
+{
+	nio_obj_fd_put(ctx, dev_id, false);
+}
+
 NIO_API int nio_device_fd(struct nio_ctx *ctx, uint32_t dev_id)
 {
+	int fd;
+
 	NIO_CHECK_ARG(ctx, ctx);
-	return device_fd(ctx, dev_id, "nio_device_fd");
+	fd = device_fd(ctx, dev_id, "nio_device_fd");
+	if (fd >= 0)
+		device_fd_put(ctx, dev_id);
+	return fd;
 }
 
 NIO_API int nio_device_bind(struct nio_ctx *ctx, const char *device,
@@ -355,6 +369,7 @@ static int attach(struct nio_ctx *ctx, uint32_t dev_id, bool use_pasid,
 			 "VFIO_DEVICE_ATTACH_IOMMUFD_PT(dev=%u, pt=%u)", dev_id,
 			 pt_id);
 	ret = nio_ioctl(ctx, fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &cmd, what);
+	device_fd_put(ctx, dev_id);
 	if (ret)
 		return ret;
 	if (!use_pasid)
@@ -412,6 +427,7 @@ static int detach(struct nio_ctx *ctx, uint32_t dev_id, bool use_pasid,
 		snprintf(what, sizeof(what),
 			 "VFIO_DEVICE_DETACH_IOMMUFD_PT(dev=%u)", dev_id);
 	ret = nio_ioctl(ctx, fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &cmd, what);
+	device_fd_put(ctx, dev_id);
 	if (ret == 0 && !use_pasid)
 		nio_obj_update(ctx, dev_id, set_attached, &none);
 	return ret;
@@ -444,6 +460,7 @@ NIO_API int nio_device_info(struct nio_ctx *ctx, uint32_t dev_id,
 		return fd;
 	snprintf(what, sizeof(what), "VFIO_DEVICE_GET_INFO(dev=%u)", dev_id);
 	ret = nio_ioctl(ctx, fd, VFIO_DEVICE_GET_INFO, &cmd, what);
+	device_fd_put(ctx, dev_id);
 	if (ret)
 		return ret;
 	out.flags = cmd.flags;

@@ -34,17 +34,29 @@ int nio_vevent_payload_len(uint32_t type)
 	return -1;
 }
 
+/*
+ * A queue's descriptor, referenced until queue_fd_put(): a concurrent
+ * nio_destroy() closes it only after that.  With reading (vEVENTQ), the
+ * caller also holds the queue's sequence state (one reader at a time).
+ */
 static int queue_fd(struct nio_ctx *ctx, uint32_t id, enum nio_object_type type,
-		    struct nio_object_info *info, const char *fn)
+		    bool reading, struct nio_object_info *info, const char *fn)
 {
-	if (nio_obj_get(ctx, id, info) || info->type != type)
+	if (nio_obj_fd_get(ctx, id, type, reading, info))
 		return nio_err(ctx, ENOENT,
-			       "%s: %u is not a %s created by this context", fn,
-			       id, nio_object_type_name(type));
-	if (info->fd < 0)
+			       "%s: %u is not a %s of this context (create or import it)",
+			       fn, id, nio_object_type_name(type));
+	if (info->fd < 0) {
+		nio_obj_fd_put(ctx, id, reading);
 		return nio_err(ctx, EBADF, "%s: %s %u has no descriptor", fn,
 			       nio_object_type_name(type), id);
+	}
 	return info->fd;
+}
+
+static void queue_fd_put(struct nio_ctx *ctx, uint32_t id, bool reading)
+{
+	nio_obj_fd_put(ctx, id, reading);
 }
 
 /*
@@ -105,9 +117,14 @@ NIO_API int nio_veventq_fd(struct nio_ctx *ctx, uint32_t veventq_id)
 {
 	struct nio_object_info info;
 
+	int fd;
+
 	NIO_CHECK_ARG(ctx, ctx);
-	return queue_fd(ctx, veventq_id, NIO_OBJ_VEVENTQ, &info,
-			"nio_veventq_fd");
+	fd = queue_fd(ctx, veventq_id, NIO_OBJ_VEVENTQ, false, &info,
+		      "nio_veventq_fd");
+	if (fd >= 0)
+		queue_fd_put(ctx, veventq_id, false);
+	return fd;
 }
 
 static void save_seq(struct nio_obj *obj, void *arg)
@@ -126,21 +143,26 @@ static void load_seq(struct nio_obj *obj, void *arg)
 	cur->seq_valid = obj->seq_valid;
 }
 
-/* The vEVENTQ's descriptor and payload length, or a negative errno. */
-static int veventq_fd(struct nio_ctx *ctx, uint32_t veventq_id, int *payload,
-		      const char *fn)
+/*
+ * The vEVENTQ's descriptor (referenced: queue_fd_put()) and payload
+ * length, or a negative errno.
+ */
+static int veventq_fd(struct nio_ctx *ctx, uint32_t veventq_id, bool reading,
+		      int *payload, const char *fn)
 {
 	struct nio_object_info info;
 	int fd;
 
-	fd = queue_fd(ctx, veventq_id, NIO_OBJ_VEVENTQ, &info, fn);
+	fd = queue_fd(ctx, veventq_id, NIO_OBJ_VEVENTQ, reading, &info, fn);
 	if (fd < 0)
 		return fd;
 	*payload = nio_vevent_payload_len(info.type_param);
-	if (*payload < 0)
+	if (*payload < 0) {
+		queue_fd_put(ctx, veventq_id, reading);
 		return nio_err(ctx, EOPNOTSUPP,
 			       "%s: vEVENTQ %u has type 0x%x, whose record size this library does not know",
 			       fn, veventq_id, info.type_param);
+	}
 	return fd;
 }
 
@@ -167,18 +189,22 @@ NIO_API int nio_veventq_read_buf(struct nio_ctx *ctx, uint32_t veventq_id,
 	NIO_CHECK_ARG(ctx, ctx);
 	NIO_CHECK_ARG(ctx, buf);
 	NIO_CHECK_ARG(ctx, cur);
-	fd = veventq_fd(ctx, veventq_id, &payload, "nio_veventq_read_buf");
+	fd = veventq_fd(ctx, veventq_id, false, &payload,
+			"nio_veventq_read_buf");
 	if (fd < 0)
 		return fd;
-	if (len < sizeof(struct iommufd_vevent_header) + (size_t)payload)
+	if (len < sizeof(struct iommufd_vevent_header) + (size_t)payload) {
+		queue_fd_put(ctx, veventq_id, false);
 		return nio_err(ctx, EINVAL,
 			       "nio_veventq_read_buf: %zu bytes hold no record of vEVENTQ %u (%zu needed)",
 			       len, veventq_id,
 			       sizeof(struct iommufd_vevent_header) + (size_t)payload);
+	}
 	if (len > INT32_MAX)
 		len = INT32_MAX;
 	cur->pos = cur->end = buf;
 	got = veventq_read_fd(ctx, veventq_id, fd, buf, len);
+	queue_fd_put(ctx, veventq_id, false);
 	if (got < 0)
 		return got;
 	cur->payload_len = (uint32_t)payload;
@@ -245,7 +271,12 @@ NIO_API int nio_veventq_read(struct nio_ctx *ctx, uint32_t veventq_id,
 	NIO_CHECK_ARG(ctx, ctx);
 	NIO_CHECK_ARG(ctx, events);
 	NIO_CHECK_ARG(ctx, max > 0);
-	fd = veventq_fd(ctx, veventq_id, &payload, "nio_veventq_read");
+	/*
+	 * One reader at a time holds the queue's sequence state from before
+	 * its read() to after its update: two threads reading one queue
+	 * never see each other's records as gaps.
+	 */
+	fd = veventq_fd(ctx, veventq_id, true, &payload, "nio_veventq_read");
 	if (fd < 0)
 		return fd;
 	rec_len = hdr_len + (size_t)payload;
@@ -259,6 +290,7 @@ NIO_API int nio_veventq_read(struct nio_ctx *ctx, uint32_t veventq_id,
 		if (got < 0) {
 			if (n) /* what was read is the caller's */
 				break;
+			queue_fd_put(ctx, veventq_id, true);
 			return got;
 		}
 		cur.pos = buf;
@@ -279,15 +311,18 @@ NIO_API int nio_veventq_read(struct nio_ctx *ctx, uint32_t veventq_id,
 					rec.flags ? "events lost" : "sequence gap",
 					rec.sequence, rec.gap);
 		}
-		if (ret < 0)
+		if (ret < 0) {
+			queue_fd_put(ctx, veventq_id, true);
 			return nio_err(ctx, EPROTO,
 				       "read(vEVENTQ %u): record %u truncated (%d bytes)",
 				       veventq_id, n, got);
+		}
 		if ((size_t)got < want)
 			break; /* drained */
 	}
 	if (n)
 		nio_obj_update(ctx, veventq_id, save_seq, &cur);
+	queue_fd_put(ctx, veventq_id, true);
 	return (int)n;
 }
 
@@ -319,18 +354,19 @@ NIO_API int nio_fault_read(struct nio_ctx *ctx, uint32_t fault_id,
 {
 	struct nio_object_info info;
 	ssize_t got;
-	int fd;
+	int fd, err;
 
 	NIO_CHECK_ARG(ctx, ctx);
 	NIO_CHECK_ARG(ctx, faults);
 	NIO_CHECK_ARG(ctx, max > 0);
-	fd = queue_fd(ctx, fault_id, NIO_OBJ_FAULT, &info, "nio_fault_read");
+	fd = queue_fd(ctx, fault_id, NIO_OBJ_FAULT, false, &info,
+		      "nio_fault_read");
 	if (fd < 0)
 		return fd;
 	got = read(fd, faults, (size_t)max * sizeof(*faults));
+	err = errno;
+	queue_fd_put(ctx, fault_id, false);
 	if (got < 0) {
-		int err = errno;
-
 		return nio_err(ctx, err,
 			       "read(fault queue %u, %u records): %s%s",
 			       fault_id, max, strerror(err),
@@ -350,21 +386,23 @@ NIO_API int nio_fault_respond(struct nio_ctx *ctx, uint32_t fault_id,
 	};
 	struct nio_object_info info;
 	ssize_t ret;
-	int fd;
+	int fd, err;
 
 	NIO_CHECK_ARG(ctx, ctx);
 	if ((unsigned int)code > NIO_FAULT_RESP_INVALID)
 		return nio_err(ctx, EINVAL, "nio_fault_respond: unknown code %u",
 			       (unsigned int)code);
-	fd = queue_fd(ctx, fault_id, NIO_OBJ_FAULT, &info,
+	fd = queue_fd(ctx, fault_id, NIO_OBJ_FAULT, false, &info,
 		      "nio_fault_respond");
 	if (fd < 0)
 		return fd;
 	ret = write(fd, &resp, sizeof(resp));
+	err = errno;
+	queue_fd_put(ctx, fault_id, false);
 	if (ret != (ssize_t)sizeof(resp))
-		return nio_err(ctx, ret < 0 ? errno : EIO,
+		return nio_err(ctx, ret < 0 ? err : EIO,
 			       "write(fault queue %u, cookie=%u, code=%u): %s",
 			       fault_id, cookie, (unsigned int)code,
-			       ret < 0 ? strerror(errno) : "short write");
+			       ret < 0 ? strerror(err) : "short write");
 	return 0;
 }

@@ -20,6 +20,12 @@ struct nio_obj {
 	/* vEVENTQ: sequence expected next, valid once one record was read. */
 	uint32_t next_seq;
 	bool seq_valid;
+	/* Calls using info.fd right now (nio_obj_fd_get() .. _put()). */
+	unsigned int users;
+	/* Being destroyed: no new users; the fd closes after the last one. */
+	bool dying;
+	/* vEVENTQ: a nio_veventq_read() holds the sequence state. */
+	bool reading;
 };
 
 struct nio_ctx {
@@ -28,6 +34,9 @@ struct nio_ctx {
 	int fd;
 	bool borrowed;
 	pthread_mutex_t lock; /* protects objs */
+	pthread_cond_t cond; /* an object's users or reading changed */
+	/* recursive: a log callback may call the library on this context */
+	pthread_mutex_t log_lock; /* protects log_fn, log_userdata, log_level */
 	struct nio_obj *objs; /* creation order */
 	size_t nr_objs, cap_objs;
 	nio_log_fn log_fn;
@@ -72,6 +81,16 @@ int nio_obj_add_unique(struct nio_ctx *ctx, const struct nio_object_info *info,
 		       struct nio_object_info *existing);
 /* Remove an object and return what it was; -ENOENT if absent. */
 int nio_obj_take(struct nio_ctx *ctx, uint32_t id, struct nio_object_info *out);
+/*
+ * Use a tracked object's descriptor: takes a reference that keeps the
+ * descriptor open until nio_obj_fd_put() (a concurrent nio_destroy()
+ * waits for it).  -ENOENT when absent, of another type or being
+ * destroyed; *info is a copy.  With reading (vEVENTQ), also waits for
+ * and holds the queue's sequence state (one reader at a time).
+ */
+int nio_obj_fd_get(struct nio_ctx *ctx, uint32_t id, enum nio_object_type type,
+		   bool reading, struct nio_object_info *info);
+void nio_obj_fd_put(struct nio_ctx *ctx, uint32_t id, bool reading);
 /* Payload bytes after each vEVENTQ header for a vEVENTQ type, or -1. */
 int nio_vevent_payload_len(uint32_t type);
 /* Copy of an object's info; -ENOENT if the context did not create it. */

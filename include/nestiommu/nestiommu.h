@@ -12,7 +12,14 @@
  *    tracks every object it created (nio_object_next()/nio_object_info()).
  *  - Option structs start with "size_t sz" (see NIO_OPTS in common.h);
  *    a NULL opts pointer means all defaults.
- *  - A context is safe to use from several threads.
+ *  - A context is safe to use from several threads: a call using a
+ *    device's or queue's descriptor holds a reference on it, and a
+ *    concurrent nio_destroy() closes the descriptor only after the last
+ *    such call returned (no call ever lands on a reused descriptor);
+ *    nio_veventq_read() callers of one queue take turns, so they never
+ *    see each other's records as sequence gaps; the log callback is
+ *    called under a lock, and not at all once nio_ctx_set_log() replaced
+ *    it.  The last nio_ctx_unref() must not race with other calls.
  */
 #ifndef NESTIOMMU_NESTIOMMU_H
 #define NESTIOMMU_NESTIOMMU_H

@@ -12,8 +12,9 @@
  * handle or output pointer is -EINVAL.  nio_smmu_last_error() gives the
  * module's explanation (netlink extended ack) when it sent one.
  *
- * A struct nio_smmu is one netlink socket and one error text: use one per
- * thread (or serialise the calls).
+ * A struct nio_smmu may be shared by threads: requests on it are
+ * serialised (one socket), and nio_smmu_last_error() is per thread, like
+ * errno.  For parallel requests open one handle per thread.
  *
  * Instances are numbered from 0 (module parameter "instances"), endpoints
  * within an instance from 0 (parameter "devices").
@@ -116,7 +117,10 @@ struct nio_smmu_tlb_entry {
  */
 NIO_API int nio_smmu_open(struct nio_smmu **out);
 NIO_API void nio_smmu_close(struct nio_smmu *smmu);
-/* The module's message for the last failure, or "" (never NULL) */
+/*
+ * The module's message for the calling thread's last request on this
+ * handle if it failed with one, or "" (never NULL)
+ */
 NIO_API const char *nio_smmu_last_error(const struct nio_smmu *smmu);
 
 /*

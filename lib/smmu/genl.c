@@ -4,6 +4,7 @@
  * (a library of its own, so that libnestiommu needs only libc).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,11 +35,22 @@ _Static_assert((int)NIO_SMMU_DOMAIN_NESTED == (int)NESTIOMMU_DOMAIN_NESTED,
 	       "domains");
 _Static_assert((int)NIO_SMMU_BENCH_INVAL == (int)NESTIOMMU_BENCH_INVAL, "bench");
 
+/*
+ * A handle may be shared by threads: requests are serialised on its
+ * socket by lock, and each thread keeps the module's message for its own
+ * last request (like errno), so one thread's error is never another's.
+ */
 struct nio_smmu {
+	pthread_mutex_t lock;	/* one request at a time on sk */
 	struct nl_sock *sk;
 	int family;
-	char err[256];
+	char err[256];		/* the running request's message (lock) */
 };
+
+static __thread struct {
+	const struct nio_smmu *smmu;
+	char text[256];
+} last_err;
 
 /* One request in flight: its parser and result */
 struct nio_req {
@@ -102,6 +114,7 @@ NIO_API int nio_smmu_open(struct nio_smmu **out)
 		free(smmu);
 		return nio_fail(-ENOMEM);
 	}
+	pthread_mutex_init(&smmu->lock, NULL);
 	ret = genl_connect(smmu->sk);
 	if (ret) {
 		ret = nio_errno_from_nl(ret);
@@ -124,6 +137,7 @@ NIO_API int nio_smmu_open(struct nio_smmu **out)
 	return 0;
 err:
 	nl_socket_free(smmu->sk);
+	pthread_mutex_destroy(&smmu->lock);
 	free(smmu);
 	return nio_fail(ret);
 }
@@ -132,13 +146,16 @@ NIO_API void nio_smmu_close(struct nio_smmu *smmu)
 {
 	if (!smmu)
 		return;
+	if (last_err.smmu == smmu)
+		last_err.smmu = NULL;
 	nl_socket_free(smmu->sk);
+	pthread_mutex_destroy(&smmu->lock);
 	free(smmu);
 }
 
 NIO_API const char *nio_smmu_last_error(const struct nio_smmu *smmu)
 {
-	return smmu ? smmu->err : "";
+	return smmu && last_err.smmu == smmu ? last_err.text : "";
 }
 
 static int nio_cb_valid(struct nl_msg *msg, void *arg)
@@ -210,12 +227,14 @@ static int nio_run(struct nio_smmu *smmu, struct nl_msg *msg,
 	struct nl_cb *cb;
 	int ret;
 
+	pthread_mutex_lock(&smmu->lock);
 	smmu->err[0] = 0;
 	req->smmu = smmu;
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!cb) {
 		nlmsg_free(msg);
-		return -ENOMEM;
+		req->err = -ENOMEM;
+		goto out;
 	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, nio_cb_valid, req);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, nio_cb_finish, req);
@@ -226,7 +245,8 @@ static int nio_run(struct nio_smmu *smmu, struct nl_msg *msg,
 	nlmsg_free(msg);
 	if (ret < 0) {
 		nl_cb_put(cb);
-		return nio_errno_from_nl(ret);
+		req->err = nio_errno_from_nl(ret);
+		goto out;
 	}
 	while (!req->done) {
 		ret = nl_recvmsgs(smmu->sk, cb);
@@ -239,6 +259,10 @@ static int nio_run(struct nio_smmu *smmu, struct nl_msg *msg,
 			break;
 	}
 	nl_cb_put(cb);
+out:
+	last_err.smmu = smmu;
+	memcpy(last_err.text, smmu->err, sizeof(last_err.text));
+	pthread_mutex_unlock(&smmu->lock);
 	return req->err;
 }
 
