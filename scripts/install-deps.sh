@@ -59,7 +59,8 @@ apt-get install -y -q --no-install-recommends \
 	libcap-dev libc6-dev \
 	qemu-system-x86 busybox-static cpio xz-utils zstd \
 	bc bison flex libelf-dev libssl-dev kmod \
-	python3 ca-certificates bash-completion
+	python3 ca-certificates bash-completion \
+	clang
 
 # The arm64 tier (upstream SMMUv3 under qemu-system-aarch64).
 sh "$(dirname "$0")/install-deps-arm64.sh"

@@ -2,8 +2,9 @@
 # The README's test command: install what is needed, build, and pass every
 # test: `make check` (unit tests, ABI check, golden JSON, and the VM tier:
 # the kernel's iommufd selftests, the library against the selftest mock
-# and a real vfio-pci device, nestiommu.ko), then the unit tests again
-# under AddressSanitizer and UndefinedBehaviorSanitizer, then distcheck.
+# and a real vfio-pci device, nestiommu.ko), then distcheck, the unit tests
+# again under AddressSanitizer and UndefinedBehaviorSanitizer, and the
+# thread-safety tests under ThreadSanitizer.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -26,5 +27,8 @@ tar -xf "$(ls -t libnestiommu-*.tar.xz | head -n1)" -C "$san" --strip-components
 	make -j"$(nproc)" >/dev/null &&
 	NESTIOMMU_VM=skip make check) ||
 	{ cat "$san"/tests/test-suite.log 2>/dev/null; exit 1; }
+
+echo "== the thread-safety tests under ThreadSanitizer (clang)"
+sh scripts/tsan.sh
 
 echo "== all tests passed"
