@@ -58,6 +58,7 @@ const struct object objects[] = {
 	{ "group", group_cmds, "IOMMU groups" },
 	{ "hw-info", hwinfo_cmds, "IOMMU hardware information of a device" },
 	{ "apply", apply_cmds, "run a plan of iommufd operations" },
+	{ "replay", replay_cmds, "replay a recorded session and compare" },
 	{ "events", events_cmds, "stream vEVENTQ and fault records" },
 	{ "ste", ste_cmds, "SMMUv3 stream table entries (offline)" },
 	{ "cd", cd_cmds, "SMMUv3 context descriptors (offline)" },

@@ -146,6 +146,7 @@ extern const struct cmd device_cmds[], iommu_cmds[], group_cmds[],
 	hwinfo_cmds[];
 /* plan.c */
 extern const struct cmd apply_cmds[];
+extern const struct cmd replay_cmds[];
 /* events.c */
 extern const struct cmd events_cmds[];
 /* module.c */

@@ -422,7 +422,8 @@ static int op_ioas_map(struct run *r)
 			close(fd);
 		return kerr(r, ret, "mmap");
 	}
-	memset(mem, (int)fill, length);
+	if (fill) /* fresh anonymous and memfd memory is already zero */
+		memset(mem, (int)fill, length);
 	if (fixed)
 		flags |= NIO_MAP_FIXED_IOVA;
 	if (use_memfd)
@@ -539,9 +540,14 @@ static int op_ioas_iova_ranges(struct run *r)
 	struct pobj *ioas;
 	int ret;
 
-	if ((ret = ref(r, "ioas", K_IOAS, true, &ioas)))
+	if ((ret = ref(r, "ioas", K_IOAS, true, &ioas)) ||
+	    (ret = get_u32(r, "num", false, &num)))
 		return ret;
+	if (num > 64)
+		return perr(r, "num", ERANGE, "field \"num\": at most 64 ranges");
+	/* "num" smaller than the count: EMSGSIZE, as a VMM's first probe */
 	ret = nio_ioas_iova_ranges(r->s->ctx, ioas->id, ranges, &num, &align);
+	J_U32(r->res, "count", num);
 	if (ret < 0)
 		return kerr(r, ret, "nio_ioas_iova_ranges");
 	a = json_object_new_array();
@@ -1442,6 +1448,13 @@ static int op_destroy(struct run *r)
 	return 0;
 }
 
+/* A call recorded by libnestiommu-record that no operation expresses. */
+static int op_opaque(struct run *r)
+{
+	J_BOOL(r->res, "skipped", true);
+	return 0;
+}
+
 /* ---- IOMMUFD_TEST mock ops ---- */
 
 static int test_cmd(struct run *r, struct iommu_test_cmd *cmd, const char *what)
@@ -1599,7 +1612,7 @@ static const struct op ops[] = {
 	  KEYS("name", "dst", "src", "src-iova", "length", "iova", "readable",
 	       "writable"),
 	  "copy a mapping from one IOAS to another" },
-	{ "ioas-iova-ranges", op_ioas_iova_ranges, KEYS("ioas"),
+	{ "ioas-iova-ranges", op_ioas_iova_ranges, KEYS("ioas", "num"),
 	  "report the usable IOVA ranges" },
 	{ "ioas-allow-iovas", op_ioas_allow_iovas, KEYS("ioas", "ranges"),
 	  "restrict the allowed IOVA ranges" },
@@ -1642,6 +1655,8 @@ static const struct op ops[] = {
 	{ "fault-respond", op_fault_respond, KEYS("fault", "cookie", "code"),
 	  "respond to a page fault group" },
 	{ "destroy", op_destroy, KEYS("object"), "destroy a named object" },
+	{ "opaque", op_opaque, KEYS("request", "name", "fd-kind", "dev-id", "note"),
+	  "a recorded ioctl no operation expresses (skipped)" },
 	{ "mock-device", op_mock_device, KEYS("name", "pt", "flags", "hwpt-name"),
 	  "IOMMUFD_TEST: create a mock device attached to pt" },
 	{ "mock-trigger-vevent", op_mock_trigger_vevent, KEYS("dev", "count"),
@@ -1656,7 +1671,9 @@ static const struct op ops[] = {
 	{ 0 },
 };
 
-static const char *const common_keys[] = { "op", "comment", "expect-errno" };
+/* "recorded": what libnestiommu-record saw; nestctl replay compares it. */
+static const char *const common_keys[] = { "op", "comment", "expect-errno",
+					   "recorded" };
 
 static inline bool streq(const char *a, const char *b)
 {
@@ -1747,7 +1764,7 @@ static int check_step_shape(struct jv *step, int i, struct jctx *jc,
 
 		for (const char *const *k = op->keys; *k && !ok; k++)
 			ok = streq(*k, key);
-		for (size_t k = 0; k < 3 && !ok; k++)
+		for (size_t k = 0; k < 4 && !ok; k++)
 			ok = streq(common_keys[k], key);
 		if (!ok) {
 			char list[400] = "";
@@ -1757,7 +1774,7 @@ static int check_step_shape(struct jv *step, int i, struct jctx *jc,
 				n += snprintf(list + n, sizeof(list) - n, "%s, ", *k);
 			*field = key;
 			return jerr(jc, EINVAL, "unknown field \"%s\" (known: "
-				    "%scomment, expect-errno)", key, list);
+				    "%scomment, expect-errno, recorded)", key, list);
 		}
 	}
 	return 0;
@@ -1930,7 +1947,8 @@ struct jv *plan_check(struct jv *plan, struct json_object **err)
 
 	*err = NULL;
 	if (jv_is(plan, JV_OBJECT)) {
-		static const char *const keys[] = { "steps", "comment", NULL };
+		static const char *const keys[] = { "steps", "comment", "recorded",
+						    NULL };
 
 		if (jcheck_keys(&jc, plan, keys)) {
 			*err = err_object(jc.err, jc.msg);

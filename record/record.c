@@ -81,7 +81,7 @@ struct robj {
 	uint32_t id;
 	uint8_t kind;
 	bool alive;
-	uint32_t owner;       /* automatic HWPT: its device */
+	uint32_t owner;       /* automatic HWPT, vDEVICE: its device */
 	char name[32];
 };
 
@@ -1098,8 +1098,8 @@ static void rec_iommu(struct call *c)
 		if (missing(c, a->viommu_id, M(O_VIOMMU), "vIOMMU") ||
 		    missing(c, a->dev_id, M(O_DEVICE), "device"))
 			return;
-		if (ok)
-			o = obj_add(ao->out_vdevice_id, O_VDEVICE);
+		if (ok && (o = obj_add(ao->out_vdevice_id, O_VDEVICE)))
+			o->owner = a->dev_id;
 		step_begin(&w, "vdevice-alloc");
 		w_newname(&w, "name", c, o);
 		w_ref(&w, "viommu", name_of(a->viommu_id, M(O_VIOMMU)));
@@ -1313,7 +1313,8 @@ static int record_ioctl(int fd, unsigned char kind, unsigned long req, void *arg
 		pthread_mutex_lock(&lock);
 	if (c.len)
 		memcpy(c.post.b, c.pre.b, c.len);
-	if (c.len && ret >= 0 && !safe_read((uintptr_t)arg, c.post.b, c.len))
+	/* also on failure: entry_num and num_iovas are written back */
+	if (c.len && !safe_read((uintptr_t)arg, c.post.b, c.len))
 		c.len = 0;
 	ncalls++;
 	if (!finished && !ctx_closed) {
@@ -1401,6 +1402,12 @@ static void forget_fd(int fd)
 					      "\"close\": true}", ncalls);
 					dev->alive = false;
 					forget_auto(cd->dev_id, 0);
+					/* the kernel destroys its vDEVICEs */
+					for (size_t i = 0; i < nobjs; i++)
+						if (objs[i].alive &&
+						    objs[i].kind == O_VDEVICE &&
+						    objs[i].owner == cd->dev_id)
+							objs[i].alive = false;
 					step_end(&w);
 				}
 			}
