@@ -403,10 +403,8 @@ static int do_replay(int argc, char **argv)
 		session_close(&s);
 		jv_free(plan);
 		return err_report(code, kerrno, extra,
-				  "step %d (%s): the replay stops here (the "
-				  "recording had %s): %s", failed,
-				  jv_str(jget(st, "op")),
-				  errname(rerr == UINT64_MAX ? 0 : (int)rerr), msg);
+				  "%s; the replay stops here (the recording had %s)",
+				  msg, errname(rerr == UINT64_MAX ? 0 : (int)rerr));
 	}
 	ret = same_graph(rec, out, nsteps);
 	if (ret) {

@@ -2284,6 +2284,26 @@ FK_API int fake_kernel_remove_device(unsigned int index)
 	return 0;
 }
 
+/*
+ * $FAKE_KERNEL_MISSING: iommufd command numbers (0x93 for VEVENTQ_ALLOC,
+ * comma-separated) that this "older kernel" lacks, for programs that are
+ * not linked against the fake (nestctl replay's tests).
+ */
+static void missing_from_env(void)
+{
+	const char *env = getenv("FAKE_KERNEL_MISSING");
+	char *end;
+
+	while (env && *env && nr_missing < FK_MAX_SCRIPTS) {
+		unsigned long nr = strtoul(env, &end, 0);
+
+		if (end == env)
+			break;
+		missing[nr_missing++] = _IO(';', nr);
+		env = *end == ',' ? end + 1 : end;
+	}
+}
+
 void fk_model_reset(void)
 {
 	unsigned int i;
@@ -2308,6 +2328,7 @@ void fk_model_reset(void)
 	inval_batch = 0;
 	viommu_data_out_len = 0;
 	unprivileged = false;
+	missing_from_env();
 }
 
 FK_API void fake_kernel_set_missing(unsigned long request, bool miss)

@@ -319,11 +319,44 @@ FK_API int access(const char *path, int mode)
 	return fk_real.access(sysfs_path(path, buf, sizeof(buf)), mode);
 }
 
+/*
+ * /proc/self/fd/N of a fake descriptor names what it was opened as, as the
+ * kernel's does (libnestiommu-record classifies descriptors that way).
+ */
+static ssize_t fake_fd_link(const char *path, char *out, size_t len)
+{
+	char name[64];
+	struct fk_file *f;
+	int fd, n = 0;
+
+	if (sscanf(path, "/proc/self/fd/%d%n", &fd, &n) != 1 || path[n])
+		return -1;
+	fk_lock();
+	f = fk_fd_file(fd);
+	if (f && f->kind == FK_FILE_IOMMUFD)
+		snprintf(name, sizeof(name), "/dev/iommu");
+	else if (f && f->kind == FK_FILE_VFIO)
+		snprintf(name, sizeof(name), "/dev/vfio/devices/vfio%u", f->dev_index);
+	else if (f)
+		snprintf(name, sizeof(name), "anon_inode:[iommufd]");
+	fk_unlock();
+	if (!f)
+		return -1;
+	n = (int)strlen(name);
+	if ((size_t)n > len)
+		n = (int)len;
+	memcpy(out, name, (size_t)n);
+	return n;
+}
+
 FK_API ssize_t readlink(const char *path, char *out, size_t len)
 {
 	char buf[PATH_MAX];
+	ssize_t n;
 
 	ensure_real();
+	if ((n = fake_fd_link(path, out, len)) >= 0)
+		return n;
 	return fk_real.readlink(sysfs_path(path, buf, sizeof(buf)), out, len);
 }
 
