@@ -11,7 +11,8 @@
  * It prints every call's result (return value, errno, IDs, IOVAs,
  * entry_num) so that the test can check that the recorder changes none of
  * them.  "kill" as argument: SIGKILL itself half-way (the recording must
- * still be a valid plan).
+ * still be a valid plan).  $REC_VMM_CDEV: the VFIO cdev (default
+ * /dev/vfio/devices/vfio0).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -106,7 +107,8 @@ int main(int argc, char **argv)
 	ret = ioctl(iommufd, IOMMU_IOAS_IOVA_RANGES, &ir);
 	show("IOVA_RANGES", ret, ranges[0].last);
 
-	cdev = open("/dev/vfio/devices/vfio0", O_RDWR | O_CLOEXEC);
+	cdev = open(getenv("REC_VMM_CDEV") ? getenv("REC_VMM_CDEV") :
+		    "/dev/vfio/devices/vfio0", O_RDWR | O_CLOEXEC);
 	struct vfio_device_info di = { .argsz = sizeof(di) };
 	ret = ioctl(cdev, VFIO_DEVICE_GET_INFO, &di);
 	show("VFIO_DEVICE_GET_INFO", ret, di.num_regions);
