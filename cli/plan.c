@@ -384,10 +384,11 @@ static int op_ioas_map(struct run *r)
 	struct pobj *ioas, *m;
 	const char *name;
 	uint32_t ioas_id;
-	uint64_t length = 0, iova = 0, fill = 0;
+	uint64_t length = 0, iova = 0, fill = 0, align = 0;
 	bool fixed, use_memfd = false;
 	uint32_t flags;
-	void *mem;
+	size_t memlen;
+	void *mem, *va;
 	int ret, fd = -1;
 
 	if ((ret = ref(r, "ioas", K_IOAS, true, &ioas)) ||
@@ -396,6 +397,7 @@ static int op_ioas_map(struct run *r)
 	    (ret = get_u64(r, "iova", false, UINT64_MAX, &iova)) ||
 	    (ret = get_u64(r, "fill", false, 0xff, &fill)) ||
 	    (ret = get_bool(r, "memfd", &use_memfd)) ||
+	    (ret = get_u64(r, "va-align", false, 1ULL << 30, &align)) ||
 	    (ret = map_flags(r, &flags)))
 		return ret;
 	fixed = jget(r->step, "iova") != NULL;
@@ -403,6 +405,17 @@ static int op_ioas_map(struct run *r)
 		return perr(r, "length", ERANGE,
 			    "field \"length\": %" PRIu64 " is out of range "
 			    "(1 to 2^40 bytes)", length);
+	/*
+	 * "va-align": the user address has exactly this alignment (the
+	 * kernel aligns an IOVA it chooses like the address, so a recorded
+	 * session needs the same to get the same IOVA).
+	 */
+	if (align && ((align & (align - 1)) || align < (uint64_t)sysconf(_SC_PAGESIZE) ||
+		      use_memfd))
+		return perr(r, "va-align", EINVAL,
+			    "field \"va-align\": a power of two from the page size "
+			    "to 2^30, for anonymous memory");
+	memlen = length + (align ? 2 * align : 0);
 	if (use_memfd) {
 		fd = memfd_create("nestctl-map", MFD_CLOEXEC);
 		if (fd < 0 || ftruncate(fd, (off_t)length)) {
@@ -413,7 +426,7 @@ static int op_ioas_map(struct run *r)
 		}
 		mem = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	} else {
-		mem = mmap(NULL, length, PROT_READ | PROT_WRITE,
+		mem = mmap(NULL, memlen, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	}
 	if (mem == MAP_FAILED) {
@@ -422,17 +435,21 @@ static int op_ioas_map(struct run *r)
 			close(fd);
 		return kerr(r, ret, "mmap");
 	}
+	va = mem;
+	if (align) /* aligned to align, not to 2 * align */
+		va = (void *)((((uintptr_t)mem + 2 * align - 1) & ~(uintptr_t)(2 * align - 1)) +
+			      align);
 	if (fill) /* fresh anonymous and memfd memory is already zero */
-		memset(mem, (int)fill, length);
+		memset(va, (int)fill, length);
 	if (fixed)
 		flags |= NIO_MAP_FIXED_IOVA;
 	if (use_memfd)
 		ret = nio_ioas_map_file(r->s->ctx, ioas->id, fd, 0, length,
 					&iova, flags);
 	else
-		ret = nio_ioas_map(r->s->ctx, ioas->id, mem, length, &iova, flags);
+		ret = nio_ioas_map(r->s->ctx, ioas->id, va, length, &iova, flags);
 	if (ret < 0) {
-		munmap(mem, length);
+		munmap(mem, memlen);
 		if (fd >= 0)
 			close(fd);
 		return kerr(r, ret, use_memfd ? "nio_ioas_map_file" : "nio_ioas_map");
@@ -443,7 +460,7 @@ static int op_ioas_map(struct run *r)
 	m->iova = iova;
 	m->length = length;
 	m->mem = mem;
-	m->memlen = length;
+	m->memlen = memlen;
 	m->memfd = fd;
 	J_ADDR(r->res, "iova", iova);
 	return 0;
@@ -1604,7 +1621,7 @@ static const struct op ops[] = {
 	{ "ioas-alloc", op_ioas_alloc, KEYS("name"), "allocate an IOAS" },
 	{ "ioas-map", op_ioas_map,
 	  KEYS("ioas", "name", "length", "iova", "readable", "writable", "fill",
-	       "memfd"),
+	       "memfd", "va-align"),
 	  "map fresh memory (anonymous or memfd) into an IOAS" },
 	{ "ioas-unmap", op_ioas_unmap,
 	  KEYS("mapping", "ioas", "iova", "length", "all"), "unmap IOVA ranges" },

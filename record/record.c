@@ -420,6 +420,54 @@ static void map_remove(uint32_t ioas, uint64_t iova, uint64_t length, bool all)
 
 /* ---- reading the caller's memory without trusting it ---- */
 
+/*
+ * Without CONFIG_CROSS_MEMORY_ATTACH (process_vm_readv() is ENOSYS), copy
+ * through a pipe: write() reports EFAULT for a bad source as the kernel's
+ * own copy would.  One pipe, under its own lock, made at start-up.
+ */
+static int probe_pipe[2] = { -1, -1 };
+static pthread_mutex_t pipe_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool no_vm_readv;
+
+static bool pipe_read(uint64_t addr, void *dst, size_t len)
+{
+	bool ok = true;
+
+	if (probe_pipe[0] < 0)
+		return false;
+	pthread_mutex_lock(&pipe_lock);
+	while (len && ok) {
+		size_t c = len < 4096 ? len : 4096;
+		ssize_t w = write(probe_pipe[1], (const void *)(uintptr_t)addr, c);
+		ssize_t got = 0;
+
+		if (w != (ssize_t)c) {
+			char sink[4096];
+
+			/* drain a partial write */
+			while (w > 0 && read(probe_pipe[0], sink, (size_t)w) > 0)
+				w = 0;
+			ok = false;
+			break;
+		}
+		while (got < w) {
+			ssize_t r = read(probe_pipe[0], (char *)dst + got,
+					 (size_t)(w - got));
+
+			if (r <= 0) {
+				ok = false;
+				break;
+			}
+			got += r;
+		}
+		addr += c;
+		dst = (char *)dst + c;
+		len -= c;
+	}
+	pthread_mutex_unlock(&pipe_lock);
+	return ok;
+}
+
 static bool safe_read(uint64_t addr, void *dst, size_t len)
 {
 	struct iovec l = { .iov_base = dst, .iov_len = len };
@@ -429,7 +477,16 @@ static bool safe_read(uint64_t addr, void *dst, size_t len)
 		return true;
 	if (!addr)
 		return false;
-	return process_vm_readv(getpid(), &l, 1, &r, 1, 0) == (ssize_t)len;
+	if (!__atomic_load_n(&no_vm_readv, __ATOMIC_RELAXED)) {
+		ssize_t n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+
+		if (n == (ssize_t)len)
+			return true;
+		if (n >= 0 || errno != ENOSYS)
+			return false;
+		__atomic_store_n(&no_vm_readv, true, __ATOMIC_RELAXED);
+	}
+	return pipe_read(addr, dst, len);
 }
 
 /* ---- descriptor classification ---- */
@@ -776,8 +833,16 @@ static void rec_iommu(struct call *c)
 		step_begin(&w, "ioas-map");
 		w_ref(&w, "ioas", name_of(ioas, M(O_IOAS)));
 		w_u64(&w, "length", length);
-		if (flags & IOMMU_IOAS_MAP_FIXED_IOVA)
+		if (flags & IOMMU_IOAS_MAP_FIXED_IOVA) {
 			w_hex(&w, "iova", file ? f->iova : m->iova);
+		} else if (!file && m->user_va) {
+			/* the kernel aligns the IOVA it picks like the address */
+			uint64_t a = m->user_va & -m->user_va, l = 4096;
+
+			while (l < length && l < (1ULL << 30))
+				l <<= 1;
+			w_hex(&w, "va-align", a < l ? (a < 4096 ? 4096 : a) : l);
+		}
 		w_bool(&w, "readable", flags & IOMMU_IOAS_MAP_READABLE);
 		w_bool(&w, "writable", flags & IOMMU_IOAS_MAP_WRITEABLE);
 		if (file) {
@@ -1612,6 +1677,11 @@ __attribute__((constructor)) static void rec_init(void)
 		atomic_store(&fdkind[fd], FD_OTHER);
 	out_fd = fd;
 	rec_pid = getpid();
+	if (!pipe2(probe_pipe, O_CLOEXEC | O_NONBLOCK)) {
+		for (int i = 0; i < 2; i++)
+			if (probe_pipe[i] < FD_MAX)
+				atomic_store(&fdkind[probe_pipe[i]], FD_OTHER);
+	}
 	cfd = real_open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
 	if (cfd >= 0) {
 		n = read(cfd, cmd, sizeof(cmd) - 1);
