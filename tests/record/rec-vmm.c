@@ -91,8 +91,13 @@ int main(int argc, char **argv)
 	show("open /dev/iommu", iommufd < 0 ? -1 : 0, 0);
 	if (iommufd < 0)
 		return 1;
-	ram = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+	/* 1 MiB-aligned, so that kernel-chosen IOVAs (aligned like the
+	 * address) do not depend on where mmap() put it */
+	ram = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ram == MAP_FAILED)
+		return 1;
+	ram = (char *)(((uintptr_t)ram + (1 << 20) - 1) & ~(uintptr_t)((1 << 20) - 1));
 
 	struct iommu_ioas_alloc ia = { .size = sizeof(ia) };
 	ret = ioctl(iommufd, IOMMU_IOAS_ALLOC, &ia);
