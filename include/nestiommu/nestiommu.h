@@ -9,7 +9,12 @@
  *    nio_ctx_last_error() then names the failing ioctl and its arguments.
  *  - Kernel objects are named by their u32 iommufd IDs, exactly as the
  *    kernel does, so a VMM can mix library and raw calls.  The context
- *    tracks every object it created (nio_object_next()/nio_object_info()).
+ *    tracks every object it created (nio_object_next()/nio_object_info())
+ *    and those handed to it with nio_object_import().
+ *  - Ownership: nio_object_info.own says which objects and descriptors
+ *    the context destroys and closes; it never closes one it does not own.
+ *  - Versions: functions marked "Since 0.2" are in the NESTIOMMU_0.2
+ *    symbol version, all others in NESTIOMMU_0.1 (lib/libnestiommu.sym).
  *  - Option structs start with "size_t sz" (see NIO_OPTS in common.h);
  *    a NULL opts pointer means all defaults.
  *  - A context is safe to use from several threads: a call using a

@@ -17,6 +17,7 @@
  *
  * Every function returns 0 or a negative errno and sets errno; functions
  * returning a pointer return NULL and set errno.  None keeps state.
+ * All are in libnestiommu's NESTIOMMU_0.1 symbol version (since 0.1).
  */
 #ifndef NESTIOMMU_SMMUV3_H
 #define NESTIOMMU_SMMUV3_H
