@@ -92,7 +92,7 @@ snapshot() {
 }
 snapshot >"$work/before.txt"
 
-pkgs="libnestiommu1 libnestiommu-dev nestctl nestiommu-dkms"
+pkgs="libnestiommu1 libnestiommu-smmu1 libnestiommu-dev nestctl nestiommu-dkms"
 debs_of() { for p in $pkgs; do ls "$1"/"${p}"_*.deb; done; }
 install_debs() {
 	rm -rf "$R/tmp/debs"

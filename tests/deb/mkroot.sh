@@ -2,7 +2,7 @@
 # A throw-away Debian bookworm root for the package life-cycle test
 # (tests/deb/lifecycle.sh): debootstrap --variant=minbase plus what the
 # packages depend on (dkms and its compiler, libelf1 for the kernel tree's objtool,
-# libjson-c5, libnl-3), cached
+# libjson-c5, libnl-3 and, for libnestiommu-dev, its -dev packages), cached
 # under /var/cache/nestiommu/deb-root/<key>/ and keyed by this script's
 # package list, so it is made once (about 2-4 minutes, mostly downloads)
 # and copied for each run.  Prints the cached root's path.
@@ -14,7 +14,7 @@ die() { echo "$ME: error: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot)"
 command -v debootstrap >/dev/null || die "debootstrap is missing: run scripts/install-deps.sh"
 
-INCLUDE=dkms,gcc,make,libc6-dev,libelf1,kmod,pkg-config,libjson-c5,libnl-3-200,libnl-genl-3-200,bash-completion
+INCLUDE=dkms,gcc,make,libc6-dev,libelf1,kmod,pkg-config,libjson-c5,libnl-3-200,libnl-genl-3-200,libnl-3-dev,libnl-genl-3-dev,bash-completion
 cache=${NESTIOMMU_CACHE:-/var/cache/nestiommu}/deb-root
 key=bookworm-$(printf '%s\n' "$INCLUDE" | sha256sum | cut -c1-12)
 root=$cache/$key
