@@ -141,11 +141,17 @@ done
 # 3. bad input: a kernel without IOMMUFD
 say "3. DKMS against a kernel configured without IOMMUFD"
 bad=/usr/src/linux-headers-$kver-noiommufd
-cp -al "$kbuild" "$R$bad"
+# A real copy, not hard links: a build writes some files in place
+# (modpost's Module.symvers), which must never reach the shared cache.
+cp -a "$kbuild" "$R$bad"
 for f in .config include/config/auto.conf; do
-	# sed -i writes a new file: the hard-linked original stays as it is
 	sed -i -e '/^CONFIG_IOMMUFD=/d' -e '/^CONFIG_VFIO_DEVICE_CDEV=/d' "$R$bad/$f"
 done
+sed -i -e '/^#define CONFIG_IOMMUFD 1$/d' -e '/^#define CONFIG_VFIO_DEVICE_CDEV 1$/d' \
+	"$R$bad/include/generated/autoconf.h"
+# An O= build tree's Makefile names its own path: make the copy its own.
+sed "s|^export KBUILD_OUTPUT = .*|export KBUILD_OUTPUT = $bad|" "$R$bad/Makefile" >"$R$bad/Makefile.new"
+mv "$R$bad/Makefile.new" "$R$bad/Makefile"
 rc=0
 in_root dkms build -m nestiommu -v "$v1" -k "$kver-noiommufd" \
 	--kernelsourcedir "$bad" >"$work/bad.log" 2>&1 || rc=$?
@@ -170,7 +176,6 @@ if [ "${NESTIOMMU_DEB_VM:-}" = skip ]; then
 	say "4. VM step skipped (NESTIOMMU_DEB_VM=skip)"
 else
 	say "4. the testbed VM with the installed nestctl, libraries and module"
-	lib=/usr/lib/$(in_root dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
 	set --
 	# nestctl's libraries as the root has them (ldd in the root)
 	for l in $(in_root ldd /usr/bin/nestctl | awk '$2 == "=>" { print $3 } $1 ~ /^\// { print $1 }'); do
