@@ -208,7 +208,7 @@ state=$(dkms_state)
 echo "$state"
 echo "$state" | grep -q "nestiommu/$v2, $kver, [^:]*: installed" ||
 	die "DKMS has no nestiommu $v2 installed after the upgrade"
-if echo "$state" | grep -q "nestiommu/$v1"; then
+if echo "$state" | grep -q "nestiommu/$v1,"; then
 	die "DKMS still has nestiommu $v1 after the upgrade"
 fi
 [ ! -e "$R/usr/src/nestiommu-$v1" ] || die "/usr/src/nestiommu-$v1 left after the upgrade"
