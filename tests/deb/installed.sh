@@ -80,13 +80,14 @@ mounts="$R/proc $mounts"
 mkdir -p "$R/lib/modules/$kver"
 ln -s "$kbuild" "$R/lib/modules/$kver/build"
 
-# What dpkg, dkms and depmod keep for themselves; everything else must be
+# What dpkg, dkms and depmod keep for themselves (depmod's index of the
+# kernel's modules belongs to no package); everything else must be
 # as it was after the purge.
 snapshot() {
 	(cd "$R" && find . -xdev \( -path ./proc -o -path ./var/lib/dpkg \
 		-o -path ./var/log -o -path ./var/cache -o -path ./tmp \
 		-o -path ./var/lib/dkms -o -path "./lib/modules/$kver/build" \) -prune \
-		-o -print | grep -v "^\./lib/modules/$kver/modules\." | LC_ALL=C sort)
+		-o -print | grep -vE "^\./(usr/)?lib/modules/$kver/modules\." | LC_ALL=C sort)
 	# dkms's own tree: only what the dkms package itself has
 	(cd "$R" && find ./var/lib/dkms -xdev | LC_ALL=C sort)
 }
@@ -221,6 +222,10 @@ in_root dpkg --purge $pkgs >"$work/purge.log" 2>&1 ||
 cat "$work/purge.log"
 [ -z "$(dkms_state)" ] || die "DKMS still knows nestiommu after the purge: $(dkms_state)"
 [ ! -e "$R$ko" ] || die "$ko left after the purge"
+for p in $pkgs; do
+	st=$(in_root dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+	case $st in "" | "un "*) ;; *) die "dpkg still has $p ($st) after the purge" ;; esac
+done
 snapshot >"$work/after.txt"
 if ! diff -u "$work/before.txt" "$work/after.txt" >"$work/left.diff"; then
 	cat "$work/left.diff" >&2
