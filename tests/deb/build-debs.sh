@@ -50,7 +50,7 @@ else
 	# The tree as it is, build outputs included, but not version control,
 	# earlier package builds or release tarballs and their unpacked copies.
 	(cd "$src" && tar -cf - --exclude=./.git --exclude=./tests/deb-out \
-		--exclude='./libnestiommu-*' --exclude=./build-sanitizers .) |
+		--exclude='./libnestiommu-*' --exclude=./build-sanitizers --exclude=./build-tsan .) |
 		tar -xf - -C "$tree"
 fi
 [ -f "$tree/debian/control" ] || die "no debian/ in $src (a release tarball carries it)"
