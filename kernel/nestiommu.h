@@ -34,6 +34,8 @@
 #define IDR0_TTENDIAN_LE	2
 #define IDR0_STALL_MODEL	GENMASK(25, 24)
 #define IDR0_STALL_MODEL_NONE	1
+#define IDR0_ST_LEVEL		GENMASK(28, 27)
+#define IDR0_ST_LEVEL_2LVL	1
 #define IDR1_SIDSIZE		GENMASK(5, 0)
 #define IDR1_SSIDSIZE		GENMASK(10, 6)
 #define IDR1_EVTQS		GENMASK(20, 16)
@@ -42,6 +44,8 @@
 #define IDR5_OAS		GENMASK(2, 0)
 #define IDR5_OAS_48_BIT		5
 #define IDR5_GRAN4K		BIT(4)
+#define IDR5_GRAN16K		BIT(5)
+#define IDR5_GRAN64K		BIT(6)
 #define IIDR_PRODUCTID		GENMASK(31, 20)
 #define IIDR_IMPLEMENTER	GENMASK(11, 0)
 
@@ -92,7 +96,6 @@
 #define CTXDESC_CD_0_ENDI		BIT_ULL(15)
 #define CTXDESC_CD_0_TCR_T1SZ		GENMASK_ULL(21, 16)
 #define CTXDESC_CD_0_TCR_TG1		GENMASK_ULL(23, 22)
-#define CTXDESC_CD_0_TCR_TG1_4K		2
 #define CTXDESC_CD_0_TCR_EPD1		BIT_ULL(30)
 #define CTXDESC_CD_0_V			BIT_ULL(31)
 #define CTXDESC_CD_0_TCR_IPS		GENMASK_ULL(34, 32)
@@ -167,7 +170,11 @@
 #define NIO_FEAT_ATS		BIT(4)
 #define NIO_FEAT_DS		BIT(5)
 
-/* The module's page tables: ARMv8 VMSA, 4 KiB granule, 4 levels, 48 bits */
+/*
+ * The module's own (stage 2) page tables: ARMv8 VMSA, 4 KiB granule, 4
+ * levels, 48 bits.  The guest's stage 1 tables may use any granule that
+ * IDR5 advertises (4, 16 or 64 KiB, see nestiommu_dma.c).
+ */
 #define NIO_IAS			48
 #define NIO_OAS			48
 #define NIO_PTE_VALID		BIT_ULL(0)
@@ -259,17 +266,33 @@ struct nio_master {
 	struct nio_msi_vec msi[NESTIOMMU_MSI_VECTORS];
 };
 
+/*
+ * One TLB entry: the translation of one stage 1 granule page (4, 16 or
+ * 64 KiB: the CD's TG0) of a (VMID, ASID), looked up by any address in
+ * that page.  A stage 1 block is cached as the granule pages that were
+ * used, each tagged with the block (leaf_va, leaf_shift), so that an
+ * invalidation of any address of the block drops them all.  Stage 2 is
+ * 4 KiB, so the host pages behind a 16 or 64 KiB page are kept per 4 KiB
+ * sub-page in pa[] (NIO_TLB_SUB_* flags), each filled by its first use.
+ */
+#define NIO_S2_SHIFT		12
+#define NIO_TLB_SUB_VALID	BIT_ULL(0)
+#define NIO_TLB_SUB_PERM	GENMASK_ULL(3, 2)	/* stage 2 NIO_PERM_* */
+
 struct nio_tlb_entry {
 	/* in smmu->tlb_hash: changed under tlb_lock, read under RCU-sched */
 	struct hlist_node hnode;
 	struct rcu_head rcu;
 	struct list_head asid_node;	/* in its nio_tlb_asid */
-	u64 va;				/* page aligned input address */
-	u64 ipa;			/* page aligned stage 1 output */
-	u64 pa;				/* page aligned host physical */
+	u64 va;				/* granule page aligned input address */
+	u64 ipa;			/* its stage 1 output */
+	u64 leaf_va;			/* the stage 1 page or block it is in */
 	u16 vmid;
 	u16 asid;
-	u8 perm;
+	u8 gshift;			/* granule: 12, 14 or 16 */
+	u8 leaf_shift;			/* page or block size, log2 */
+	u8 perm;			/* stage 1 NIO_PERM_* */
+	u64 pa[];			/* host page | NIO_TLB_SUB_*, per 4 KiB */
 };
 
 /* All TLB entries of one (VMID, ASID), so TLBI_NH_ASID scales with them */
@@ -366,6 +389,7 @@ int nio_viommu_init(struct iommufd_viommu *viommu, struct iommu_domain *parent,
 int nio_report_event(struct nio_master *master, u64 *evt);
 
 /* nestiommu_dma.c */
+u32 nio_idr5_granules(void);
 int nio_tlb_init(struct nio_smmu *smmu);
 void nio_tlb_destroy(struct nio_smmu *smmu);
 void __nio_tlb_inv_vmid(struct nio_smmu *smmu, u16 vmid);

@@ -5,11 +5,12 @@
  *
  * A request is translated through the installed STE: for a nested STE the
  * guest's context descriptor is fetched at S1ContextPtr through stage 2,
- * the guest's stage 1 table (ARMv8 VMSA, 4 KiB granule) is walked with
- * every table address translated through stage 2, and the result goes
- * through stage 2 to a host page.  Only pages that stage 2 maps are read
- * or written, with the stage 2 domain's pt_lock held, so an unmap (which
- * takes the same lock and flushes the TLB) cannot race with an access.
+ * the guest's stage 1 table (VMSAv8-64 with the CD's 4, 16 or 64 KiB
+ * granule) is walked with every table address translated through stage 2,
+ * and the result goes through stage 2 (4 KiB) to a host page.  Only pages
+ * that stage 2 maps are read or written, with the stage 2 domain's pt_lock
+ * held, so an unmap (which takes the same lock and flushes the TLB) cannot
+ * race with an access.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -17,28 +18,197 @@
 #include <linux/irq.h>
 #include <linux/irqdesc.h>
 #include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
 
 #include "nestiommu.h"
 
 #define NIO_TLB_MAX		BIT(18)
 
-static struct kmem_cache *nio_tlb_cache;
-static DEFINE_MUTEX(nio_tlb_cache_lock);
-static unsigned int nio_tlb_cache_users;
+/* ------------------------------------------------------------------ */
+/* Granules                                                            */
+
+/*
+ * granules=: the stage 1 granules IDR5 advertises (a CD selecting another
+ * one is C_BAD_CD, as CdIllegal() says).  Default: all three, as QEMU's
+ * SMMUv3 and most hardware, which QEMU's accel=on mode requires.
+ */
+static u32 nio_granules = IDR5_GRAN4K | IDR5_GRAN16K | IDR5_GRAN64K;
+
+static const struct {
+	const char *name;
+	u32 bit;
+} nio_granule_names[] = {
+	{ "4k", IDR5_GRAN4K }, { "16k", IDR5_GRAN16K }, { "64k", IDR5_GRAN64K },
+};
+
+static int nio_granules_set(const char *val, const struct kernel_param *kp)
+{
+	char *buf, *p, *tok;
+	u32 mask = 0;
+	unsigned int i;
+	int ret = 0;
+
+	buf = kstrdup(val, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	p = strim(buf);
+	while (!ret && (tok = strsep(&p, ",")) != NULL) {
+		for (i = 0; i < ARRAY_SIZE(nio_granule_names); i++)
+			if (!strcasecmp(tok, nio_granule_names[i].name))
+				break;
+		if (i == ARRAY_SIZE(nio_granule_names)) {
+			pr_err("granules: '%s' is not 4k, 16k or 64k\n", tok);
+			ret = -EINVAL;
+		} else {
+			mask |= nio_granule_names[i].bit;
+		}
+	}
+	kfree(buf);
+	if (ret)
+		return ret;
+	if (!mask)
+		return -EINVAL;
+	nio_granules = mask;
+	return 0;
+}
+
+static int nio_granules_get(char *buffer, const struct kernel_param *kp)
+{
+	unsigned int i;
+	int len = 0;
+
+	for (i = 0; i < ARRAY_SIZE(nio_granule_names); i++)
+		if (nio_granules & nio_granule_names[i].bit)
+			len += sysfs_emit_at(buffer, len, "%s%s", len ? "," : "",
+					     nio_granule_names[i].name);
+	len += sysfs_emit_at(buffer, len, "\n");
+	return len;
+}
+
+static const struct kernel_param_ops nio_granules_ops = {
+	.set = nio_granules_set,
+	.get = nio_granules_get,
+};
+
+module_param_cb(granules, &nio_granules_ops, NULL, 0444);
+MODULE_PARM_DESC(granules,
+		 "Stage 1 granules in IDR5: a list of 4k,16k,64k (default all)");
+
+/* The IDR5.GRAN* bits of every instance */
+u32 nio_idr5_granules(void)
+{
+	return nio_granules;
+}
+
+/* Granule size (log2) of CD.TG0 and CD.TG1; 0 for the reserved value */
+static unsigned int nio_tg0_shift(u64 cd0)
+{
+	static const u8 shift[4] = { 12, 16, 14, 0 };
+
+	return shift[FIELD_GET(CTXDESC_CD_0_TCR_TG0, cd0)];
+}
+
+static unsigned int nio_tg1_shift(u64 cd0)
+{
+	static const u8 shift[4] = { 0, 14, 12, 16 };
+
+	return shift[FIELD_GET(CTXDESC_CD_0_TCR_TG1, cd0)];
+}
+
+static bool nio_granule_supported(struct nio_smmu *smmu, unsigned int gshift)
+{
+	switch (gshift) {
+	case 12:
+		return smmu->idr[5] & IDR5_GRAN4K;
+	case 14:
+		return smmu->idr[5] & IDR5_GRAN16K;
+	case 16:
+		return smmu->idr[5] & IDR5_GRAN64K;
+	default:
+		return false;
+	}
+}
+
+/*
+ * CDTxSZInvalid() for this SMMU: IDR3.STT = 0 caps TxSZ at 39 and IDR5.VAX
+ * = 0 (no 52-bit VA, so no 64 KiB granule exception) floors it at 16, for
+ * each of the three granules alike.  What differs per granule is how many
+ * levels the resulting input size takes (nio_s1_walk()).
+ */
+static bool nio_txsz_invalid(unsigned int txsz)
+{
+	return txsz < 16 || txsz > 39;
+}
+
+/*
+ * Whether a block descriptor is valid at @lvl for granule @gshift without
+ * FEAT_LPA/LPA2 (OAS 48, no DS): 4K at levels 1 (1 GiB) and 2 (2 MiB), 16K
+ * at level 2 (32 MiB), 64K at level 2 (512 MiB); as io-pgtable-arm's
+ * pgsize_bitmap.  Anywhere else a block is a Translation fault.
+ */
+static bool nio_block_valid(unsigned int gshift, int lvl)
+{
+	return lvl == 2 || (gshift == 12 && lvl == 1);
+}
 
 /* ------------------------------------------------------------------ */
 /* TLB                                                                 */
 
-static inline u32 nio_tlb_hash(u16 vmid, u16 asid, u64 va)
+static struct kmem_cache *nio_tlb_cache[3];	/* 4K, 16K, 64K entries */
+static DEFINE_MUTEX(nio_tlb_cache_lock);
+static unsigned int nio_tlb_cache_users;
+
+static inline unsigned int nio_tlb_nsub(unsigned int gshift)
 {
-	return hash_64((va >> PAGE_SHIFT) ^ ((u64)vmid << 48) ^
-		       ((u64)asid << 32), NIO_TLB_HASH_BITS);
+	return 1U << (gshift - NIO_S2_SHIFT);
+}
+
+static inline u32 nio_tlb_hash(u16 vmid, u16 asid, u8 gshift, u64 va)
+{
+	return hash_64((va >> NIO_S2_SHIFT) ^ ((u64)vmid << 48) ^
+		       ((u64)asid << 32) ^ ((u64)gshift << 24),
+		       NIO_TLB_HASH_BITS);
 }
 
 static inline u32 nio_asid_hash(u16 vmid, u16 asid)
 {
 	return hash_32(((u32)vmid << 16) | asid, NIO_ASID_HASH_BITS);
+}
+
+static void nio_tlb_caches_destroy(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(nio_tlb_cache); i++) {
+		kmem_cache_destroy(nio_tlb_cache[i]);
+		nio_tlb_cache[i] = NULL;
+	}
+}
+
+static int nio_tlb_caches_create(void)
+{
+	static const char * const names[] = {
+		"nio_tlb_4k", "nio_tlb_16k", "nio_tlb_64k"
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(nio_tlb_cache); i++) {
+		struct nio_tlb_entry *e;
+
+		nio_tlb_cache[i] =
+			kmem_cache_create(names[i],
+					  struct_size(e, pa,
+						      nio_tlb_nsub(12 + 2 * i)),
+					  0, 0, NULL);
+		if (!nio_tlb_cache[i]) {
+			nio_tlb_caches_destroy();
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 int nio_tlb_init(struct nio_smmu *smmu)
@@ -50,33 +220,27 @@ int nio_tlb_init(struct nio_smmu *smmu)
 					sizeof(*smmu->tlb_hash), GFP_KERNEL);
 	smmu->asid_hash = kvmalloc_array(1U << NIO_ASID_HASH_BITS,
 					 sizeof(*smmu->asid_hash), GFP_KERNEL);
-	if (!smmu->tlb_hash || !smmu->asid_hash) {
-		kvfree(smmu->tlb_hash);
-		kvfree(smmu->asid_hash);
-		smmu->tlb_hash = NULL;
-		smmu->asid_hash = NULL;
-		return -ENOMEM;
-	}
+	if (!smmu->tlb_hash || !smmu->asid_hash)
+		goto err;
 	for (i = 0; i < (1U << NIO_TLB_HASH_BITS); i++)
 		INIT_HLIST_HEAD(&smmu->tlb_hash[i]);
 	for (i = 0; i < (1U << NIO_ASID_HASH_BITS); i++)
 		INIT_HLIST_HEAD(&smmu->asid_hash[i]);
 
 	mutex_lock(&nio_tlb_cache_lock);
-	if (!nio_tlb_cache_users) {
-		nio_tlb_cache = KMEM_CACHE(nio_tlb_entry, 0);
-		if (!nio_tlb_cache) {
-			mutex_unlock(&nio_tlb_cache_lock);
-			kvfree(smmu->tlb_hash);
-			kvfree(smmu->asid_hash);
-			smmu->tlb_hash = NULL;
-			smmu->asid_hash = NULL;
-			return -ENOMEM;
-		}
+	if (!nio_tlb_cache_users && nio_tlb_caches_create()) {
+		mutex_unlock(&nio_tlb_cache_lock);
+		goto err;
 	}
 	nio_tlb_cache_users++;
 	mutex_unlock(&nio_tlb_cache_lock);
 	return 0;
+err:
+	kvfree(smmu->tlb_hash);
+	kvfree(smmu->asid_hash);
+	smmu->tlb_hash = NULL;
+	smmu->asid_hash = NULL;
+	return -ENOMEM;
 }
 
 void nio_tlb_destroy(struct nio_smmu *smmu)
@@ -89,10 +253,9 @@ void nio_tlb_destroy(struct nio_smmu *smmu)
 	smmu->tlb_hash = NULL;
 	smmu->asid_hash = NULL;
 	mutex_lock(&nio_tlb_cache_lock);
-	if (!--nio_tlb_cache_users) {
-		kmem_cache_destroy(nio_tlb_cache);
-		nio_tlb_cache = NULL;
-	}
+	/* kmem_cache_destroy() waits for the kfree_rcu() of their entries */
+	if (!--nio_tlb_cache_users)
+		nio_tlb_caches_destroy();
 	mutex_unlock(&nio_tlb_cache_lock);
 }
 
@@ -112,7 +275,6 @@ static void nio_tlb_del(struct nio_smmu *smmu, struct nio_tlb_entry *e)
 {
 	hlist_del_rcu(&e->hnode);
 	list_del(&e->asid_node);
-	/* kmem_cache_destroy() waits for these (kvfree_rcu_barrier_on_cache) */
 	kfree_rcu(e, rcu);
 	smmu->tlb_count--;
 }
@@ -184,13 +346,20 @@ void nio_tlb_inv_asid(struct nio_smmu *smmu, u16 vmid, u16 asid)
 	spin_unlock(&smmu->tlb_lock);
 }
 
+/*
+ * Drop the entries whose stage 1 page or block intersects [va, va + size):
+ * an invalidation of any address of a 64 KiB page or of a block drops the
+ * whole of it, whichever granule the command named.
+ */
 static void nio_tlb_inv_group_range(struct nio_smmu *smmu,
 				    struct nio_tlb_asid *g, u64 va, u64 size)
 {
+	u64 last = size - 1 > U64_MAX - va ? U64_MAX : va + size - 1;
 	struct nio_tlb_entry *e, *tmp;
 
 	list_for_each_entry_safe(e, tmp, &g->entries, asid_node)
-		if (e->va >= (va & PAGE_MASK) && e->va < va + size)
+		if (e->leaf_va <= last &&
+		    va <= e->leaf_va + (BIT_ULL(e->leaf_shift) - 1))
 			nio_tlb_del(smmu, e);
 	if (list_empty(&g->entries)) {
 		hlist_del(&g->hnode);
@@ -198,6 +367,7 @@ static void nio_tlb_inv_group_range(struct nio_smmu *smmu,
 	}
 }
 
+/* @size: bytes from @va, at least 1 */
 void __nio_tlb_inv_va(struct nio_smmu *smmu, u16 vmid, u16 asid,
 		      bool all_asid, u64 va, u64 size)
 {
@@ -206,6 +376,8 @@ void __nio_tlb_inv_va(struct nio_smmu *smmu, u16 vmid, u16 asid,
 	unsigned int i;
 
 	lockdep_assert_held(&smmu->tlb_lock);
+	if (!size)
+		return;
 	if (!all_asid) {
 		g = nio_tlb_find_asid(smmu, vmid, asid);
 		if (g)
@@ -229,72 +401,110 @@ void nio_tlb_inv_va(struct nio_smmu *smmu, u16 vmid, u16 asid, bool all_asid,
 }
 
 static struct nio_tlb_entry *nio_tlb_lookup(struct nio_smmu *smmu, u16 vmid,
-					    u16 asid, u64 va)
+					    u16 asid, u8 gshift, u64 va)
 {
 	struct nio_tlb_entry *e;
 
-	lockdep_assert_held(&smmu->tlb_lock);
-	va &= PAGE_MASK;
-	hlist_for_each_entry(e, &smmu->tlb_hash[nio_tlb_hash(vmid, asid, va)],
-			     hnode)
-		if (e->va == va && e->vmid == vmid && e->asid == asid)
+	va &= ~(BIT_ULL(gshift) - 1);
+	hlist_for_each_entry_rcu(e, &smmu->tlb_hash[nio_tlb_hash(vmid, asid,
+								 gshift, va)],
+				 hnode, lockdep_is_held(&smmu->tlb_lock))
+		if (e->va == va && e->vmid == vmid && e->asid == asid &&
+		    e->gshift == gshift)
 			return e;
 	return NULL;
 }
 
+/* What a translation takes from the TLB, or gives it after a walk */
+struct nio_tlb_res {
+	u64 ipa;			/* stage 1 output of the 4 KiB page */
+	u64 pa;				/* stage 2 output of the 4 KiB page */
+	u64 leaf_va;			/* the stage 1 page or block */
+	u8 leaf_shift;
+	u8 s1perm;
+	u8 s2perm;
+};
+
+enum nio_tlb_hit { NIO_TLB_MISS, NIO_TLB_HIT_S1, NIO_TLB_HIT };
+
 /*
  * The translation fast path: no lock, the entry is copied out with
  * preemption disabled (an RCU-sched reader; entries are freed with
- * kfree_rcu()).  Returns false on a miss.
+ * kfree_rcu()).  NIO_TLB_HIT_S1: the stage 1 page is cached, but not yet
+ * the host page of this 4 KiB part of it (r->pa is not set).
  */
-static bool nio_tlb_lookup_fast(struct nio_smmu *smmu, u16 vmid, u16 asid,
-				u64 va, u64 *ipa, u64 *pa, u8 *perm)
+static enum nio_tlb_hit nio_tlb_lookup_fast(struct nio_smmu *smmu, u16 vmid,
+					    u16 asid, u8 gshift, u64 va,
+					    struct nio_tlb_res *r)
 {
+	enum nio_tlb_hit hit = NIO_TLB_MISS;
 	struct nio_tlb_entry *e;
-	bool hit = false;
+	u64 sub;
 
-	va &= PAGE_MASK;
 	preempt_disable();
-	hlist_for_each_entry_rcu(e, &smmu->tlb_hash[nio_tlb_hash(vmid, asid,
-								 va)],
-				 hnode) {
-		if (e->va == va && e->vmid == vmid && e->asid == asid) {
-			*ipa = e->ipa;
-			*pa = e->pa;
-			*perm = e->perm;
-			hit = true;
-			break;
+	e = nio_tlb_lookup(smmu, vmid, asid, gshift, va);
+	if (e) {
+		unsigned int i = (va - e->va) >> NIO_S2_SHIFT;
+
+		r->ipa = e->ipa + ((u64)i << NIO_S2_SHIFT);
+		r->leaf_va = e->leaf_va;
+		r->leaf_shift = e->leaf_shift;
+		r->s1perm = e->perm;
+		sub = READ_ONCE(e->pa[i]);
+		if (sub & NIO_TLB_SUB_VALID) {
+			r->pa = sub & NIO_PTE_ADDR_MASK;
+			r->s2perm = FIELD_GET(NIO_TLB_SUB_PERM, sub);
+			hit = NIO_TLB_HIT;
+		} else {
+			hit = NIO_TLB_HIT_S1;
 		}
 	}
 	preempt_enable();
 	return hit;
 }
 
-static int nio_tlb_insert(struct nio_smmu *smmu, u16 vmid, u16 asid, u64 va,
-			  u64 ipa, u64 pa, u8 perm)
+/*
+ * Cache the translation of the 4 KiB page of @va: a new entry for its
+ * granule page, or the host page of one more 4 KiB part of an existing one.
+ */
+static int nio_tlb_insert(struct nio_smmu *smmu, u16 vmid, u16 asid,
+			  u8 gshift, u64 va, const struct nio_tlb_res *r)
 {
+	u64 gva = va & ~(BIT_ULL(gshift) - 1);
+	unsigned int i = (va - gva) >> NIO_S2_SHIFT;
+	u64 sub = (r->pa & NIO_PTE_ADDR_MASK) | NIO_TLB_SUB_VALID |
+		  FIELD_PREP(NIO_TLB_SUB_PERM, r->s2perm);
+	struct kmem_cache *cache = nio_tlb_cache[(gshift - 12) / 2];
+	struct nio_tlb_entry *e, *old;
 	struct nio_tlb_asid *g, *newg;
-	struct nio_tlb_entry *e;
 
-	e = kmem_cache_zalloc(nio_tlb_cache, GFP_KERNEL);
+	e = kmem_cache_zalloc(cache, GFP_KERNEL);
 	newg = kzalloc_obj(*newg);
 	if (!e || !newg) {
 		kfree(newg);
 		if (e)
-			kmem_cache_free(nio_tlb_cache, e);
+			kmem_cache_free(cache, e);
 		return -ENOMEM;
 	}
-	e->va = va & PAGE_MASK;
-	e->ipa = ipa & PAGE_MASK;
-	e->pa = pa & PAGE_MASK;
+	e->va = gva;
+	e->ipa = (r->ipa & ~(BIT_ULL(NIO_S2_SHIFT) - 1)) -
+		 ((u64)i << NIO_S2_SHIFT);
+	e->leaf_va = r->leaf_va;
+	e->leaf_shift = r->leaf_shift;
+	e->gshift = gshift;
 	e->vmid = vmid;
 	e->asid = asid;
-	e->perm = perm;
+	e->perm = r->s1perm;
+	e->pa[i] = sub;
 
 	spin_lock(&smmu->tlb_lock);
-	if (nio_tlb_lookup(smmu, vmid, asid, va)) {
+	old = nio_tlb_lookup(smmu, vmid, asid, gshift, va);
+	if (old) {
+		/* Another 4 KiB part of a cached page (same stage 1 output) */
+		if (old->ipa == e->ipa && old->perm == e->perm)
+			WRITE_ONCE(old->pa[i], sub);
 		spin_unlock(&smmu->tlb_lock);
-		kmem_cache_free(nio_tlb_cache, e);
+		kmem_cache_free(cache, e);
 		kfree(newg);
 		return 0;
 	}
@@ -312,7 +522,8 @@ static int nio_tlb_insert(struct nio_smmu *smmu, u16 vmid, u16 asid, u64 va,
 			       &smmu->asid_hash[nio_asid_hash(vmid, asid)]);
 	}
 	hlist_add_head_rcu(&e->hnode,
-			   &smmu->tlb_hash[nio_tlb_hash(vmid, asid, e->va)]);
+			   &smmu->tlb_hash[nio_tlb_hash(vmid, asid, gshift,
+							e->va)]);
 	list_add_tail(&e->asid_node, &g->entries);
 	smmu->tlb_count++;
 	spin_unlock(&smmu->tlb_lock);
@@ -484,11 +695,13 @@ static unsigned int nio_cd_ips(const u64 *cd)
 
 /*
  * CdIllegal() of the SMMUv3 specification (5.4.2) for this SMMU (AArch64
- * tables only, little endian, no HTTU, no stall, 4 KiB granule only, no
+ * tables only, little endian, no HTTU, no stall, the granules of IDR5, no
  * small translation tables, 48-bit VA and OA): the checks that apply to a
- * half (TTB0 or TTB1) are skipped when its EPDx is set.
+ * half (TTB0 or TTB1) are skipped when its EPDx is set.  A TGx that is
+ * reserved or selects a granule IDR5 does not advertise is ILLEGAL, as on
+ * hardware and in QEMU's decode_cd().
  */
-static bool nio_cd_illegal(const u64 *cd)
+static bool nio_cd_illegal(struct nio_smmu *smmu, const u64 *cd)
 {
 	bool epd0 = cd[0] & CTXDESC_CD_0_TCR_EPD0;
 	bool epd1 = cd[0] & CTXDESC_CD_0_TCR_EPD1;
@@ -503,13 +716,12 @@ static bool nio_cd_illegal(const u64 *cd)
 		return true;
 	if ((!epd0 || !epd1) && (cd[0] & CTXDESC_CD_0_ENDI))
 		return true;
-	if (!epd0 && (t0sz < 16 || t0sz > 39 ||
-		      FIELD_GET(CTXDESC_CD_0_TCR_TG0, cd[0]) != 0 ||
+	if (!epd0 && (nio_txsz_invalid(t0sz) ||
+		      !nio_granule_supported(smmu, nio_tg0_shift(cd[0])) ||
 		      ((cd[1] & CTXDESC_CD_1_TTB0_WIDE) >> ips)))
 		return true;
-	if (!epd1 && (t1sz < 16 || t1sz > 39 ||
-		      FIELD_GET(CTXDESC_CD_0_TCR_TG1, cd[0]) !=
-		      CTXDESC_CD_0_TCR_TG1_4K ||
+	if (!epd1 && (nio_txsz_invalid(t1sz) ||
+		      !nio_granule_supported(smmu, nio_tg1_shift(cd[0])) ||
 		      ((cd[2] & CTXDESC_CD_2_TTB1_WIDE) >> ips)))
 		return true;
 	return false;
@@ -552,7 +764,7 @@ static int nio_get_cd(struct nio_xlate *x, u64 va)
 	for (i = 0; i < CTXDESC_CD_DWORDS; i++)
 		cd[i] = le64_to_cpu((__force __le64)cd[i]);
 
-	if (nio_cd_illegal(cd)) {
+	if (nio_cd_illegal(x->master->smmu, cd)) {
 		nio_evt(x, EVT_ID_BAD_CD_CONFIG, va, true);
 		return -EFAULT;
 	}
@@ -561,15 +773,25 @@ static int nio_get_cd(struct nio_xlate *x, u64 va)
 	return 0;
 }
 
-/* Stage 1 walk of the guest table; every table read goes through stage 2 */
-static int nio_s1_walk(struct nio_xlate *x, u64 va, bool write, u64 *ipa,
-		       u8 *perm)
+/*
+ * Stage 1 walk of the guest's TTB0 table (VMSAv8-64, the CD's TG0 granule);
+ * every table read goes through stage 2.  A granule of 2^g bytes resolves
+ * g - 3 bits a level and the walk starts at the level that leaves
+ * DIV_ROUND_UP(IAS - g, g - 3) levels, as io-pgtable-arm and the Arm ARM
+ * (4K: levels 0-3, 16K: 0-3 with a 2-entry level 0 at IAS 48, 64K: 1-3).
+ * On success @r has the stage 1 page or block and the output of the
+ * 4 KiB page of @va.
+ */
+static int nio_s1_walk(struct nio_xlate *x, u64 va, bool write,
+		       struct nio_tlb_res *r)
 {
 	unsigned int t0sz = FIELD_GET(CTXDESC_CD_0_TCR_T0SZ, x->cd[0]);
+	unsigned int gshift = nio_tg0_shift(x->cd[0]);
+	unsigned int stride = gshift - 3;
 	unsigned int ias = 64 - t0sz;
 	unsigned int oas = nio_cd_ips(x->cd);
 	u64 table = x->cd[1] & CTXDESC_CD_1_TTB0_MASK;
-	int lvl = ias > 39 ? 0 : ias > 30 ? 1 : 2;
+	int lvl = 4 - DIV_ROUND_UP(ias - gshift, stride);
 
 	/* No TTB1 walks: an address outside the TTB0 range faults */
 	if ((va >> ias) || (x->cd[0] & CTXDESC_CD_0_TCR_EPD0)) {
@@ -578,8 +800,8 @@ static int nio_s1_walk(struct nio_xlate *x, u64 va, bool write, u64 *ipa,
 	}
 
 	for (;; lvl++) {
-		unsigned int shift = 12 + 9 * (3 - lvl);
-		u64 idx = (va >> shift) & 511;
+		unsigned int shift = gshift + stride * (3 - lvl);
+		u64 idx = (va >> shift) & (BIT_ULL(stride) - 1);
 		u64 desc, out;
 		int ret;
 
@@ -589,13 +811,15 @@ static int nio_s1_walk(struct nio_xlate *x, u64 va, bool write, u64 *ipa,
 			return ret;
 		desc = le64_to_cpu((__force __le64)desc);
 
+		/* Invalid, reserved at level 3, or a block where none is */
 		if (!(desc & NIO_PTE_VALID) ||
 		    (lvl == 3 && !(desc & NIO_PTE_TABLE)) ||
-		    (lvl == 0 && !(desc & NIO_PTE_TABLE))) {
+		    (lvl < 3 && !(desc & NIO_PTE_TABLE) &&
+		     !nio_block_valid(gshift, lvl))) {
 			nio_evt(x, EVT_ID_TRANSLATION_FAULT, va, !write);
 			return -EFAULT;
 		}
-		out = desc & GENMASK_ULL(47, 12);
+		out = desc & GENMASK_ULL(47, gshift);
 		if (out >> oas) {
 			nio_evt(x, EVT_ID_ADDR_SIZE_FAULT, va, !write);
 			return -EFAULT;
@@ -604,19 +828,21 @@ static int nio_s1_walk(struct nio_xlate *x, u64 va, bool write, u64 *ipa,
 			table = out;
 			continue;
 		}
-		/* A page (level 3) or a block (levels 1 and 2) */
+		/* A page (level 3) or a block */
 		if (!(desc & NIO_PTE_AF)) {
 			nio_evt(x, EVT_ID_ACCESS_FAULT, va, !write);
 			return -EFAULT;
 		}
-		*perm = 0;
+		r->s1perm = 0;
 		if (desc & NIO_PTE_AP_UNPRIV) {
-			*perm |= NIO_PERM_R;
+			r->s1perm |= NIO_PERM_R;
 			if (!(desc & NIO_PTE_AP_RDONLY))
-				*perm |= NIO_PERM_W;
+				r->s1perm |= NIO_PERM_W;
 		}
-		out &= ~((1ULL << shift) - 1);
-		*ipa = out | (va & ((1ULL << shift) - 1));
+		out &= ~(BIT_ULL(shift) - 1);
+		r->leaf_va = va & ~(BIT_ULL(shift) - 1);
+		r->leaf_shift = shift;
+		r->ipa = out | (va & (BIT_ULL(shift) - 1));
 		return 0;
 	}
 }
@@ -629,9 +855,11 @@ static int nio_s1_walk(struct nio_xlate *x, u64 va, bool write, u64 *ipa,
 static int nio_translate(struct nio_xlate *x, u64 va, bool write)
 {
 	struct nio_smmu *smmu = x->master->smmu;
-	u8 s1perm = NIO_PERM_R | NIO_PERM_W, s2perm, perm;
+	u8 need = write ? NIO_PERM_W : NIO_PERM_R;
+	u64 off = va & (BIT_ULL(NIO_S2_SHIFT) - 1);
+	struct nio_tlb_res r = { .ipa = va, .s1perm = NIO_PERM_R | NIO_PERM_W };
+	u8 gshift = 0;
 	u16 asid = 0;
-	u64 ipa = va, pa;
 	int ret;
 
 	x->msi = false;
@@ -648,31 +876,39 @@ static int nio_translate(struct nio_xlate *x, u64 va, bool write)
 				goto stage2;	/* S1DSS bypass */
 		}
 		asid = FIELD_GET(CTXDESC_CD_0_ASID, x->cd[0]);
+		gshift = nio_tg0_shift(x->cd[0]);
 
-		if (nio_tlb_lookup_fast(smmu, x->vmid, asid, va, &ipa, &pa,
-					&perm)) {
-			x->ipa = ipa | offset_in_page(va);
-			x->pa = pa | offset_in_page(va);
+		switch (nio_tlb_lookup_fast(smmu, x->vmid, asid, gshift, va,
+					    &r)) {
+		case NIO_TLB_HIT:
+			x->ipa = r.ipa | off;
+			x->pa = r.pa | off;
 			nio_count(smmu, NESTIOMMU_CNT_TLB_HITS);
 			x->tlb_hit = true;
-			/* perm holds stage 1 in bits 0-1, stage 2 in 2-3 */
-			if (!(perm & (write ? NIO_PERM_W : NIO_PERM_R))) {
+			if (!(r.s1perm & need)) {
 				nio_evt(x, EVT_ID_PERMISSION_FAULT, va, !write);
 				return -EFAULT;
 			}
-			if (!((perm >> 2) & (write ? NIO_PERM_W : NIO_PERM_R))) {
+			if (!(r.s2perm & need)) {
 				nio_evt_s2(x, EVT_ID_PERMISSION_FAULT, va,
 					   x->ipa, EVTQ_1_CLASS_IN, !write);
 				return -EFAULT;
 			}
 			return 0;
+		case NIO_TLB_HIT_S1:
+			/* Stage 1 from the TLB, stage 2 of this 4 KiB part */
+			nio_count(smmu, NESTIOMMU_CNT_TLB_HITS);
+			x->tlb_hit = true;
+			r.ipa |= off;
+			break;
+		case NIO_TLB_MISS:
+			nio_count(smmu, NESTIOMMU_CNT_TLB_MISSES);
+			ret = nio_s1_walk(x, va, write, &r);
+			if (ret)
+				return ret;
+			break;
 		}
-		nio_count(smmu, NESTIOMMU_CNT_TLB_MISSES);
-
-		ret = nio_s1_walk(x, va, write, &ipa, &s1perm);
-		if (ret)
-			return ret;
-		if (!(s1perm & (write ? NIO_PERM_W : NIO_PERM_R))) {
+		if (!(r.s1perm & need)) {
 			nio_evt(x, EVT_ID_PERMISSION_FAULT, va, !write);
 			return -EFAULT;
 		}
@@ -683,18 +919,17 @@ static int nio_translate(struct nio_xlate *x, u64 va, bool write)
 	}
 
 stage2:
-	x->ipa = ipa;
-	if (nio_in_msi_window(smmu, ipa)) {
+	x->ipa = r.ipa;
+	if (nio_in_msi_window(smmu, r.ipa)) {
 		x->msi = true;
 		return 0;
 	}
-	ret = nio_s2(x, va, ipa, write, EVTQ_1_CLASS_IN, &pa, &s2perm);
+	ret = nio_s2(x, va, r.ipa, write, EVTQ_1_CLASS_IN, &r.pa, &r.s2perm);
 	if (ret)
 		return ret;
-	x->pa = pa;
+	x->pa = r.pa;
 	if (x->nested && x->cd_valid)
-		nio_tlb_insert(smmu, x->vmid, asid, va, ipa, pa,
-			       (s1perm & 3) | ((s2perm & 3) << 2));
+		nio_tlb_insert(smmu, x->vmid, asid, gshift, va, &r);
 	return 0;
 }
 
@@ -802,8 +1037,9 @@ int nio_dma(struct nio_master *master, u32 pasid, u64 iova, void *buf,
 	ret = nio_xlate_setup(master, pasid, x);
 	while (!ret && done < len) {
 		u64 va = iova + done;
+		/* one translation per 4 KiB (the stage 2 granule) */
 		size_t chunk = min_t(size_t, len - done,
-				     PAGE_SIZE - offset_in_page(va));
+				     SZ_4K - (va & (SZ_4K - 1)));
 
 		mutex_lock(&x->s2->pt_lock);
 		ret = nio_translate(x, va, write);
@@ -893,7 +1129,7 @@ static int nio_bench_xlate(struct nio_master *master, u32 mode, u32 pasid,
 	} else {
 		for (i = 0; i < iters && !ret; i++) {
 			nio_tlb_inv_va(master->smmu, x->vmid, asid, false,
-				       iova, PAGE_SIZE);
+				       iova, 1);
 			t0 = ktime_get_ns();
 			ret = nio_translate(x, iova, false);
 			total += ktime_get_ns() - t0;
@@ -921,21 +1157,26 @@ static int nio_bench_inval(struct nio_smmu *smmu, u32 iters, u32 entries,
 			   u64 *ns)
 {
 	const u16 vmid = 0, asid = 0xffff;
+	struct nio_tlb_res r = { .leaf_shift = 12 };
 	u64 total = 0;
 	u32 i, j;
 	int ret = 0;
 
 	if (entries > NIO_TLB_MAX / 2)
 		return -EINVAL;
-	for (i = 0; i < entries && !ret; i++)
-		ret = nio_tlb_insert(smmu, vmid, 1 + i % 1000,
-				     (u64)(i / 1000) << PAGE_SHIFT, 0, 0, 0);
+	for (i = 0; i < entries && !ret; i++) {
+		r.leaf_va = (u64)(i / 1000) << 12;
+		ret = nio_tlb_insert(smmu, vmid, 1 + i % 1000, 12, r.leaf_va,
+				     &r);
+	}
 	for (i = 0; i < iters && !ret; i++) {
 		u64 t0;
 
-		for (j = 0; j < 16 && !ret; j++)
-			ret = nio_tlb_insert(smmu, vmid, asid,
-					     (u64)j << PAGE_SHIFT, 0, 0, 0);
+		for (j = 0; j < 16 && !ret; j++) {
+			r.leaf_va = (u64)j << 12;
+			ret = nio_tlb_insert(smmu, vmid, asid, 12, r.leaf_va,
+					     &r);
+		}
 		t0 = ktime_get_ns();
 		nio_tlb_inv_asid(smmu, vmid, asid);
 		total += ktime_get_ns() - t0;

@@ -218,9 +218,12 @@ out:
 	return ret ? ret : skb->len;
 }
 
+/* One 4 KiB part @i of entry @e (its host page and both permissions) */
 static int nio_fill_tlb(struct sk_buff *skb, struct nio_tlb_entry *e,
-			u32 portid, u32 seq)
+			unsigned int i, u32 portid, u32 seq)
 {
+	u64 sub = READ_ONCE(e->pa[i]);
+	u64 off = (u64)i << NIO_S2_SHIFT;
 	struct nlattr *nest;
 	void *hdr;
 
@@ -232,13 +235,14 @@ static int nio_fill_tlb(struct sk_buff *skb, struct nio_tlb_entry *e,
 	if (!nest ||
 	    nla_put_u32(skb, NESTIOMMU_ATTR_VMID, e->vmid) ||
 	    nla_put_u32(skb, NESTIOMMU_ATTR_ASID, e->asid) ||
-	    nla_put_u64_64bit(skb, NESTIOMMU_ATTR_IOVA, e->va,
+	    nla_put_u64_64bit(skb, NESTIOMMU_ATTR_IOVA, e->va + off,
 			      NESTIOMMU_ATTR_PAD) ||
-	    nla_put_u64_64bit(skb, NESTIOMMU_ATTR_IPA, e->ipa,
+	    nla_put_u64_64bit(skb, NESTIOMMU_ATTR_IPA, e->ipa + off,
 			      NESTIOMMU_ATTR_PAD) ||
-	    nla_put_u64_64bit(skb, NESTIOMMU_ATTR_PA, e->pa,
+	    nla_put_u64_64bit(skb, NESTIOMMU_ATTR_PA, sub & NIO_PTE_ADDR_MASK,
 			      NESTIOMMU_ATTR_PAD) ||
-	    nla_put_u32(skb, NESTIOMMU_ATTR_PERM, e->perm)) {
+	    nla_put_u32(skb, NESTIOMMU_ATTR_PERM,
+			e->perm | (FIELD_GET(NIO_TLB_SUB_PERM, sub) << 2))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -247,7 +251,10 @@ static int nio_fill_tlb(struct sk_buff *skb, struct nio_tlb_entry *e,
 	return 0;
 }
 
-/* args[0]: bucket, args[1]: entries already sent from that bucket */
+/*
+ * One message per cached 4 KiB part of an entry (a 16 or 64 KiB page has
+ * up to 4 or 16).  args[0]: bucket, args[1]: parts already sent from it.
+ */
 static int nio_tlb_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	const struct genl_info *info = genl_info_dump(cb);
@@ -271,13 +278,20 @@ static int nio_tlb_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	for (b = cb->args[0]; b < (1UL << NIO_TLB_HASH_BITS); b++) {
 		n = 0;
 		hlist_for_each_entry(e, &smmu->tlb_hash[b], hnode) {
-			if (n++ < cb->args[1])
-				continue;
-			ret = nio_fill_tlb(skb, e, NETLINK_CB(cb->skb).portid,
-					   cb->nlh->nlmsg_seq);
-			if (ret) {
-				cb->args[1] = n - 1;
-				goto out;
+			unsigned int i, nsub = 1U << (e->gshift - NIO_S2_SHIFT);
+
+			for (i = 0; i < nsub; i++) {
+				if (!(READ_ONCE(e->pa[i]) & NIO_TLB_SUB_VALID))
+					continue;
+				if (n++ < cb->args[1])
+					continue;
+				ret = nio_fill_tlb(skb, e, i,
+						   NETLINK_CB(cb->skb).portid,
+						   cb->nlh->nlmsg_seq);
+				if (ret) {
+					cb->args[1] = n - 1;
+					goto out;
+				}
 			}
 		}
 		cb->args[1] = 0;

@@ -12,6 +12,8 @@
  * ssidsize=N (IDR1.SSIDSIZE, 0-20, default 16: the SubstreamID bits; with 0
  * a CFGI_CD or ATC_INV carrying an SSID is EIO, as upstream gates them on
  * smmu->ssid_bits, and an STE with S1CDMax != 0 is C_BAD_STE);
+ * granules=LIST (IDR5.GRAN4K/16K/64K, a list of 4k,16k,64k, default all
+ * three: a CD whose TG0/TG1 selects another granule is C_BAD_CD);
  * remove_endpoints (write-only, see "Unload" below).  ats and ssidsize let
  * the module present the features of another SMMU, e.g. QEMU's (ats=0
  * ssidsize=0), so that the verdicts gated on them can be compared with the
@@ -25,9 +27,13 @@
  *
  * hw_info (type DEFAULT or ARM_SMMUV3, others EOPNOTSUPP): an SMMUv3.2
  * with S1P+S2P, AArch64 tables, little endian, COHACC, 16-bit ASID and
- * VMID, no stall, linear stream table, no 2-level CD tables (CD2L = 0),
- * SIDSIZE 16, SSIDSIZE 16 (ssidsize=), range invalidation (IDR3.RIL), 4 KiB granule
- * only, OAS 48 bits, IIDR ProductID 0x4e5 with no implementer, AIDR 3.2.
+ * VMID, no stall, 2-level stream table format (IDR0.ST_LEVEL = 1, as
+ * QEMU's SMMUv3, whose accel=on mode requires the host's to be equal; the
+ * module has no in-memory stream table, STEs arrive by attach, so this only
+ * informs the VMM), no 2-level CD tables (CD2L = 0), SIDSIZE 16, SSIDSIZE
+ * 16 (ssidsize=), range invalidation (IDR3.RIL), stage 1 granules 4, 16 and
+ * 64 KiB (granules=), OAS 48 bits, IIDR ProductID 0x4e5 with no
+ * implementer, AIDR 3.2.
  *
  * Domains: the default and blocking domain is a static BLOCKED domain (a
  * DMA aborts without event).  domain_alloc_paging_flags accepts flags 0
@@ -49,14 +55,19 @@
  * != 0 gives C_BAD_STE); a CD is checked with the specification's
  * CdIllegal() for this SMMU's features (V, AArch64, little endian, no
  * HTTU, no stall and, for each half whose EPDx is clear, TxSZ 16..39, a
- * 4 KiB granule and TTBx below the IPS), C_BAD_CD if illegal; TTB1 is
- * never walked (EPD0 or an address above 2^(64-T0SZ) is F_TRANSLATION,
- * so guests set EPD1 as Linux does); table and output addresses above the
- * CD's IPS are F_ADDR_SIZE; AF = 0 is F_ACCESS (no HTTU); a DMA is an
+ * granule of IDR5 and TTBx below the IPS), C_BAD_CD if illegal; the
+ * stage 1 table is walked with the TG0 granule (4K: 1 GiB and 2 MiB
+ * blocks, 16K: 32 MiB, 64K: 512 MiB blocks; no 52-bit addresses); the
+ * stage 2 (NEST_PARENT) table is 4 KiB only.  TTB1 is never walked (EPD0
+ * or an address above 2^(64-T0SZ) is F_TRANSLATION, so guests set EPD1 as
+ * Linux does); table and output addresses above the CD's IPS are
+ * F_ADDR_SIZE; AF = 0 is F_ACCESS (no HTTU); a DMA is an
  * unprivileged access (AP[1] must be set) and a write needs AP[2] clear,
  * else F_PERMISSION; SSID handling follows S1CDMax/S1DSS (C_BAD_SUBSTREAMID,
  * F_STREAM_DISABLED).  Every TLB entry is tagged with its ASID (nG is not
- * modelled).  The TLB and the CD cache are only changed by invalidation
+ * modelled) and covers one stage 1 granule page (of a page or a block); a
+ * TLBI_NH_VA/VAA drops every page and block that its address (TG = 0) or
+ * its TG/NUM/SCALE range intersects.  The TLB and the CD cache are only changed by invalidation
  * commands, an HWPT replace (CD cache) and stage 2 unmaps (TLB).  Stage 1
  * events of an endpoint with a vDEVICE go to the vEVENTQ with the vSID;
  * stage 2 events and the rest go to the kernel log.  No ATC is modelled.
@@ -535,7 +546,8 @@ static void nio_smmu_init_regs(struct nio_smmu *smmu)
 		       FIELD_PREP(IDR0_TTF, IDR0_TTF_AARCH64) | IDR0_COHACC |
 		       IDR0_ASID16 | IDR0_VMID16 |
 		       FIELD_PREP(IDR0_TTENDIAN, IDR0_TTENDIAN_LE) |
-		       FIELD_PREP(IDR0_STALL_MODEL, IDR0_STALL_MODEL_NONE);
+		       FIELD_PREP(IDR0_STALL_MODEL, IDR0_STALL_MODEL_NONE) |
+		       FIELD_PREP(IDR0_ST_LEVEL, IDR0_ST_LEVEL_2LVL);
 	if (nio_ats)
 		smmu->idr[0] |= IDR0_ATS;
 	smmu->idr[1] = FIELD_PREP(IDR1_SIDSIZE, 16) |
@@ -544,7 +556,8 @@ static void nio_smmu_init_regs(struct nio_smmu *smmu)
 	smmu->idr[2] = 0;
 	smmu->idr[3] = IDR3_RIL;
 	smmu->idr[4] = 0;
-	smmu->idr[5] = IDR5_GRAN4K | FIELD_PREP(IDR5_OAS, IDR5_OAS_48_BIT);
+	smmu->idr[5] = nio_idr5_granules() |
+		       FIELD_PREP(IDR5_OAS, IDR5_OAS_48_BIT);
 	/* ProductID 0x4e5 ("NE"stiommu), no JEP106 implementer: not ARM's */
 	smmu->iidr = FIELD_PREP(IIDR_PRODUCTID, 0x4e5);
 	smmu->aidr = 0x02;	/* SMMUv3.2 (range invalidation) */

@@ -228,19 +228,33 @@ static int nio_validate_user_cmd(struct nio_smmu *smmu, u64 data[2])
 	return 0;
 }
 
-/* Address range of a TLBI_NH_VA/VAA (SMMUv3 4.4.1.1: (NUM+1) << SCALE) */
+/*
+ * Address range of a TLBI_NH_VA/VAA.  TG = 0: the one address, and so the
+ * whole stage 1 page or block that translates it (whatever its granule).
+ * TG != 0 (SMMUv3 4.4.1.1, as arm_smmu_tlb_inv_range_cmd() builds it):
+ * (NUM + 1) << SCALE pages of the TG granule (4, 16 or 64 KiB) from the
+ * address aligned down to that granule.  TTL is only a hint of the leaf
+ * level: every page and block intersecting the range is dropped.
+ */
 static void nio_tlbi_range(u64 data[2], u64 *va, u64 *size)
 {
 	unsigned int tg = FIELD_GET(CMDQ_TLBI_1_TG, data[1]);
-	u64 granule = tg ? 1ULL << (12 + 2 * (tg - 1)) : SZ_4K;
 	u64 num = FIELD_GET(CMDQ_TLBI_0_NUM, data[0]);
 	u64 scale = FIELD_GET(CMDQ_TLBI_0_SCALE, data[0]);
+	unsigned int gshift;
 
 	*va = data[1] & CMDQ_TLBI_1_VA_MASK;
-	if (tg && (num || scale))
-		*size = ((num + 1) << scale) * granule;
+	if (!tg) {
+		*size = 1;
+		return;
+	}
+	gshift = 12 + 2 * (tg - 1);
+	*va &= ~(BIT_ULL(gshift) - 1);
+	/* NUM + 1 <= 32; SCALE 32-63 (DS only) would cover everything */
+	if (scale + 5 + gshift >= 64)
+		*size = U64_MAX;
 	else
-		*size = granule;
+		*size = ((num + 1) << scale) << gshift;
 }
 
 /*

@@ -15,7 +15,7 @@ unload() {
 	[ -e /sys/module/nestiommu ] && fail "module still loaded"
 }
 
-TESTS=${*:-"nio_basic nio_viommu nio_nested nio_vmm nio_teardown nio_stress nio_bench"}
+TESTS=${*:-"nio_basic nio_viommu nio_nested nio_granule nio_vmm nio_teardown nio_stress nio_bench"}
 
 step "insmod instances=2"
 insmod $KO instances=2 || { echo "Bail out! insmod failed"; exit 2; }
@@ -47,6 +47,22 @@ if command -v nio_basic >/dev/null; then
 	insmod $KO ssidsize=21 2>/dev/null && { fail "insmod ssidsize=21 accepted"; unload; }
 	insmod $KO ssidsize=0 || fail "insmod ssidsize=0"
 	NIO_SSIDSIZE=0 nio_basic || fail "nio_basic ssidsize=0"
+	unload
+fi
+
+if command -v nio_granule >/dev/null; then
+	step "granules= refused when bad; insmod granules=4k,64k; nio_granule"
+	for bad in 8k "" 4k,,16k 4k,32k; do
+		insmod $KO "granules=$bad" 2>/dev/null &&
+			{ fail "insmod granules='$bad' accepted"; unload; }
+	done
+	insmod $KO granules=64K,4k || fail "insmod granules=64K,4k"
+	[ "$(cat /sys/module/nestiommu/parameters/granules)" = "4k,64k" ] ||
+		fail "granules parameter reads back as 4k,64k"
+	NIO_GRANULES=4k,64k nio_granule || fail "nio_granule granules=4k,64k"
+	unload
+	insmod $KO granules=16k || fail "insmod granules=16k"
+	NIO_GRANULES=16k nio_granule || fail "nio_granule granules=16k"
 	unload
 fi
 
