@@ -884,6 +884,110 @@ START_TEST(test_cd_granule)
 }
 END_TEST
 
+/*
+ * nestiommu.ko's IDRs, by hand (kernel/nestiommu_main.c, default
+ * parameters), against the rules of QEMU 11.1's
+ * smmuv3_accel_check_hw_compatible() for its own vSMMU (2-level stream
+ * table, all three granules, AArch64, little endian, SIDSIZE 16, RIL):
+ * IDR0 = S2P | S1P | TTF=AArch64 | COHACC | ASID16 | VMID16 |
+ *        TTENDIAN=LE (2 << 21) | STALL_MODEL=1 (1 << 24) |
+ *        ST_LEVEL=2-level (1 << 27) = 0x0b44101b
+ * IDR1 = SIDSIZE 16 | SSIDSIZE 16 << 6 | EVTQS 7 << 16 | CMDQS 8 << 21
+ *      = 0x01070410
+ * IDR3 = RIL = 0x400
+ * IDR5 = OAS 48 (5) | GRAN4K | GRAN16K | GRAN64K = 0x75
+ */
+START_TEST(test_idr_nestiommu_qemu_compatible)
+{
+	static const struct nio_smmuv3_idregs mod = {
+		.idr = { 0x0b44101b, 0x01070410, 0, 0x400, 0, 0x75 },
+		.iidr = 0x4e500000,
+		.aidr = 0x02,
+	};
+	struct nio_smmuv3_features f;
+	struct nio_smmuv3_cd cd = linux_cd();
+	const char *reason;
+
+	ck_assert_int_eq(nio_smmuv3_idr_decode(&mod, &f), 0);
+	/* equal to QEMU's */
+	ck_assert_uint_eq(f.st_level, 1);
+	ck_assert(f.gran4k && f.gran16k && f.gran64k);
+	/* no worse than QEMU's (ats=off ssidsize=0 oas=44 ril=on) */
+	ck_assert_uint_eq(f.ttendian, NIO_SMMUV3_TTENDIAN_LE);
+	ck_assert_uint_ge(f.ttf, NIO_SMMUV3_TTF_AARCH64);
+	ck_assert_uint_ge(f.sidsize, 16);
+	ck_assert(f.ril);
+	ck_assert_uint_ge(f.oas, 4);
+	ck_assert_uint_eq(f.oas_bits, 48);
+	ck_assert(!f.stt && f.vax == 0 && !f.ds);
+
+	/* every granule legal with T0SZ 16..39 (no STT, no 52-bit VA) */
+	cd.tg0 = NIO_SMMUV3_CD_TG0_16K;
+	cd.t0sz = 39;
+	ck_assert_int_eq(cd_check(&cd, &f, &reason), 0);
+	cd.t0sz = 40;
+	ck_assert_eio(cd_check(&cd, &f, &reason), reason, "T0SZ");
+	cd.tg0 = NIO_SMMUV3_CD_TG0_64K;
+	cd.t0sz = 16;
+	ck_assert_int_eq(cd_check(&cd, &f, &reason), 0);
+	cd.t0sz = 15;
+	ck_assert_eio(cd_check(&cd, &f, &reason), reason, "T0SZ");
+	cd.t0sz = 25;
+	ck_assert_int_eq(cd_check(&cd, &f, &reason), 0);
+
+	/* granules=4k,64k: IDR5 = 0x55, a 16K TG0 or TG1 is ILLEGAL */
+	f.gran16k = false;
+	cd.tg0 = NIO_SMMUV3_CD_TG0_16K;
+	ck_assert_eio(cd_check(&cd, &f, &reason), reason, "TG0");
+	cd.tg0 = NIO_SMMUV3_CD_TG0_4K;
+	cd.epd1 = false;
+	cd.t1sz = 16;
+	cd.tg1 = NIO_SMMUV3_CD_TG1_16K;
+	ck_assert_eio(cd_check(&cd, &f, &reason), reason, "TG1");
+	cd.tg1 = NIO_SMMUV3_CD_TG1_64K;
+	ck_assert_int_eq(cd_check(&cd, &f, &reason), 0);
+	/* granules=16k: only TG0 16K is legal */
+	f.gran4k = f.gran64k = false;
+	f.gran16k = true;
+	cd = linux_cd();
+	ck_assert_eio(cd_check(&cd, &f, &reason), reason, "TG0");
+	cd.tg0 = NIO_SMMUV3_CD_TG0_64K;
+	ck_assert_eio(cd_check(&cd, &f, &reason), reason, "TG0");
+	cd.tg0 = NIO_SMMUV3_CD_TG0_16K;
+	ck_assert_int_eq(cd_check(&cd, &f, &reason), 0);
+}
+END_TEST
+
+START_TEST(test_cd_encode_granules)
+{
+	static const struct {
+		uint8_t tg0, tg1;
+		uint64_t bits;	/* TG0 [7:6], TG1 [23:22] */
+	} g[] = {
+		{ NIO_SMMUV3_CD_TG0_4K, NIO_SMMUV3_CD_TG1_4K, 2ULL << 22 },
+		{ NIO_SMMUV3_CD_TG0_16K, NIO_SMMUV3_CD_TG1_16K,
+		  (2ULL << 6) | (1ULL << 22) },
+		{ NIO_SMMUV3_CD_TG0_64K, NIO_SMMUV3_CD_TG1_64K,
+		  (1ULL << 6) | (3ULL << 22) },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+		struct nio_smmuv3_cd cd = linux_cd(), out;
+		uint64_t w[8];
+
+		cd.tg0 = g[i].tg0;
+		cd.tg1 = g[i].tg1;
+		ck_assert_int_eq(nio_smmuv3_cd_encode(&cd, w, sizeof(w)), 0);
+		ck_assert_uint_eq(le64toh(w[0]) & ((3ULL << 6) | (3ULL << 22)),
+				  g[i].bits);
+		ck_assert_int_eq(nio_smmuv3_cd_decode(w, sizeof(w), &out), 0);
+		ck_assert_uint_eq(out.tg0, g[i].tg0);
+		ck_assert_uint_eq(out.tg1, g[i].tg1);
+	}
+}
+END_TEST
+
 START_TEST(test_cd_ttb_range)
 {
 	struct nio_smmuv3_features f = host_features();
@@ -1644,6 +1748,8 @@ static Suite *smmuv3_suite(void)
 	tcase_add_test(tc, test_cd_asid);
 	tcase_add_test(tc, test_cd_txsz);
 	tcase_add_test(tc, test_cd_granule);
+	tcase_add_test(tc, test_idr_nestiommu_qemu_compatible);
+	tcase_add_test(tc, test_cd_encode_granules);
 	tcase_add_test(tc, test_cd_ttb_range);
 	suite_add_tcase(s, tc);
 
