@@ -22,14 +22,14 @@
 #include "nio_test.h"
 
 #define GPA_BASE	0x40000000ULL	/* 1 GiB aligned: any block's output */
-#define GPA_SIZE	(8ULL << 20)
+#define GPA_SIZE	(16ULL << 20)
 #define VSID		0x20
 
 #define CD_OFF		0x000000
 #define POOL_OFF	0x100000	/* stage 1 tables */
 #define POOL_END	0x400000
 #define DATA_OFF	0x400000	/* 512 KiB of pages per configuration */
-#define BLKDATA_OFF	0x700000	/* where block DMAs land */
+#define BLKDATA_OFF	0xc00000	/* where block DMAs land */
 
 #define D_VALID		(1ULL << 0)
 #define D_TABLE		(1ULL << 1)
@@ -78,9 +78,11 @@ static struct as spaces[] = {
 	  0x1000000000ULL, 1 },
 	{ 2, 16, 16, 0x32, 0, 0x10000000, 0x20000000, 0,
 	  0x40000000000ULL, 1 },
-	{ 3, 16, 25, 0x33, 0, 0x100000, 0, 0, 0, 0 },	/* one level (3) */
+	{ 3, 16, 39, 0x33, 0, 0x100000, 0, 0, 0, 0 },	/* one level (3) */
 	{ 4, 14, 30, 0x34, 0, 0x10000000, 0x20000000, 0, 0, 0 },
-	{ 5, 12, 25, 0x35, 0, 0x100000, 0x1000000, 0, 0, 0 },
+	{ 5, 12, 25, 0x35, 0, 0x10000000, 0x20000000, 0, 0, 0 },
+	{ 6, 14, 39, 0x36, 0, 0x100000, 0, 0, 0, 0 },	/* one level (3) */
+	{ 7, 16, 25, 0x37, 0, 0x10000000, 0x20000000, 0, 0, 0 },
 };
 
 static uint8_t *gram;
@@ -361,7 +363,7 @@ static void test_space(struct as *a, unsigned int idx)
 
 int main(void)
 {
-	/* S1CDMax 4: 16 CDs; S1DSS SSID0 */
+	/* S1CDMax 4: 16 CDs (SSIDs 0-7 the spaces, 8-11 ILLEGAL or odd) */
 	const uint64_t ste0 = 1 | (5ULL << 1) | (GPA_BASE + CD_OFF) |
 			      (4ULL << 59);
 	const char *env = getenv("NIO_GRANULES");
