@@ -574,6 +574,65 @@ static unsigned char classify(int fd)
 	return k;
 }
 
+/* ---- memory a plan cannot map again: device regions ---- */
+
+/* IOVA ranges the process mapped from device memory (opaque steps). */
+static struct { uint32_t ioas; uint64_t iova, length; } devmaps[64];
+static size_t ndevmaps;
+
+/*
+ * Is va inside a mapping of a VFIO device region (a BAR that QEMU maps
+ * for peer-to-peer DMA)?  The replay's fresh memory would behave
+ * differently (the kernel refuses to pin device memory), so such a map
+ * is opaque.  Reads /proc/self/maps without allocating.
+ */
+static bool va_is_device(uint64_t va)
+{
+	char buf[4096], line[512];
+	size_t ll = 0;
+	bool found = false, done = false;
+	int fd = real_open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	while (!done && (n = read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n && !done; i++) {
+			unsigned long long lo, hi;
+			int path = 0;
+
+			if (buf[i] != '\n') {
+				if (ll < sizeof(line) - 1)
+					line[ll++] = buf[i];
+				continue;
+			}
+			line[ll] = '\0';
+			ll = 0;
+			if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %n", &lo, &hi, &path) < 2 ||
+			    va < lo || va >= hi)
+				continue;
+			done = true;
+			found = path && !strncmp(line + path, "/dev/vfio/", 10);
+		}
+	}
+	real_close(fd);
+	return found;
+}
+
+/* A dma-buf (device memory exported by VFIO) rather than RAM? */
+static bool fd_is_dmabuf(int fd)
+{
+	char link[64], path[128];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n < 0)
+		return false;
+	path[n] = '\0';
+	return strstr(path, "dmabuf") != NULL;
+}
+
 /* ---- ioctl names ---- */
 
 static const char *ioctl_name(unsigned long req)
@@ -830,6 +889,15 @@ static void rec_iommu(struct call *c)
 
 		if (missing(c, ioas, M(O_IOAS), "IOAS"))
 			return;
+		if (file ? fd_is_dmabuf(f->fd) : va_is_device(m->user_va)) {
+			if (ok && ndevmaps < sizeof(devmaps) / sizeof(devmaps[0]))
+				devmaps[ndevmaps++] = (__typeof__(devmaps[0])){
+					ioas, iova, length };
+			opaque(c, file ? "a map of a dma-buf (device memory): a plan "
+			       "maps RAM only" : "a map of a VFIO device region "
+			       "(device memory): a plan maps RAM only");
+			return;
+		}
 		step_begin(&w, "ioas-map");
 		w_ref(&w, "ioas", name_of(ioas, M(O_IOAS)));
 		w_u64(&w, "length", length);
@@ -864,6 +932,15 @@ static void rec_iommu(struct call *c)
 
 		if (missing(c, a->ioas_id, M(O_IOAS), "IOAS"))
 			return;
+		for (size_t i = 0; i < ndevmaps && !all; i++) {
+			if (devmaps[i].ioas == a->ioas_id && devmaps[i].iova == a->iova &&
+			    devmaps[i].length == a->length) {
+				if (ok)
+					devmaps[i] = devmaps[--ndevmaps];
+				opaque(c, "the unmap of a device-memory map");
+				return;
+			}
+		}
 		step_begin(&w, "ioas-unmap");
 		w_ref(&w, "ioas", name_of(a->ioas_id, M(O_IOAS)));
 		if (all) {

@@ -11,7 +11,9 @@
  * It prints every call's result (return value, errno, IDs, IOVAs,
  * entry_num) so that the test can check that the recorder changes none of
  * them.  "kill" as argument: SIGKILL itself half-way (the recording must
- * still be a valid plan).  $REC_VMM_CDEV: the VFIO cdev (default
+ * still be a valid plan).  "bar": only map the device's BAR 0 into an IOAS
+ * as QEMU does for peer-to-peer DMA (a vfio-pci device; the recorder must
+ * keep that map out of the plan).  $REC_VMM_CDEV: the VFIO cdev (default
  * /dev/vfio/devices/vfio0).
  */
 #define _GNU_SOURCE
@@ -77,6 +79,50 @@ static void *mapper(void *arg)
 	return NULL;
 }
 
+/* VFIO_DEVICE_GET_REGION_INFO (linux/vfio.h) */
+struct region_info {
+	uint32_t argsz, flags, index, cap_offset;
+	uint64_t size, offset;
+};
+
+static int bar_map(const char *path)
+{
+	struct iommu_ioas_alloc ia = { .size = sizeof(ia) };
+	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b) };
+	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
+	struct region_info ri = { .argsz = sizeof(ri), .index = 0 };
+	int cdev = open(path, O_RDWR | O_CLOEXEC), ret;
+	void *bar;
+
+	iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	if (cdev < 0 || iommufd < 0)
+		return 1;
+	b.iommufd = iommufd;
+	show("BIND", ioctl(cdev, VFIO_DEVICE_BIND_IOMMUFD, &b), b.out_devid);
+	show("IOAS_ALLOC", ioctl(iommufd, IOMMU_IOAS_ALLOC, &ia), ia.out_ioas_id);
+	at.pt_id = ia.out_ioas_id;
+	show("ATTACH", ioctl(cdev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), at.pt_id);
+	ret = ioctl(cdev, _IO(';', 100 + 8), &ri);
+	show("GET_REGION_INFO 0", ret, ri.size);
+	bar = mmap(NULL, ri.size, PROT_READ | PROT_WRITE, MAP_SHARED, cdev,
+		   (off_t)ri.offset);
+	if (bar == MAP_FAILED) {
+		perror("mmap BAR 0");
+		return 1;
+	}
+	struct iommu_ioas_map m = {
+		.size = sizeof(m), .ioas_id = ia.out_ioas_id,
+		.user_va = (uintptr_t)bar, .length = ri.size, .iova = 0x80000000,
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+	};
+	show("IOAS_MAP BAR 0", ioctl(iommufd, IOMMU_IOAS_MAP, &m), m.iova);
+	struct iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = ia.out_ioas_id,
+				      .iova = 0x80000000, .length = ri.size };
+	show("IOAS_UNMAP BAR 0", ioctl(iommufd, IOMMU_IOAS_UNMAP, &u), u.length);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	bool kill_self = argc > 1 && !strcmp(argv[1], "kill");
@@ -87,6 +133,9 @@ int main(int argc, char **argv)
 	int cdev, dupfd, ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "bar"))
+		return bar_map(getenv("REC_VMM_CDEV") ? getenv("REC_VMM_CDEV") :
+			       "/dev/vfio/devices/vfio0");
 	iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 	show("open /dev/iommu", iommufd < 0 ? -1 : 0, 0);
 	if (iommufd < 0)

@@ -10,7 +10,8 @@
 #  2. rec-vmm (QEMU's accelerated-SMMUv3 calls as raw ioctls, threads
 #     included) on a nestiommu.ko endpoint: the same output with and
 #     without the recorder, then replayed;
-#  3. a paging session on the e1000e behind the emulated VT-d (vfio-pci).
+#  3. a paging session on the e1000e behind the emulated VT-d (vfio-pci),
+#     and a map of its BAR 0 (QEMU's peer-to-peer maps: opaque steps).
 # Files: /t/libnestiommu-record.so, /t/nested-session.json,
 # /lib/nestiommu.ko; programs nestctl and rec-vmm in PATH.
 set -u
@@ -92,6 +93,17 @@ P
 		nestctl -j apply "$tmp/pci.json" >"$tmp/pci.out" 2>&1 ||
 		{ bad "e1000e plan under the recorder"; cat "$tmp/pci.out"; }
 	replay e1000e-vtd "$tmp/pci-rec.json" 0
+
+	# QEMU maps BARs for peer-to-peer DMA: kept out of the plan
+	REC_VMM_CDEV=$NESTIOMMU_VFIO_CDEV NESTIOMMU_RECORD=$tmp/bar.json \
+		LD_PRELOAD=$R rec-vmm bar >"$tmp/bar.out" 2>&1
+	cat "$tmp/bar.out"
+	if grep -q "a map of a VFIO device region" "$tmp/bar.json"; then
+		ok "a BAR map is an opaque step"
+	else
+		bad "the BAR map was not recognised"; cat "$tmp/bar.json"
+	fi
+	replay e1000e-bar "$tmp/bar.json" 2
 fi
 
 nestctl smmu remove >/dev/null 2>&1
