@@ -70,6 +70,15 @@ else
 	replay rec-vmm "$tmp/vmm.json" 3
 fi
 
+# 2b. nio_vmm (tests/module): the library's own VMM-like test, DMA and
+# fuzzed vSTEs and commands included
+if command -v nio_vmm >/dev/null; then
+	NESTIOMMU_RECORD=$tmp/nio_vmm.json LD_PRELOAD=$R nio_vmm >"$tmp/nio_vmm.out" 2>&1 ||
+		{ bad "nio_vmm under the recorder"; tail -20 "$tmp/nio_vmm.out"; }
+	tail -n 2 "$tmp/nio_vmm.out"
+	replay nio_vmm "$tmp/nio_vmm.json" 0
+fi
+
 # 3. the e1000e on the emulated VT-d
 if [ -n "${NESTIOMMU_VFIO_CDEV:-}" ]; then
 	cat >"$tmp/pci.json" <<P

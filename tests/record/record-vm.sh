@@ -18,7 +18,15 @@ for f in "$nestctl" "$rec" "$vmm"; do
 	[ -e "$f" ] || { echo "SKIP: $f is not built"; exit 77; }
 done
 make -s -C "$kbuild" M="$top/kernel" -j2 modules
+# nio_vmm, the module tier's VMM-like test through the library
+extra=
+if make -s -C "$top/tests/module" -f Makefile.nio KBUILD="$kbuild" >/dev/null 2>&1 &&
+   [ -x "$top/tests/module/build/nio_vmm" ]; then
+	extra="--prog $top/tests/module/build/nio_vmm:/usr/local/bin/nio_vmm"
+fi
 
+# $extra is split on purpose (empty, or --prog and its argument).
+# shellcheck disable=SC2086
 # The libtool binaries find libnestiommu.so.1 through LD_LIBRARY_PATH; the
 # initramfs builder copies what ldd resolves.
 LD_LIBRARY_PATH="$top_builddir/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
@@ -29,5 +37,5 @@ exec "$top/tests/vm/run-vm.sh" --timeout 900 \
 	--file "$rec:/t/libnestiommu-record.so" \
 	--file "$top/kernel/nestiommu.ko:/lib/nestiommu.ko" \
 	--file "$top/examples/nested-session.json:/t/nested-session.json" \
-	--file "$top/tests/record/record-session.sh:/t/record-session.sh" \
+	--file "$top/tests/record/record-session.sh:/t/record-session.sh" $extra \
 	-- sh /t/record-session.sh

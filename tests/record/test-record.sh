@@ -12,6 +12,8 @@
 #
 # Environment: NESTCTL, FAKEKERNEL, RECORDER, REC_VMM (defaults: the build).
 
+# "check && ok || bad": ok only prints, so bad runs exactly when a check fails.
+# shellcheck disable=SC2015
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${top_builddir:=$here/../..}"
