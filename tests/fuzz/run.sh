@@ -63,9 +63,15 @@ if ! nice make -s -f "$here/fuzz.mk" -j"${FUZZ_JOBS:-2}" SRC="$top_srcdir" \
 fi
 
 export FUZZ_SYSFS="$top_srcdir/tests/cli/sysfs"
-if [ ! -d "$FUZZ_SYSFS" ] && [ -f "$top_builddir/tests/cli/sysfs.tar" ]; then
-	tar -xf "$top_builddir/tests/cli/sysfs.tar" -C "$out" || exit 99
-	FUZZ_SYSFS=$out/sysfs
+if [ ! -d "$FUZZ_SYSFS" ]; then
+	# a release tarball carries the tree as sysfs.tar (tests/cli)
+	for t in "$top_srcdir/tests/cli/sysfs.tar" "$top_builddir/tests/cli/sysfs.tar"; do
+		[ -f "$t" ] || continue
+		rm -rf "$out/sysfs"
+		tar -xf "$t" -C "$out" || exit 99
+		FUZZ_SYSFS=$out/sysfs
+		break
+	done
 fi
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1
 export ASAN_OPTIONS
