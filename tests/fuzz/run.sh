@@ -25,6 +25,7 @@ top_builddir=$(cd "$top_builddir" && pwd)
 # everything built or found goes below build/ (never the seed corpus)
 out=$top_builddir/tests/fuzz/build
 mode=${1:-check}
+secs=${2:-600}
 : "${FUZZ_CC:=clang}"
 
 if ! command -v "$FUZZ_CC" >/dev/null; then
@@ -82,24 +83,23 @@ for name in plan smmuv3 cli; do
 	if [ "$mode" = long ]; then
 		corpus=$out/corpus/$name
 		mkdir -p "$corpus"
-		budget="-max_total_time=${2:-600}"
-		set -- "$corpus" "$seeds"
+		budget="-max_total_time=$secs"
 	else
 		corpus=$(mktemp -d) || exit 99
 		budget="-runs=${FUZZ_RUNS:-20000} -max_total_time=${FUZZ_SECONDS:-30} -seed=1"
-		set -- "$corpus" "$seeds"
 	fi
+	log=$out/fuzz-$name.$mode.log
 	echo "== fuzz-$name ($budget)"
 	# shellcheck disable=SC2086
 	nice "$out/fuzz-$name" $budget -timeout=10 -rss_limit_mb=2048 \
 		-max_len=4096 -print_final_stats=1 \
-		-artifact_prefix="$out/artifacts/$name-" "$@" \
-		>"$out/fuzz-$name.log" 2>&1
+		-artifact_prefix="$out/artifacts/$name-" "$corpus" "$seeds" \
+		>"$log" 2>&1
 	rc=$?
-	grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added|stat::peak_rss_mb)|^#[0-9]+.*DONE' "$out/fuzz-$name.log"
+	grep -a -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added|stat::peak_rss_mb)|^#[0-9]+.*DONE' "$log"
 	if [ $rc != 0 ]; then
 		echo "FAIL: fuzz-$name (exit status $rc):"
-		tail -60 "$out/fuzz-$name.log"
+		tail -60 "$log"
 		fail=1
 	fi
 	[ "$mode" = long ] || rm -rf "$corpus"
