@@ -15,7 +15,8 @@
 #     arch/x86/boot/bzImage   the kernel (arm64: arch/arm64/boot/Image,
 #                             booted directly by QEMU, no firmware)
 #     Module.symvers          + modules_prepare: make -C <builddir> M=<dir>
-#                             (x86_64 only)
+#                             (arm64: when its fragment has CONFIG_MODULES,
+#                             with ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
 #     usr/include/linux/...   uapi headers (make headers: same result as
 #                             headers_install INSTALL_HDR_PATH=<builddir>/usr)
 #     .config                 tinyconfig + tests/vm/kernel.config (arm64:
@@ -235,8 +236,15 @@ ppid=$!
 trap 'kill $ppid 2>/dev/null || true' EXIT INT TERM
 
 if [ -n "$PATCH" ]; then
-	say "building Image + headers (make -j$JOBS)"
-	set -- Image
+	# with CONFIG_MODULES (the QEMU accel client loads nestiommu.ko in this
+	# VM) also modules_prepare + modules, for M= builds (Module.symvers)
+	if grep -qx 'CONFIG_MODULES=y' "$OUT/.config"; then
+		say "building Image + modules_prepare + headers (make -j$JOBS)"
+		set -- Image modules_prepare
+	else
+		say "building Image + headers (make -j$JOBS)"
+		set -- Image
+	fi
 else
 	say "building bzImage + modules_prepare (make -j$JOBS)"
 	set -- bzImage modules_prepare
@@ -249,7 +257,7 @@ if ! kmake -j"$JOBS" "$@"; then
 fi
 # Module.symvers comes from modpost, i.e. "make modules"; with no in-tree
 # module configured it is (nearly) empty but must exist for M= builds.
-if [ -z "$PATCH" ]; then
+if [ -z "$PATCH" ] || grep -qx 'CONFIG_MODULES=y' "$OUT/.config"; then
 	kmake -j"$JOBS" modules || { tail -n 30 "$LOG" >&2; die "make modules failed"; }
 	[ -f "$OUT/Module.symvers" ] || die "no Module.symvers after make modules"
 fi
