@@ -6,7 +6,7 @@
 #
 # Usage: tests/vm/run-vm.sh [--arch x86_64|arm64] [--timeout S] [--mem MB]
 #            [--smp N] [--append 'KERNEL ARGS'] [--kernel IMAGE] [--log FILE]
-#            [--allow-warn ERE] [--no-vfio] [--keep]
+#            [--allow-warn ERE] [--no-vfio] [--virt] [--keep]
 #            [--prog HOSTPATH[:VMPATH]]... [--file HOSTPATH:VMPATH]...
 #            [--dir HOSTDIR:VMDIR]... -- COMMAND [ARG]...
 #
@@ -26,6 +26,9 @@
 #   --allow-warn ERE  a kernel warning line matching this extended regex is
 #                  not a failure (repeatable; e.g. a documented, benign WARN)
 #   --no-vfio      do not bind the e1000e to vfio-pci (nestiommu.vfio=0)
+#   --virt         arm64 only: -M virt,...,virtualization=on, TCG emulates
+#                  EL2, the kernel starts at EL2 and /dev/kvm works in the
+#                  VM (for the QEMU accel client, tests/qemu-accel)
 #   --prog/--file/--dir  added to the initramfs, see mkinitramfs.sh
 #                  (arm64: programs must be static arm64 ELF)
 #   COMMAND        run in the VM by /bin/sh from /, stdin /dev/null; PATH
@@ -78,6 +81,7 @@ KERNEL_SET=0
 LOG=""
 KEEP=0
 VFIO=1
+VIRT=0
 ALLOW=()
 MKARGS=()
 
@@ -93,6 +97,7 @@ while [ $# -gt 0 ]; do
 	--log) LOG=${2:?--log needs a path}; shift ;;
 	--allow-warn) ALLOW+=("${2:?--allow-warn needs a regex}"); shift ;;
 	--no-vfio) VFIO=0 ;;
+	--virt) VIRT=1 ;;
 	--keep) KEEP=1 ;;
 	--prog|--file|--dir) MKARGS+=("$1" "${2:?$1 needs an argument}"); shift ;;
 	--) shift; break ;;
@@ -128,13 +133,16 @@ arm64)
 	# QEMU has no data directory of its own). No module is loaded by this
 	# command line.
 	# shellcheck disable=SC2054 # the commas are QEMU option syntax
+	MACHINE=virt,iommu=smmuv3,gic-version=3
+	[ "$VIRT" = 0 ] || MACHINE=$MACHINE,virtualization=on
 	QEMU=("$QEMU_BIN" -accel tcg
-		-M virt,iommu=smmuv3,gic-version=3
+		-M "$MACHINE"
 		-global arm-smmuv3.stage=nested)
 	CPU=max,pauth-impdef=on
 	;;
 *) die "--arch must be x86_64 or arm64, not '$ARCH'" ;;
 esac
+[ "$VIRT" = 0 ] || [ "$ARCH" = arm64 ] || die "--virt needs --arch arm64 (x86 has no nested virtualization under TCG)"
 if [ -z "$KERNEL" ]; then
 	BUILD=$("$HERE/build-kernel.sh" --arch "$ARCH") || die "kernel build failed"
 	KERNEL=$BUILD/$IMAGE
