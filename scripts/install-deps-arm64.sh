@@ -18,6 +18,8 @@
 #    missing ones are installed from bookworm, never a newer suite) and
 #    checked with ldd. The tier boots with -kernel and romfile= (no
 #    firmware, no option ROM), so qemu-system-data is not needed.
+#  - QEMU 11.1 for arm64 and nestctl's arm64 libraries, unpacked, never
+#    installed: scripts/install-qemu-accel.sh (the QEMU accel client tier).
 #  - busybox-static:arm64 for the initramfs: `dpkg --add-architecture
 #    arm64` (so apt can see arm64 packages; nothing arm64 is installed),
 #    `apt-get download` and `dpkg-deb -x` into
@@ -39,7 +41,7 @@ die() { echo "install-deps-arm64: error: $*" >&2; exit 1; }
 
 REFRESH=0
 case ${1:-} in
---refresh) REFRESH=1 ;;
+--refresh) REFRESH=1; REFRESH_ARG=--refresh ;;
 "") ;;
 -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
 *) die "unknown argument: $1" ;;
@@ -55,7 +57,8 @@ if [ "$REFRESH" = 0 ] &&
    [ -f "$CACHE/busybox-arm64/current/.unpacked" ] &&
    [ -f "$CACHE/qemu-arm/current/.unpacked" ] &&
    ! ldd "$CACHE/qemu-arm/current/usr/bin/qemu-system-aarch64" | grep -q 'not found' &&
-   "$CACHE/qemu-arm/current/usr/bin/qemu-system-aarch64" --version >/dev/null 2>&1; then
+   "$CACHE/qemu-arm/current/usr/bin/qemu-system-aarch64" --version >/dev/null 2>&1 &&
+   bash "$(dirname "$0")/install-qemu-accel.sh"; then
 	say "already installed: $("$CACHE/qemu-arm/current/usr/bin/qemu-system-aarch64" --version | head -n1), busybox-static:arm64 $(basename "$(readlink "$CACHE/busybox-arm64/current")"), $(aarch64-linux-gnu-gcc --version | head -n1) (--refresh to look again)"
 	exit 0
 fi
@@ -188,4 +191,8 @@ esac
 "$Q" -M virt -device e1000e,help 2>/dev/null | grep -q 'e1000e options' || die "$Q has no e1000e"
 "$Q" -M virt -device arm-smmuv3,help 2>/dev/null | grep -q 'stage=' || die "$Q has no arm-smmuv3 stage property"
 say "$qv: $Q"
+
+# --- 5. QEMU 11.1 for arm64 + nestctl's arm64 libraries, unpacked (the
+# QEMU accel client tier, tests/qemu-accel) ---
+bash "$(dirname "$0")/install-qemu-accel.sh" ${REFRESH_ARG:-}
 say "ok"

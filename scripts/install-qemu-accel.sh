@@ -34,6 +34,13 @@
 # closure (maintainer tools, documentation, packages whose libraries the
 # binary does not load) stays in root/ only.
 #
+# Also nestctl's arm64 libraries, for a static cross build of nestctl
+# (tests/qemu-accel/build-tools.sh): libjson-c-dev, libnl-3-dev and
+# libnl-genl-3-dev for arm64 at apt's candidate (bookworm's), downloaded
+# and unpacked (headers and static libraries) into
+#     /var/cache/nestiommu/arm64-sysroot/<sha of the versions>/
+# (current -> it).
+#
 # Usage: scripts/install-qemu-accel.sh [--refresh]
 #   --refresh  look the version up again even if a root is in place
 # Environment: NESTIOMMU_CACHE (default /var/cache/nestiommu).
@@ -57,8 +64,11 @@ case ${1:-} in
 *) die "unknown argument: $1" ;;
 esac
 
+SYSROOTS=$CACHE/arm64-sysroot
+SYSROOT_PKGS="libjson-c-dev libnl-3-dev libnl-genl-3-dev"
 if [ "$REFRESH" = 0 ] && [ -f "$BASE/current/.unpacked" ] &&
-   [ -x "$BASE/current/ship/usr/bin/qemu-system-aarch64" ]; then
+   [ -x "$BASE/current/ship/usr/bin/qemu-system-aarch64" ] &&
+   [ -f "$SYSROOTS/current/.unpacked" ]; then
 	say "already unpacked: $(sed -n 's/^qemu-system-arm //p' "$BASE/current/ship/MANIFEST") in $(readlink -f "$BASE/current") (--refresh to look again)"
 	exit 0
 fi
@@ -91,6 +101,52 @@ apt_update() {
 show() {
 	apt-cache "${APTO[@]}" show "$@" 2>/dev/null || true
 }
+
+# --- nestctl's arm64 libraries (static), apt's candidate ---
+sysroot() {
+	local specs=() p st v a n deb key dir
+	for p in $SYSROOT_PKGS; do specs+=("$p:arm64"); done
+	st=$(apt-cache "${APTO[@]}" policy "${specs[@]}" 2>/dev/null)
+	key=""
+	for p in $SYSROOT_PKGS; do
+		v=$(printf '%s\n' "$st" | awk -v p="$p:arm64" '$0 == p ":" { f = 1 } f && /Candidate:/ { print $2; exit }')
+		[ -n "$v" ] && [ "$v" != "(none)" ] || die "apt has no $p:arm64 (dpkg --add-architecture arm64; apt-get update)"
+		key="$key $p=$v"
+	done
+	dir=$SYSROOTS/$(echo "$key" | sha256sum | cut -c1-12)
+	if [ -f "$dir/.unpacked" ]; then
+		ln -sfn "$(basename "$dir")" "$SYSROOTS/current"
+		return 0
+	fi
+	mkdir -p "$DEBS_SR"
+	chown _apt "$DEBS_SR" 2>/dev/null || true
+	specs=()
+	for p in $key; do specs+=("${p%%=*}:arm64=${p#*=}"); done
+	(cd "$DEBS_SR" && apt-get "${APTO[@]}" download -q "${specs[@]}" >&2) || {
+		apt_update
+		(cd "$DEBS_SR" && apt-get "${APTO[@]}" download -q "${specs[@]}" >&2)
+	}
+	rm -rf "$dir.tmp"
+	mkdir -p "$dir.tmp"
+	for p in $key; do
+		n=${p%%=*} v=${p#*=}
+		deb=$DEBS_SR/${n}_$(echo "$v" | sed 's/:/%3a/')_arm64.deb
+		[ -s "$deb" ] || die "apt-get download did not produce $deb"
+		dpkg-deb -x "$deb" "$dir.tmp"
+	done
+	echo "$key" >"$dir.tmp/PACKAGES"
+	for a in libjson-c.a libnl-3.a libnl-genl-3.a; do
+		[ -n "$(find "$dir.tmp" -name "$a")" ] || die "no $a in $key"
+	done
+	date -u +%FT%TZ >"$dir.tmp/.unpacked"
+	rm -rf "$dir"
+	mv "$dir.tmp" "$dir"
+	ln -sfn "$(basename "$dir")" "$SYSROOTS/current"
+	say "nestctl's arm64 libraries:$key in $dir"
+}
+DEBS_SR=$CACHE/debs-arm64-sysroot
+mkdir -p "$SYSROOTS"
+sysroot
 
 qstanza=$(show "qemu-system-arm:arm64/$SUITE")
 if [ -z "$qstanza" ]; then

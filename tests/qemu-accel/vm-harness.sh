@@ -1,0 +1,258 @@
+#!/bin/sh
+# The QEMU accel client tier, VM side (busybox sh, run by tests/vm/init as
+# the payload of tests/qemu-accel/run.sh). Runs the unmodified QEMU 11.1
+# (/opt/qemu: the ship/ tree of scripts/install-qemu-accel.sh, started
+# through its own dynamic loader) with KVM and `-device arm-smmuv3,accel=on`
+# over a vfio-pci device, guestfw.bin as the inner VM's -bios, answers the
+# firmware's pauses after checking, from outside QEMU, the iommufd objects
+# QEMU made, and checks after QEMU that they are gone. TAP on stdout.
+#
+# Usage: qa-harness.sh RUN...   RUN = DEVICE:PROPS:END
+#   DEVICE  e1000e     the e1000e behind the VM's upstream arm-smmu-v3
+#                      ($NESTIOMMU_VFIO_BDF, bound to vfio-pci by the init)
+#           nestiommu  a nestiommu.ko PCIe function (1b36:11e5): the
+#                      module is loaded (/lib/nestiommu.ko, pci_devices=1)
+#                      and the function bound to vfio-pci
+#   PROPS   explicit   accel=on,ats=off,ril=on,ssidsize=0,oas=44
+#           auto       accel=on only (QEMU takes the values from the host)
+#   END     exit       every pause answered; the firmware powers off, QEMU
+#                      exits by itself (status 0 expected)
+#           kill       QEMU is killed with SIGKILL at the "fault" pause
+# Files: /opt/qemu (QEMU), /opt/qa/guestfw.bin, /usr/local/bin/nestctl,
+# /usr/local/bin/iommufd-peek, /lib/nestiommu.ko (nestiommu runs).
+# Environment: QA_RUN_TIMEOUT (s per run, default 600).
+# Exit: 0 every check passed, 1 a check failed, 2 set-up failed.
+
+Q=/opt/qemu
+FW=/opt/qa/guestfw.bin
+RUN_TIMEOUT=${QA_RUN_TIMEOUT:-600}
+W=/tmp/qa
+mkdir -p "$W"
+
+n=0
+failed=0
+tap() {  # tap 0|1 text
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+check() {  # check text command... : ok when the command succeeds
+	t=$1
+	shift
+	if "$@" >/dev/null 2>&1; then tap 0 "$t"; else tap 1 "$t"; fi
+}
+note() { echo "# $*"; }
+setup_fail() { echo "Bail out! $*"; exit 2; }
+
+[ -x "$Q/usr/bin/qemu-system-aarch64" ] || setup_fail "no QEMU in $Q"
+[ -f "$FW" ] || setup_fail "no $FW"
+[ -c /dev/kvm ] || setup_fail "no /dev/kvm (kernel without KVM, or the VM not booted with virtualization=on)"
+QEMU_VERSION=$("$Q/lib/ld-linux-aarch64.so.1" --library-path "$Q/lib" "$Q/usr/bin/qemu-system-aarch64" --version | head -n1)
+note "$QEMU_VERSION, $(uname -r), /dev/kvm present"
+
+# --- nestiommu.ko and its PCIe function, on first use ---
+MOD_BDF=""
+module_up() {
+	[ -n "$MOD_BDF" ] && return 0
+	[ -f /lib/nestiommu.ko ] || setup_fail "no /lib/nestiommu.ko"
+	if ! grep -q '^nestiommu ' /proc/modules; then
+		insmod /lib/nestiommu.ko instances=1 devices=0 pci_devices=1 ats=0 ssidsize=0 ||
+			setup_fail "insmod nestiommu.ko instances=1 devices=0 pci_devices=1 failed: $(dmesg | tail -n 5)"
+	fi
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor" 2>/dev/null)" = 0x1b36 ] && [ "$(cat "$d/device" 2>/dev/null)" = 0x11e5 ] || continue
+		MOD_BDF=${d##*/}
+		break
+	done
+	[ -n "$MOD_BDF" ] || setup_fail "nestiommu.ko made no PCIe function 1b36:11e5"
+	d=/sys/bus/pci/devices/$MOD_BDF
+	if [ "$(basename "$(readlink "$d/driver" 2>/dev/null)")" != vfio-pci ]; then
+		[ -e "$d/driver" ] && echo "$MOD_BDF" >"$d/driver/unbind"
+		echo vfio-pci >"$d/driver_override"
+		echo "$MOD_BDF" >/sys/bus/pci/drivers_probe 2>/dev/null
+	fi
+	[ "$(basename "$(readlink "$d/driver" 2>/dev/null)")" = vfio-pci ] ||
+		setup_fail "vfio-pci did not bind the nestiommu function $MOD_BDF"
+	note "nestiommu.ko function $MOD_BDF on vfio-pci, iommu $(basename "$(readlink "$d/iommu" 2>/dev/null)")"
+}
+
+# the module's view of the function: "domain vsid" from nestctl -j smmu show
+mod_state() {
+	nestctl -j smmu show 2>/dev/null | tr '{' '\n' | grep '"cdev":"/dev/vfio/devices/' |
+		sed -n 's/.*"vsid":\([^,]*\),"domain":"\([^"]*\)".*/\2 \1/p' | tr -d '"' | head -n1
+}
+mod_attached() {
+	nestctl -j smmu show 2>/dev/null | sed -n 's/.*"attached":\([0-9]*\).*/\1/p' | head -n1
+}
+
+# a process that exists and is not a zombie
+alive() {
+	st=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# field of iommufd-peek's "total" line
+peek_field() {  # file field
+	sed -n "s/^total .*$2=\([0-9]*\).*/\1/p" "$1"
+}
+
+# --- the checks at a pause, while QEMU runs ---
+at_pause() {  # tag
+	tag=$1
+	p=$W/peek-$tag
+	iommufd-peek "$QPID" >"$p" 2>&1
+	sed 's/^/#   peek: /' "$p"
+	devs=$(peek_field "$p" devices)
+	vi=$(peek_field "$p" viommus)
+	ne=$(peek_field "$p" hwpt_nested)
+	pg=$(peek_field "$p" hwpt_paging)
+	io=$(peek_field "$p" ioas)
+	eq=$(peek_field "$p" eventqs)
+	tap "$([ "$devs" = 1 ] && grep -q 'device hw_info=arm-smmuv3' "$p"; echo $?)" \
+		"$L pause $tag: QEMU's iommufd holds the device (hw_info arm-smmuv3)"
+	tap "$([ "${io:-0}" -ge 1 ] && [ "${pg:-0}" -ge 1 ]; echo $?)" \
+		"$L pause $tag: an IOAS and the nest-parent HWPT (ioas=$io hwpt_paging=$pg)"
+	tap "$([ "$vi" = 1 ]; echo $?)" "$L pause $tag: one vIOMMU (viommus=$vi)"
+	case $tag in
+	stage1|fault) want_ne=3 ;;  # abort + bypass + the guest's S1_TRANS STE
+	*) want_ne=2 ;;             # abort + bypass at least
+	esac
+	tap "$([ "${ne:-0}" -ge "$want_ne" ]; echo $?)" \
+		"$L pause $tag: abort, bypass$([ "$want_ne" = 3 ] && echo ' and the guest STE') nested HWPTs (hwpt_nested=$ne, >= $want_ne)"
+	tap "$(grep -q "viommu vsids=\(.*,\)\{0,1\}$GSID\(,.*\)\{0,1\}\$" "$p"; echo $?)" \
+		"$L pause $tag: the vDEVICE has the guest's StreamID $GSID (CFGI_CD through the vIOMMU accepted for it)"
+	case $tag in
+	fault) tap "$([ "${eq:-0}" -ge 1 ]; echo $?)" "$L pause $tag: QEMU holds a vEVENTQ (eventqs=$eq)" ;;
+	esac
+	if [ "$DEV" = nestiommu ]; then
+		st=$(mod_state)
+		note "  nestctl -j smmu show: function domain/vsid: $st, attached $(mod_attached)"
+		case $tag in
+		stage1|fault) want="nested $GSID" ;;
+		*) want="" ;;
+		esac
+		if [ -n "$want" ]; then
+			tap "$([ "$st" = "$want" ]; echo $?)" \
+				"$L pause $tag: nestiommu.ko: the function's domain is nested with vSID $GSID ($st)"
+		else
+			tap "$(case $st in *" $GSID") echo 0 ;; *) echo 1 ;; esac)" \
+				"$L pause $tag: nestiommu.ko: the function keeps vSID $GSID ($st)"
+		fi
+	fi
+}
+
+# --- one run ---
+run_one() {  # DEVICE PROPS END
+	DEV=$1 PROPS=$2 END=$3
+	L="[$DEV $PROPS $END]"
+	case $DEV in
+	e1000e) BDF=${NESTIOMMU_VFIO_BDF:?the init bound no e1000e to vfio-pci} ;;
+	nestiommu) module_up; BDF=$MOD_BDF ;;
+	*) setup_fail "unknown device $DEV" ;;
+	esac
+	case $PROPS in
+	explicit) SMMU="arm-smmuv3,primary-bus=pcie.0,id=smmu0,accel=on,ats=off,ril=on,ssidsize=0,oas=44" ;;
+	auto) SMMU="arm-smmuv3,primary-bus=pcie.0,id=smmu0,accel=on" ;;
+	*) setup_fail "unknown PROPS $PROPS" ;;
+	esac
+	case $END in exit|kill) ;; *) setup_fail "unknown END $END" ;; esac
+	cdev=""
+	for c in /sys/bus/pci/devices/$BDF/vfio-dev/vfio*; do
+		[ -e "$c" ] && cdev=/dev/vfio/devices/${c##*/}
+	done
+	rm -f "$W/ser.in" "$W/ser.out" "$W/qemu.log"
+	mkfifo "$W/ser.in" "$W/ser.out"
+	note "$L QEMU: -M virt,gic-version=3 -accel kvm -cpu host -m 256 -device $SMMU -device vfio-pci,host=$BDF,iommufd=iommufd0 -bios guestfw.bin"
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	"$Q/lib/ld-linux-aarch64.so.1" --library-path "$Q/lib" "$Q/usr/bin/qemu-system-aarch64" \
+		-M virt,gic-version=3 -accel kvm -cpu host -m 256 -smp 1 \
+		-nodefaults -display none -monitor none \
+		-chardev pipe,id=ser0,path="$W/ser" -serial chardev:ser0 \
+		-bios "$FW" \
+		-object iommufd,id=iommufd0 \
+		-device "$SMMU" \
+		-device vfio-pci,host="$BDF",iommufd=iommufd0 \
+		</dev/null >"$W/qemu.log" 2>&1 &
+	QPID=$!
+	( sleep "$RUN_TIMEOUT"; kill -9 "$QPID" 2>/dev/null && echo "# $L TIMEOUT: QEMU killed after $RUN_TIMEOUT s" ) &
+	WD=$!
+	# if QEMU dies before it opens the FIFO, opening it for reading would
+	# block forever: a writer appears once QEMU is gone
+	( while alive "$QPID"; do sleep 1; done; : >"$W/ser.out" ) &
+	UNBLOCK=$!
+	GSID="" done_line="" killed=0 gok=0 gnok=0 pauses=""
+	exec 3<"$W/ser.out"
+	while IFS= read -r line <&3; do
+		line=$(printf '%s' "$line" | tr -d '\r')
+		echo "guest| $line"
+		case $line in
+		"@@ DEVICE "*) GSID=${line##*sid=} ;;
+		"ok "*) gok=$((gok + 1)) ;;
+		"not ok "*) gnok=$((gnok + 1)) ;;
+		"@@ DONE "*) done_line=${line#@@ DONE } ;;
+		"@@ PAUSE "*)
+			tag=${line#@@ PAUSE }
+			pauses="$pauses $tag"
+			at_pause "$tag"
+			if [ "$END" = kill ] && [ "$tag" = fault ]; then
+				note "$L SIGKILL to QEMU ($QPID) at pause $tag"
+				kill -9 "$QPID"
+				killed=1
+				break
+			fi
+			printf c >"$W/ser.in" ;;
+		esac
+	done
+	exec 3<&-
+	wait "$QPID"
+	qrc=$?
+	kill "$WD" "$UNBLOCK" 2>/dev/null
+	wait "$WD" "$UNBLOCK" 2>/dev/null
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	if [ -s "$W/qemu.log" ]; then
+		sed 's/^/#   qemu: /' "$W/qemu.log"
+	fi
+	note "$L QEMU ran $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s (guest uptime), status $qrc, pauses:$pauses"
+	tap "$([ -n "$GSID" ]; echo $?)" "$L the firmware found the device and its StreamID ($GSID)"
+	if [ "$END" = exit ]; then
+		tap "$([ "$done_line" = pass ]; echo $?)" "$L guestfw: @@ DONE pass ($gok ok, $gnok not ok)"
+		tap "$([ "$qrc" = 0 ]; echo $?)" "$L QEMU exited by itself after SYSTEM_OFF (status $qrc)"
+		tap "$([ "$pauses" = " stage1 fault bypass disabled" ]; echo $?)" "$L all four pauses seen and answered:$pauses"
+	else
+		tap "$([ "$gnok" = 0 ] && [ "$gok" -ge 1 ]; echo $?)" "$L guestfw: every check up to the kill passed ($gok ok, $gnok not ok)"
+		tap "$([ "$killed" = 1 ] && [ "$qrc" = 137 ]; echo $?)" "$L QEMU died of SIGKILL at the fault pause (status $qrc)"
+	fi
+	# --- after QEMU: nothing of it is left ---
+	tap "$(kill -0 "$QPID" 2>/dev/null; [ $? != 0 ]; echo $?)" "$L the QEMU process is gone"
+	# the device is free: a fresh context binds it (VFIO_DEVICE_BIND_IOMMUFD)
+	hw=$(nestctl -j hw-info "${cdev:-$BDF}" 2>&1)
+	tap "$(printf '%s' "$hw" | grep -q '"error"'; [ $? != 0 ] && [ -n "$hw" ]; echo $?)" \
+		"$L the device binds to a new iommufd context again (nestctl hw-info ${cdev:-$BDF})"
+	if [ "$DEV" = nestiommu ]; then
+		st=$(mod_state)
+		at=$(mod_attached)
+		note "  nestctl -j smmu show after QEMU: function domain/vsid: $st, attached $at"
+		tap "$(case $st in nested*|*" 0x"*) echo 1 ;; *) echo 0 ;; esac)" \
+			"$L nestiommu.ko: no nested domain and no vSID left on the function ($st)"
+		tap "$([ "$at" = 0 ]; echo $?)" "$L nestiommu.ko: no endpoint attached (attached=$at)"
+	fi
+}
+
+for r in "$@"; do
+	IFS=: read -r dev props end <<EOF
+$r
+EOF
+	run_one "$dev" "$props" "$end"
+done
+if [ -n "$MOD_BDF" ]; then
+	echo "$MOD_BDF" >"/sys/bus/pci/devices/$MOD_BDF/driver/unbind" 2>/dev/null
+	check "nestiommu.ko: endpoints removed (nestctl smmu remove)" nestctl smmu remove
+	check "nestiommu.ko: rmmod (no domain, vIOMMU or endpoint holds it)" rmmod nestiommu
+fi
+echo "1..$n"
+note "$failed of $n checks failed"
+[ "$failed" = 0 ]
