@@ -5,7 +5,9 @@
 # bookworm-backports (pin 100), trixie and trixie-backports (pin 1) to apt.
 #
 #  - gcc-aarch64-linux-gnu, libc6-dev-arm64-cross: from bookworm (apt-get
-#    install; the default candidate is bookworm's, pin 500).
+#    install; the default candidate is bookworm's, pin 500). And
+#    qemu-efi-aarch64 (bookworm, Architecture all: QEMU_EFI.fd), the UEFI
+#    firmware of the QEMU accel tier's full Linux guest.
 #  - qemu-system-aarch64 10.0 from bookworm-backports (nested SMMUv3 stage
 #    needs QEMU >= 9.1; bookworm has 7.2). NOT installed: `apt-get -s install
 #    -t bookworm-backports qemu-system-arm` would also upgrade
@@ -53,6 +55,7 @@ esac
 if [ "$REFRESH" = 0 ] &&
    dpkg-query -W -f='${Status}' gcc-aarch64-linux-gnu 2>/dev/null | grep -q 'install ok installed' &&
    dpkg-query -W -f='${Status}' libc6-dev-arm64-cross 2>/dev/null | grep -q 'install ok installed' &&
+   dpkg-query -W -f='${Status}' qemu-efi-aarch64 2>/dev/null | grep -q 'install ok installed' &&
    dpkg --print-foreign-architectures | grep -qx arm64 &&
    [ -f "$CACHE/busybox-arm64/current/.unpacked" ] &&
    [ -f "$CACHE/qemu-arm/current/.unpacked" ] &&
@@ -78,7 +81,7 @@ have_candidate() {
 
 # --- 1. cross compiler from bookworm ---
 missing=""
-for p in gcc-aarch64-linux-gnu libc6-dev-arm64-cross; do
+for p in gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-efi-aarch64; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
 done
 if [ -n "$missing" ]; then

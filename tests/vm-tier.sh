@@ -47,4 +47,8 @@ run_suite nestctl-mock "$top_srcdir/tests/cli/vm-mock-session-vm.sh"
 run_suite nested-session "$top_srcdir/tests/nested-session-vm.sh"
 run_suite record-replay "$top_srcdir/tests/record/record-vm.sh"
 run_suite arm64-upstream-smmuv3 "$top_srcdir/tests/arm64/run.sh"
+# QEMU 11.1's accel SMMUv3 (KVM inside the arm64 VM) over the e1000e behind
+# upstream arm-smmu-v3 and over a nestiommu.ko PCIe function;
+# NESTIOMMU_QEMU_ACCEL=skip skips it
+run_suite qemu-accel-smmuv3 "$top_srcdir/tests/qemu-accel/run.sh"
 exit $status

@@ -14,7 +14,8 @@
 #   RUN        DEVICE:PROPS:END (see vm-harness.sh); default:
 #              e1000e:explicit:exit e1000e:auto:kill, and, when
 #              nestiommu.ko has PCIe functions (kernel/nestiommu_pci.c),
-#              nestiommu:explicit:exit nestiommu:auto:kill
+#              nestiommu:explicit:exit nestiommu:auto:kill; also
+#              linux:explicit:exit (a full Linux guest, UEFI + ACPI)
 #   --timeout S  hard limit of the VM run (default 1500)
 #   --keep     keep the work directory (tools, console log)
 #   --jobs N   make jobs of a kernel build (default 2)
@@ -101,6 +102,18 @@ if [ ${#RUNS[@]} = 0 ]; then
 fi
 say "QEMU $QV (unpacked, $(du -sm "$SHIP" | cut -f1) MB shipped), runs: ${RUNS[*]}"
 
+# the full Linux guest: the same Image, UEFI, an initramfs of its own
+LINUX=()
+case " ${RUNS[*]}" in
+*" linux:"*)
+	EFI=${NESTIOMMU_QEMU_EFI:-/usr/share/qemu-efi-aarch64/QEMU_EFI.fd}
+	[ -f "$EFI" ] || skip "no $EFI (qemu-efi-aarch64) for the Linux guest"
+	"$TOP/tests/vm/mkinitramfs.sh" --arch arm64 -o "$WORK/inner.cpio.gz" \
+		--file "$HERE/linux-guest.sh:/etc/nestiommu/payload" || { say "FAIL: inner initramfs"; exit 1; }
+	LINUX=(--file "$EFI:/opt/qa/QEMU_EFI.fd" --file "$BUILD/arch/arm64/boot/Image:/opt/qa/Image"
+		--file "$WORK/inner.cpio.gz:/opt/qa/inner.cpio.gz") ;;
+esac
+
 set +e
 "$TOP/tests/vm/run-vm.sh" --arch arm64 --virt --mem 2048 --timeout "$TIMEOUT" \
 	--kernel "$BUILD/arch/arm64/boot/Image" --log "$WORK/console.log" \
@@ -108,7 +121,7 @@ set +e
 	--file "$WORK/tools/guestfw.bin:/opt/qa/guestfw.bin" \
 	--file "$WORK/tools/nestiommu.ko:/lib/nestiommu.ko" \
 	--prog "$WORK/tools/nestctl" --prog "$WORK/tools/iommufd-peek" \
-	--prog "$HERE/vm-harness.sh:/usr/local/bin/qa-harness.sh" \
+	--prog "$HERE/vm-harness.sh:/usr/local/bin/qa-harness.sh" "${LINUX[@]}" \
 	-- qa-harness.sh "${RUNS[@]}" \
 	2> >(tee "$WORK/run-vm.err" >&2) | tee "$WORK/payload.out"
 rc=${PIPESTATUS[0]}

@@ -13,11 +13,17 @@
 #           nestiommu  a nestiommu.ko PCIe function (1b36:11e5): the
 #                      module is loaded (/lib/nestiommu.ko, pci_devices=1)
 #                      and the function bound to vfio-pci
+#           linux      the e1000e again, but the inner guest is a full Linux
+#                      (/opt/qa/Image booted by /opt/qa/QEMU_EFI.fd with
+#                      /opt/qa/inner.cpio.gz: tests/qemu-accel/linux-guest.sh)
+#                      whose own arm-smmu-v3 and e1000e drivers program the
+#                      vSMMU; one pause, "linux"
 #   PROPS   explicit   accel=on,ats=off,ril=on,ssidsize=0,oas=44
 #           auto       accel=on only (QEMU takes the values from the host)
 #   END     exit       every pause answered; the firmware powers off, QEMU
 #                      exits by itself (status 0 expected)
 #           kill       QEMU is killed with SIGKILL at the "fault" pause
+#                      (linux: at its only pause)
 # Files: /opt/qemu (QEMU), /opt/qa/guestfw.bin, /usr/local/bin/nestctl,
 # /usr/local/bin/iommufd-peek, /lib/nestiommu.ko (nestiommu runs).
 # Environment: QA_RUN_TIMEOUT (s per run, default 600).
@@ -118,7 +124,7 @@ at_pause() {  # tag
 		"$L pause $tag: an IOAS and the nest-parent HWPT (ioas=$io hwpt_paging=$pg)"
 	tap "$([ "$vi" = 1 ]; echo $?)" "$L pause $tag: one vIOMMU (viommus=$vi)"
 	case $tag in
-	stage1|fault) want_ne=3 ;;  # abort + bypass + the guest's S1_TRANS STE
+	stage1|fault|linux) want_ne=3 ;;  # abort + bypass + the guest's S1_TRANS STE
 	*) want_ne=2 ;;             # abort + bypass at least
 	esac
 	tap "$([ "${ne:-0}" -ge "$want_ne" ]; echo $?)" \
@@ -150,7 +156,7 @@ run_one() {  # DEVICE PROPS END
 	DEV=$1 PROPS=$2 END=$3
 	L="[$DEV $PROPS $END]"
 	case $DEV in
-	e1000e) BDF=${NESTIOMMU_VFIO_BDF:?the init bound no e1000e to vfio-pci} ;;
+	e1000e|linux) BDF=${NESTIOMMU_VFIO_BDF:?the init bound no e1000e to vfio-pci} ;;
 	nestiommu) module_up; BDF=$MOD_BDF ;;
 	*) setup_fail "unknown device $DEV" ;;
 	esac
@@ -160,19 +166,29 @@ run_one() {  # DEVICE PROPS END
 	*) setup_fail "unknown PROPS $PROPS" ;;
 	esac
 	case $END in exit|kill) ;; *) setup_fail "unknown END $END" ;; esac
+	if [ "$DEV" = linux ]; then
+		for f in QEMU_EFI.fd Image inner.cpio.gz; do
+			[ -f "/opt/qa/$f" ] || setup_fail "no /opt/qa/$f for the Linux guest"
+		done
+		set -- -m 512 -bios /opt/qa/QEMU_EFI.fd -kernel /opt/qa/Image -initrd /opt/qa/inner.cpio.gz \
+			-append "console=ttyAMA0 panic=-1 nestiommu.vfio=0 loglevel=6 printk.time=1"
+		PAUSES=" linux" KILL_AT=linux
+	else
+		set -- -m 256 -bios "$FW"
+		PAUSES=" stage1 fault bypass disabled" KILL_AT=fault
+	fi
 	cdev=""
 	for c in /sys/bus/pci/devices/$BDF/vfio-dev/vfio*; do
 		[ -e "$c" ] && cdev=/dev/vfio/devices/${c##*/}
 	done
 	rm -f "$W/ser.in" "$W/ser.out" "$W/qemu.log"
 	mkfifo "$W/ser.in" "$W/ser.out"
-	note "$L QEMU: -M virt,gic-version=3 -accel kvm -cpu host -m 256 -device $SMMU -device vfio-pci,host=$BDF,iommufd=iommufd0 -bios guestfw.bin"
+	note "$L QEMU: -M virt,gic-version=3 -accel kvm -cpu host $* -device $SMMU -device vfio-pci,host=$BDF,iommufd=iommufd0"
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	"$Q/lib/ld-linux-aarch64.so.1" --library-path "$Q/lib" "$Q/usr/bin/qemu-system-aarch64" \
-		-M virt,gic-version=3 -accel kvm -cpu host -m 256 -smp 1 \
+		-M virt,gic-version=3 -accel kvm -cpu host -smp 1 "$@" \
 		-nodefaults -display none -monitor none \
 		-chardev pipe,id=ser0,path="$W/ser" -serial chardev:ser0 \
-		-bios "$FW" \
 		-object iommufd,id=iommufd0 \
 		-device "$SMMU" \
 		-device vfio-pci,host="$BDF",iommufd=iommufd0 \
@@ -198,7 +214,7 @@ run_one() {  # DEVICE PROPS END
 			tag=${line#@@ PAUSE }
 			pauses="$pauses $tag"
 			at_pause "$tag"
-			if [ "$END" = kill ] && [ "$tag" = fault ]; then
+			if [ "$END" = kill ] && [ "$tag" = "$KILL_AT" ]; then
 				note "$L SIGKILL to QEMU ($QPID) at pause $tag"
 				kill -9 "$QPID"
 				killed=1
@@ -221,10 +237,10 @@ run_one() {  # DEVICE PROPS END
 	if [ "$END" = exit ]; then
 		tap "$([ "$done_line" = pass ]; echo $?)" "$L guestfw: @@ DONE pass ($gok ok, $gnok not ok)"
 		tap "$([ "$qrc" = 0 ]; echo $?)" "$L QEMU exited by itself after SYSTEM_OFF (status $qrc)"
-		tap "$([ "$pauses" = " stage1 fault bypass disabled" ]; echo $?)" "$L all four pauses seen and answered:$pauses"
+		tap "$([ "$pauses" = "$PAUSES" ]; echo $?)" "$L every pause seen and answered:$pauses"
 	else
 		tap "$([ "$gnok" = 0 ] && [ "$gok" -ge 1 ]; echo $?)" "$L guestfw: every check up to the kill passed ($gok ok, $gnok not ok)"
-		tap "$([ "$killed" = 1 ] && [ "$qrc" = 137 ]; echo $?)" "$L QEMU died of SIGKILL at the fault pause (status $qrc)"
+		tap "$([ "$killed" = 1 ] && [ "$qrc" = 137 ]; echo $?)" "$L QEMU died of SIGKILL at the $KILL_AT pause (status $qrc)"
 	fi
 	# --- after QEMU: nothing of it is left ---
 	tap "$(kill -0 "$QPID" 2>/dev/null; [ $? != 0 ]; echo $?)" "$L the QEMU process is gone"
