@@ -101,6 +101,24 @@ alive() {
 	[ -n "$st" ] && [ "$st" != Z ]
 }
 
+# Guest checks known to fail, by device and check text (the prefix of the
+# text after "not ok N - "), each with what was seen. They are reported,
+# and any other failure fails the run; a known one that passes is said.
+#  - e1000e, "2-level stream table: DMA at VA": with QEMU 11.1's accel
+#    SMMUv3 over upstream arm-smmu-v3 (QEMU 10.0's emulated SMMU below),
+#    after guestfw disables the SMMU, switches the stream table to the
+#    2-level format (CFGI_ALL + CMD_SYNC) and enables it again, the DMA
+#    through the same stage 1 lands nowhere and no event is recorded
+#    (every check before, the same STE in the linear table included,
+#    passes). Not yet analysed: QEMU's accel path, its STE walk of the
+#    new table, and the host side are candidates.
+known_fail() {  # device text
+	case "$1:$2" in
+	"e1000e:2-level stream table: DMA at VA "*) return 0 ;;
+	esac
+	return 1
+}
+
 # field of iommufd-peek's "total" line
 peek_field() {  # file field
 	sed -n "s/^total .*$2=\([0-9]*\).*/\1/p" "$1"
@@ -200,15 +218,24 @@ run_one() {  # DEVICE PROPS END
 	# block forever: a writer appears once QEMU is gone
 	( while alive "$QPID"; do sleep 1; done; : >"$W/ser.out" ) &
 	UNBLOCK=$!
-	GSID="" done_line="" killed=0 gok=0 gnok=0 pauses=""
+	GSID="" done_line="" killed=0 gok=0 gnok=0 gknown=0 pauses=""
 	exec 3<"$W/ser.out"
 	while IFS= read -r line <&3; do
 		line=$(printf '%s' "$line" | tr -d '\r')
 		echo "guest| $line"
 		case $line in
 		"@@ DEVICE "*) GSID=${line##*sid=} ;;
-		"ok "*) gok=$((gok + 1)) ;;
-		"not ok "*) gnok=$((gnok + 1)) ;;
+		"ok "*)
+			gok=$((gok + 1))
+			known_fail "$DEV" "${line#ok * - }" &&
+				note "$L a known failure passed this time: ${line#ok * - }" ;;
+		"not ok "*)
+			if known_fail "$DEV" "${line#not ok * - }"; then
+				gknown=$((gknown + 1))
+				note "$L known failure (see vm-harness.sh): ${line#not ok * - }"
+			else
+				gnok=$((gnok + 1))
+			fi ;;
 		"@@ DONE "*) done_line=${line#@@ DONE } ;;
 		"@@ PAUSE "*)
 			tag=${line#@@ PAUSE }
@@ -235,11 +262,13 @@ run_one() {  # DEVICE PROPS END
 	note "$L QEMU ran $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s (guest uptime), status $qrc, pauses:$pauses"
 	tap "$([ -n "$GSID" ]; echo $?)" "$L the firmware found the device and its StreamID ($GSID)"
 	if [ "$END" = exit ]; then
-		tap "$([ "$done_line" = pass ]; echo $?)" "$L guestfw: @@ DONE pass ($gok ok, $gnok not ok)"
+		tap "$({ [ "$done_line" = pass ] && [ "$gknown" = 0 ]; } ||
+			{ [ "$done_line" = fail ] && [ "$gnok" = 0 ] && [ "$gknown" -gt 0 ]; }; echo $?)" \
+			"$L guestfw: @@ DONE $done_line, every check passed but the known failures ($gok ok, $gnok not ok, $gknown known)"
 		tap "$([ "$qrc" = 0 ]; echo $?)" "$L QEMU exited by itself after SYSTEM_OFF (status $qrc)"
 		tap "$([ "$pauses" = "$PAUSES" ]; echo $?)" "$L every pause seen and answered:$pauses"
 	else
-		tap "$([ "$gnok" = 0 ] && [ "$gok" -ge 1 ]; echo $?)" "$L guestfw: every check up to the kill passed ($gok ok, $gnok not ok)"
+		tap "$([ "$gnok" = 0 ] && [ "$gok" -ge 1 ]; echo $?)" "$L guestfw: every check up to the kill passed ($gok ok, $gnok not ok, $gknown known)"
 		tap "$([ "$killed" = 1 ] && [ "$qrc" = 137 ]; echo $?)" "$L QEMU died of SIGKILL at the $KILL_AT pause (status $qrc)"
 	fi
 	# --- after QEMU: nothing of it is left ---

@@ -26,7 +26,9 @@
 # is just a --file ...:/etc/nestiommu/payload. --arch must come before any
 # --prog/--file/--dir (they are staged as they are read).
 #
-# Environment: NESTIOMMU_BUSYBOX (x86_64, default /bin/busybox),
+# Environment: NESTIOMMU_INITRAMFS_GZIP=0 writes the cpio archive
+# uncompressed (the kernel takes both; same file name),
+# NESTIOMMU_BUSYBOX (x86_64, default /bin/busybox),
 # NESTIOMMU_BUSYBOX_ARM64 (arm64, default
 # /var/cache/nestiommu/busybox-arm64/current/bin/busybox, from
 # scripts/install-deps-arm64.sh), NESTIOMMU_CACHE.
@@ -187,7 +189,13 @@ if [ -s "$LIBDIRS" ]; then
 fi
 
 mkdir -p "$(dirname "$OUT")"
-(cd "$STAGE" && find . -print | LC_ALL=C sort | cpio -o -H newc --owner 0:0 --quiet) \
-	| gzip -1 >"$OUT.tmp"
+if [ "${NESTIOMMU_INITRAMFS_GZIP:-1}" = 0 ]; then
+	# uncompressed: a big initramfs (the QEMU accel tier's 75 MB QEMU)
+	# is unpacked by a TCG guest much faster than it is gunzipped
+	(cd "$STAGE" && find . -print | LC_ALL=C sort | cpio -o -H newc --owner 0:0 --quiet) >"$OUT.tmp"
+else
+	(cd "$STAGE" && find . -print | LC_ALL=C sort | cpio -o -H newc --owner 0:0 --quiet) \
+		| gzip -1 >"$OUT.tmp"
+fi
 mv "$OUT.tmp" "$OUT"
 echo "$ME: $OUT ($(du -k "$OUT" | cut -f1) KiB)" >&2
