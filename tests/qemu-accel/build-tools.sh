@@ -10,10 +10,11 @@
 #   nestiommu.ko  for the arm64 kernel, from a private copy of kernel/
 #                 (its sources only; the tree is not written to)
 #
-# Usage: tests/qemu-accel/build-tools.sh KBUILD OUTDIR
+# Usage: tests/qemu-accel/build-tools.sh KBUILD OUTDIR [KMOD-SRC]
 #   KBUILD  the arm64 kernel build (tests/arm64/build-kernel.sh): its
 #           usr/include and, for the module, Module.symvers
 #   OUTDIR  receives the four files (and module.log, nestctl.log)
+#   KMOD-SRC  the module's sources (default: kernel/ of this tree)
 # Exit: 0 built, 1 a build failed (its log's tail on stderr), 2 usage or
 # a missing input (named).
 # Environment: CROSS_COMPILE (default aarch64-linux-gnu-), NESTIOMMU_CACHE.
@@ -28,9 +29,11 @@ SR=$(readlink -f "$CACHE/arm64-sysroot/current" 2>/dev/null || echo "$CACHE/arm6
 say() { echo "build-tools: $*" >&2; }
 die() { echo "build-tools: error: $1" >&2; exit "${2:-1}"; }
 
-[ $# = 2 ] || die "usage: build-tools.sh KBUILD OUTDIR" 2
+[ $# = 2 ] || [ $# = 3 ] || die "usage: build-tools.sh KBUILD OUTDIR [KMOD-SRC]" 2
 KBUILD=$1
 OUT=$2
+KSRC=${3:-$TOP/kernel}
+[ -f "$KSRC/Kbuild" ] || die "no Kbuild in $KSRC" 2
 [ -f "$KBUILD/usr/include/linux/iommufd.h" ] || die "no $KBUILD/usr/include/linux/iommufd.h" 2
 [ -f "$SR/.unpacked" ] || die "no arm64 json-c/libnl in $SR (run scripts/install-deps-arm64.sh as root)" 2
 mkdir -p "$OUT"
@@ -85,7 +88,7 @@ cp "$OBJ/fw/guestfw.bin" "$OUT/guestfw.bin"
 say "nestiommu.ko (arm64)"
 [ -f "$KBUILD/Module.symvers" ] || die "no $KBUILD/Module.symvers: the arm64 kernel was built without modules" 2
 mkdir -p "$OBJ/kmod"
-for f in "$TOP"/kernel/*.c "$TOP"/kernel/*.h "$TOP"/kernel/Kbuild; do
+for f in "$KSRC"/*.c "$KSRC"/*.h "$KSRC"/Kbuild; do
 	case $f in *.mod.c) continue ;; esac
 	cp "$f" "$OBJ/kmod/"
 done

@@ -21,6 +21,8 @@
 #   --jobs N   make jobs of a kernel build (default 2)
 #   --kbuild DIR  an arm64 kernel build with KVM and modules instead of
 #              tests/arm64/build-kernel.sh's
+#   --kmod-src DIR  build nestiommu.ko from DIR instead of kernel/ (a
+#              module under development)
 #
 # Exit: 0 pass; 1 a check failed (or a build); 77 SKIP, naming the missing
 # tool (install with scripts/install-deps-arm64.sh, as root); 124 the VM
@@ -37,6 +39,7 @@ TIMEOUT=1500
 KEEP=0
 JOBS=2
 KBUILD=""
+KMOD_SRC=$TOP/kernel
 RUNS=()
 say() { echo "qemu-accel: $*" >&2; }
 
@@ -46,6 +49,7 @@ while [ $# -gt 0 ]; do
 	--keep) KEEP=1 ;;
 	--jobs) JOBS=${2:?--jobs needs N}; shift ;;
 	--kbuild) KBUILD=${2:?--kbuild needs a directory}; shift ;;
+	--kmod-src) KMOD_SRC=${2:?--kmod-src needs a directory}; shift ;;
 	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*:*:*) RUNS+=("$1") ;;
 	*) say "unknown argument: $1 (see --help)"; exit 2 ;;
@@ -89,15 +93,15 @@ t_kernel=$(date +%s)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nestiommu-qemu-accel.XXXXXX")
 cleanup() { [ "$KEEP" = 1 ] || rm -rf "$WORK"; }
 trap cleanup EXIT
-"$HERE/build-tools.sh" "$BUILD" "$WORK/tools" || { say "FAIL: building the VM's tools"; exit 1; }
+"$HERE/build-tools.sh" "$BUILD" "$WORK/tools" "$KMOD_SRC" || { say "FAIL: building the VM's tools"; exit 1; }
 t_tools=$(date +%s)
 
 if [ ${#RUNS[@]} = 0 ]; then
 	RUNS=(e1000e:explicit:exit e1000e:auto:kill)
-	if [ -f "$TOP/kernel/nestiommu_pci.c" ]; then
+	if [ -f "$KMOD_SRC/nestiommu_pci.c" ]; then
 		RUNS+=(nestiommu:explicit:exit nestiommu:auto:kill)
 	else
-		say "nestiommu.ko has no PCIe functions in this tree (kernel/nestiommu_pci.c): only the e1000e runs"
+		say "nestiommu.ko has no PCIe functions in $KMOD_SRC (nestiommu_pci.c): only the e1000e runs"
 	fi
 fi
 say "QEMU $QV (unpacked, $(du -sm "$SHIP" | cut -f1) MB shipped), runs: ${RUNS[*]}"
