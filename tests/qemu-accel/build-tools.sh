@@ -66,7 +66,7 @@ CFLAGS="-std=gnu11 -O2 -g $WARN -DHAVE_CONFIG_H $INC"
 		$CC $CFLAGS -c "$f" -o "$OBJ/cli-$(basename "$f" .c).o" || exit 1
 	done
 	libdirs=""
-	for d in $(find "$SR" -name 'libnl-3.a' -o -name 'libjson-c.a' | xargs -n1 dirname | sort -u); do
+	for d in $(find "$SR" \( -name 'libnl-3.a' -o -name 'libjson-c.a' \) -exec dirname {} \; | sort -u); do
 		libdirs="$libdirs -L$d"
 	done
 	# shellcheck disable=SC2086

@@ -46,6 +46,7 @@ ip link set "$eth" up 2>/dev/null || ifconfig "$eth" up 2>/dev/null
 sleep 1
 t "$(ip link show "$eth" 2>/dev/null | grep -q UP; echo $?)" "$eth up: the driver's rings are DMA-mapped through the vSMMU"
 echo "@@ PAUSE linux"
+# shellcheck disable=SC3045 # busybox ash has read -t
 if read -r -t 120 _ </dev/console; then
 	t 0 "pause linux: harness answered"
 else
