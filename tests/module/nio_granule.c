@@ -361,6 +361,47 @@ static void test_space(struct as *a, unsigned int idx)
 	}
 }
 
+/*
+ * QEMU 11.1's smmuv3_accel_check_hw_compatible() (hw/arm/smmuv3-accel.c)
+ * on this host's hw_info, for the vSMMU of "-device arm-smmuv3,accel=on,
+ * ats=off,ril=on,ssidsize=0,oas=44" (ST_LEVEL 2-level, little endian,
+ * AArch64, SIDSIZE 16, all three granules; the "auto" values are copied
+ * from the host and so always pass).  NULL if QEMU accepts the host.
+ */
+static const char *qemu_accel_refuses(const struct iommu_hw_info_arm_smmuv3 *h)
+{
+	/* QEMU's vSMMU: the fields compared, as QEMU sets them */
+	static const struct {
+		unsigned int stlevel, ttendian, ttf, sidsize, ssidsize, ril;
+		unsigned int oas, ats;
+	} q = { 1, 2, 2, 16, 0, 1, 4, 0 };
+#define F(reg, sh, w) ((h->idr[reg] >> (sh)) & ((1U << (w)) - 1))
+	if (F(0, 27, 2) != q.stlevel)
+		return "Host SMMUv3 Stream Table format mismatch";
+	if (F(0, 21, 2) > q.ttendian)
+		return "Host SMMUv3 doesn't support Little-endian translation table";
+	if (F(0, 2, 2) < q.ttf)
+		return "Host SMMUv3 doesn't support AArch64 translation table format";
+	if (F(1, 0, 6) < q.sidsize)
+		return "Host SMMUv3 SIDSIZE not compatible";
+	if (F(1, 6, 5) < q.ssidsize)
+		return "Host SMMUv3 SSIDSIZE not compatible";
+	if (F(3, 10, 1) < q.ril)
+		return "Host SMMUv3 doesn't support Range Invalidation";
+	if (F(5, 0, 3) < q.oas)
+		return "Host SMMUv3 supports only a smaller IPA than oas=44";
+	if (F(0, 10, 1) < q.ats)
+		return "Host SMMUv3 doesn't support Address Translation Services";
+	if (F(5, 4, 1) != 1)
+		return "Host SMMUv3 doesn't support 4K translation granule";
+	if (F(5, 5, 1) != 1)
+		return "Host SMMUv3 doesn't support 16K translation granule";
+	if (F(5, 6, 1) != 1)
+		return "Host SMMUv3 doesn't support 64K translation granule";
+#undef F
+	return NULL;
+}
+
 int main(void)
 {
 	/* S1CDMax 4: 16 CDs (SSIDs 0-7 the spaces, 8-11 ILLEGAL or odd) */
@@ -410,6 +451,18 @@ int main(void)
 		 !!(info.idr[5] & (1 << 6)) == have64k,
 		 "IDR5 GRAN4K/16K/64K = %d/%d/%d (NIO_GRANULES %s, 0x%08x)",
 		 have4k, have16k, have64k, env ? env : "unset", info.idr[5]);
+
+	{
+		const char *why = qemu_accel_refuses(&info);
+
+		if (have4k && have16k && have64k)
+			NT_CHECK(!why, "QEMU 11.1 accel=on accepts the host SMMU (%s)",
+				 why ? why : "all checks pass");
+		else
+			NT_CHECK(why && strstr(why, "granule"),
+				 "QEMU 11.1 accel=on refuses it: %s",
+				 why ? why : "(accepted)");
+	}
 
 	NT_EXPECT(0, nt_ioas_alloc(fd, &ioas), "IOAS");
 	NT_EXPECT(0, nt_ioas_map(fd, ioas, gram, GPA_SIZE, GPA_BASE,
