@@ -524,9 +524,15 @@ int nio_obj_take(struct nio_ctx *ctx, uint32_t id, struct nio_object_info *out)
 
 	pthread_mutex_lock(&ctx->lock);
 	obj = obj_find(ctx, id);
-	if (obj) {
+	if (obj && !obj->dying) {
+		/* the descriptor changes hands after the calls using it */
+		obj->dying = true;
+		while ((obj = obj_find(ctx, id)) && obj->users)
+			pthread_cond_wait(&ctx->cond, &ctx->lock);
 		*out = obj->info;
 		obj_remove_locked(ctx, obj);
+	} else {
+		obj = NULL;
 	}
 	pthread_mutex_unlock(&ctx->lock);
 	return obj ? 0 : -ENOENT;

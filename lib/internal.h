@@ -79,7 +79,10 @@ void nio_obj_remove(struct nio_ctx *ctx, uint32_t id);
 /* Add unless the ID is tracked already: -EEXIST with its info in *existing. */
 int nio_obj_add_unique(struct nio_ctx *ctx, const struct nio_object_info *info,
 		       struct nio_object_info *existing);
-/* Remove an object and return what it was; -ENOENT if absent. */
+/*
+ * Remove an object once the calls using its descriptor returned, and
+ * return what it was; -ENOENT if absent or being destroyed.
+ */
 int nio_obj_take(struct nio_ctx *ctx, uint32_t id, struct nio_object_info *out);
 /*
  * Use a tracked object's descriptor: takes a reference that keeps the

@@ -3,7 +3,8 @@
  * Thread safety of a shared context, against the fake kernel (which
  * serialises its own state under one lock, like the kernel's locks):
  *  - destroy races read/ioctl: a thread reads a vEVENTQ (or queries a
- *    device) in a loop while another destroys it and at once opens new
+ *    device) in a loop while another destroys it (or takes its descriptor
+ *    back with nio_object_forget() and closes it) and at once opens new
  *    descriptors, which take the freed descriptor numbers.  Every call
  *    must either work on the right object or fail with ENOENT: a read or
  *    ioctl that lands on a closed or reused descriptor shows up as
@@ -127,7 +128,16 @@ START_TEST(test_destroy_vs_read)
 		if (i % 2)
 			while (!atomic_load(&r.calls))
 				sched_yield();
-		ck_ok(nio_destroy(ctx, r.id));
+		if (i % 3 == 2) {
+			/* handed back instead: the same rule for forget */
+			int qfd;
+
+			ck_ok(nio_object_forget(ctx, r.id, &qfd));
+			close(qfd);
+			ck_ok(nio_destroy(ctx, r.id));
+		} else {
+			ck_ok(nio_destroy(ctx, r.id));
+		}
 		/* descriptors opened now reuse the freed numbers */
 		for (k = 0; k < 3; k++)
 			fds[k] = open("/dev/iommu", O_RDWR | O_CLOEXEC);
