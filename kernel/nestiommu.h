@@ -19,6 +19,8 @@
 #include "nestiommu_uapi.h"
 
 #define NIO_NAME		"nestiommu"
+/* PCIe functions per instance: one per device number of the root bus */
+#define NIO_PCI_MAX_FUNCTIONS	32
 #define NIO_EP_NAME		"nestiommu-ep"
 
 /* SMMUv3 register and structure fields used here (SMMUv3 spec, IHI0070) */
@@ -191,6 +193,8 @@
 
 struct nio_smmu;
 struct nio_viommu;
+struct nio_pci_fn;
+struct nio_pci_host;
 
 /* A paging domain: a stage 2 (NEST_PARENT) or a plain one-stage domain */
 struct nio_domain {
@@ -235,10 +239,14 @@ struct nio_msi_vec {
 	struct eventfd_ctx *trigger;
 };
 
-/* One endpoint: a DMA-capable platform device behind an instance */
+/*
+ * One endpoint: a DMA-capable platform device behind an instance, or a PCIe
+ * function on the instance's software host bridge (pdev NULL, pci_fn set).
+ */
 struct nio_master {
 	struct nio_smmu *smmu;
 	struct platform_device *pdev;
+	struct nio_pci_fn *pci_fn;
 	struct vfio_device *vdev;
 	unsigned int index;
 	u32 sid;
@@ -321,10 +329,15 @@ struct nio_smmu {
 	unsigned int asid_bits;
 	unsigned int ssid_bits;
 
-	/* masters[], msi window, nr_attached */
+	/*
+	 * masters[], msi window, nr_attached.  masters[0, nr_platform) are
+	 * the platform endpoints, the rest the PCIe functions of @pci.
+	 */
 	struct mutex lock;
 	unsigned int nr_masters;
+	unsigned int nr_platform;
 	struct nio_master **masters;
+	struct nio_pci_host *pci;
 	unsigned int nr_attached;
 	u64 msi_start;
 	u64 msi_size;
@@ -370,7 +383,27 @@ static inline struct nio_viommu *to_nio_viommu(struct iommufd_viommu *v)
 
 /* nestiommu_main.c */
 struct nio_master *nio_find_master(u32 instance, u32 index);
-int nio_remove_endpoints(struct nio_smmu *smmu);
+int nio_remove_endpoints(int instance);
+struct nio_master *nio_master_alloc(struct nio_smmu *smmu, unsigned int index,
+				    u32 sid);
+void nio_master_free(struct nio_master *master);
+int nio_set_fwspec(struct device *dev, struct nio_smmu *smmu, u32 sid);
+void nio_free_fwspec(struct device *dev);
+
+static inline struct device *nio_master_dev(struct nio_master *master)
+{
+	return master->pdev ? &master->pdev->dev : &master->smmu->pdev->dev;
+}
+
+/* nestiommu_pci.c */
+int nio_pci_init(void);
+void nio_pci_exit(void);
+int nio_pci_host_create(struct nio_smmu *smmu, unsigned int first,
+			unsigned int count);
+bool nio_pci_host_busy(struct nio_pci_host *host);
+void nio_pci_host_remove_bus(struct nio_pci_host *host);
+void nio_pci_host_free(struct nio_pci_host *host);
+struct nio_master *nio_pci_dev_master(struct device *dev);
 
 /* nestiommu_iommu.c */
 int nio_pt_walk(struct nio_domain *dom, u64 iova, u64 *pa, u8 *perm,

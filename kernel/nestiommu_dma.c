@@ -940,14 +940,14 @@ static void nio_deliver_msi(struct nio_master *master, const void *buf,
 	u32 vector;
 
 	if (len < sizeof(vector)) {
-		dev_warn_ratelimited(&master->pdev->dev,
+		dev_warn_ratelimited(nio_master_dev(master),
 				     "short doorbell write dropped\n");
 		return;
 	}
 	/* The doorbell takes the vector number (like an ITS EventID) */
 	vector = le32_to_cpup(buf);
 	if (vector >= NESTIOMMU_MSI_VECTORS) {
-		dev_warn_ratelimited(&master->pdev->dev,
+		dev_warn_ratelimited(nio_master_dev(master),
 				     "doorbell write of unknown vector %u\n",
 				     vector);
 		return;

@@ -495,24 +495,25 @@ static int nio_msi_trigger_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+/*
+ * May wait for a PCIe function's VFIO user to let go (the family has
+ * parallel_ops, so that wait holds no lock of the genetlink core).
+ */
 static int nio_remove_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	unsigned int i;
-	int ret = 0;
+	int instance = -1;
+	int ret;
 
-	mutex_lock(&nio_global_lock);
-	if (info->attrs[NESTIOMMU_ATTR_INSTANCE]) {
-		struct nio_smmu *smmu = nio_genl_smmu(info);
-
-		ret = IS_ERR(smmu) ? PTR_ERR(smmu) : nio_remove_endpoints(smmu);
-	} else {
-		for (i = 0; i < nio_nr_instances && !ret; i++)
-			if (nio_smmus[i])
-				ret = nio_remove_endpoints(nio_smmus[i]);
-	}
+	if (info->attrs[NESTIOMMU_ATTR_INSTANCE])
+		instance = min(nla_get_u32(info->attrs[NESTIOMMU_ATTR_INSTANCE]),
+			       (u32)INT_MAX);
+	ret = nio_remove_endpoints(instance);
 	if (ret == -EBUSY)
-		NL_SET_ERR_MSG(info->extack, "a VFIO device is open");
-	mutex_unlock(&nio_global_lock);
+		NL_SET_ERR_MSG(info->extack, "a VFIO device is open or in use");
+	else if (ret == -ENODEV)
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[NESTIOMMU_ATTR_INSTANCE],
+				    "no such instance");
 	return ret;
 }
 
@@ -639,6 +640,8 @@ static struct genl_family nio_genl_family __ro_after_init = {
 	.maxattr	= NESTIOMMU_ATTR_MAX,
 	.policy		= nio_policy,
 	.module		= THIS_MODULE,
+	/* every operation takes nio_global_lock itself */
+	.parallel_ops	= true,
 	.ops		= nio_genl_ops,
 	.n_ops		= ARRAY_SIZE(nio_genl_ops),
 };

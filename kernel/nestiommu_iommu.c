@@ -10,6 +10,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/pci.h>
 #include <linux/slab.h>
 
 #include "nestiommu.h"
@@ -453,14 +454,22 @@ static bool nio_capable(struct device *dev, enum iommu_cap cap)
 static struct iommu_device *nio_probe_device(struct device *dev)
 {
 	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
-	struct nio_master **pmaster = dev_get_platdata(dev);
 	struct nio_master *master;
 
-	if (!fwspec || !pmaster || fwspec->num_ids != 1)
+	if (!fwspec || fwspec->num_ids != 1)
 		return ERR_PTR(-ENODEV);
-	master = *pmaster;
-	if (master->pdev != to_platform_device(dev) ||
-	    fwspec->ids[0] != master->sid ||
+	if (dev_is_pci(dev)) {
+		master = nio_pci_dev_master(dev);
+		if (!master)
+			return ERR_PTR(-ENODEV);
+	} else {
+		struct nio_master **pmaster = dev_get_platdata(dev);
+
+		if (!pmaster || (*pmaster)->pdev != to_platform_device(dev))
+			return ERR_PTR(-ENODEV);
+		master = *pmaster;
+	}
+	if (fwspec->ids[0] != master->sid ||
 	    fwspec->iommu_fwnode != master->smmu->fwnode)
 		return ERR_PTR(-ENODEV);
 	dev_iommu_priv_set(dev, master);

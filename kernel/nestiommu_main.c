@@ -115,6 +115,11 @@ static unsigned int nio_nr_devices = 4;
 module_param_named(devices, nio_nr_devices, uint, 0444);
 MODULE_PARM_DESC(devices, "Number of endpoints per instance (0-64)");
 
+static unsigned int nio_nr_pci;
+module_param_named(pci_devices, nio_nr_pci, uint, 0444);
+MODULE_PARM_DESC(pci_devices,
+		 "Number of PCIe functions per instance on its own host bridge (0-32, default 0)");
+
 static bool nio_ats;
 module_param_named(ats, nio_ats, bool, 0444);
 MODULE_PARM_DESC(ats, "Report ATS support in IDR0 (ATC_INV accepted)");
@@ -132,11 +137,17 @@ static const struct kernel_param_ops nio_remove_param_ops = {
 
 module_param_cb(remove_endpoints, &nio_remove_param_ops, NULL, 0200);
 MODULE_PARM_DESC(remove_endpoints,
-		 "Write 1 to remove every endpoint (before rmmod); EBUSY while a VFIO device is open");
+		 "Write 1 to remove every endpoint and PCIe function (before rmmod); EBUSY while a VFIO device is in use");
 
 struct nio_smmu **nio_smmus;
 /* Serialises the netlink operations against endpoint removal and unload */
 DEFINE_MUTEX(nio_global_lock);
+/*
+ * Serialises endpoint removal and unload.  Taken outside nio_global_lock and
+ * held while a PCIe function's driver waits for its user to let go, which
+ * nio_global_lock must not be.
+ */
+static DEFINE_MUTEX(nio_remove_lock);
 
 /* ------------------------------------------------------------------ */
 /* MSI irq domain: delivery through the instance's doorbell only       */
@@ -177,8 +188,8 @@ static int nio_msi_domain_create(struct nio_smmu *smmu)
 {
 	struct irq_domain_info info = {
 		.domain_flags	= IRQ_DOMAIN_FLAG_ISOLATED_MSI,
-		.size		= nio_nr_devices * NESTIOMMU_MSI_VECTORS,
-		.hwirq_max	= nio_nr_devices * NESTIOMMU_MSI_VECTORS,
+		.size		= smmu->nr_masters * NESTIOMMU_MSI_VECTORS,
+		.hwirq_max	= smmu->nr_masters * NESTIOMMU_MSI_VECTORS,
 		.ops		= &nio_msi_domain_ops,
 		.host_data	= smmu,
 	};
@@ -328,17 +339,17 @@ static struct platform_driver nio_ep_driver = {
 /* Endpoints                                                           */
 
 /*
- * Give the endpoint its fwspec before it is added, so the platform bus
- * notifier probes it into the instance.  This is exactly what
- * iommu_fwspec_init() + iommu_fwspec_add_ids() do, done by hand because
- * iommu_fwspec_init() asserts iommu_probe_device_lock (not exported),
- * which would be a lockdep splat with PROVE_LOCKING.  The device is not
- * yet added, so nothing else can look at dev->iommu; the core frees both
- * allocations in dev_iommu_free().
+ * Give an endpoint (a platform device or a PCIe function) its fwspec before
+ * the IOMMU core probes it, so that it is probed into the instance.  This is
+ * exactly what iommu_fwspec_init() + iommu_fwspec_add_ids() do, done by hand
+ * because iommu_fwspec_init() asserts iommu_probe_device_lock (not
+ * exported), which would be a lockdep splat with PROVE_LOCKING.  The device
+ * is not yet known to the IOMMU core (not added, or in the bus notifier
+ * that runs before the core's), so nothing else looks at dev->iommu; the
+ * core frees both allocations in dev_iommu_free().
  */
-static int nio_ep_set_fwspec(struct nio_master *master)
+int nio_set_fwspec(struct device *dev, struct nio_smmu *smmu, u32 sid)
 {
-	struct device *dev = &master->pdev->dev;
 	struct iommu_fwspec *fwspec;
 	struct dev_iommu *param;
 
@@ -351,16 +362,16 @@ static int nio_ep_set_fwspec(struct nio_master *master)
 		return -ENOMEM;
 	}
 	mutex_init(&param->lock);
-	fwnode_handle_get(master->smmu->fwnode);
-	fwspec->iommu_fwnode = master->smmu->fwnode;
+	fwnode_handle_get(smmu->fwnode);
+	fwspec->iommu_fwnode = smmu->fwnode;
 	fwspec->num_ids = 1;
-	fwspec->ids[0] = master->sid;
+	fwspec->ids[0] = sid;
 	param->fwspec = fwspec;
 	dev->iommu = param;
 	return 0;
 }
 
-static void nio_ep_free_fwspec(struct device *dev)
+void nio_free_fwspec(struct device *dev)
 {
 	struct dev_iommu *param = dev->iommu;
 
@@ -374,7 +385,9 @@ static void nio_ep_free_fwspec(struct device *dev)
 	kfree(param);
 }
 
-static int nio_ep_create(struct nio_smmu *smmu, unsigned int index)
+/* The state of an endpoint of either kind, with its MSI vectors */
+struct nio_master *nio_master_alloc(struct nio_smmu *smmu, unsigned int index,
+				    u32 sid)
 {
 	struct nio_master *master;
 	unsigned int i;
@@ -382,11 +395,10 @@ static int nio_ep_create(struct nio_smmu *smmu, unsigned int index)
 
 	master = kzalloc_obj(*master);
 	if (!master)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	master->smmu = smmu;
 	master->index = index;
-	/* StreamID: bus (instance + 1), function index; below 2^16 (SIDSIZE) */
-	master->sid = ((smmu->id + 1) << 8) | index;
+	master->sid = sid;
 	mutex_init(&master->dma_lock);
 	spin_lock_init(&master->cfg_lock);
 	master->kind = NESTIOMMU_DOMAIN_BLOCKED;
@@ -398,70 +410,31 @@ static int nio_ep_create(struct nio_smmu *smmu, unsigned int index)
 		vec->virq = irq_create_mapping(smmu->msi_domain, hw);
 		if (!vec->virq) {
 			ret = -ENOSPC;
-			goto err_irqs;
+			goto err;
 		}
 		ret = request_irq(vec->virq, nio_msi_handler, 0,
 				  "nestiommu-ep", vec);
 		if (ret) {
 			irq_dispose_mapping(vec->virq);
 			vec->virq = 0;
-			goto err_irqs;
+			goto err;
 		}
 	}
-
-	master->pdev = platform_device_alloc(NIO_EP_NAME,
-					     smmu->id * 256 + index);
-	if (!master->pdev) {
-		ret = -ENOMEM;
-		goto err_irqs;
-	}
-	master->pdev->dev.parent = &smmu->pdev->dev;
-	ret = platform_device_add_data(master->pdev, &master, sizeof(master));
-	if (ret)
-		goto err_put;
-	ret = nio_ep_set_fwspec(master);
-	if (ret)
-		goto err_put;
-	/* The instance's doorbell domain is the endpoint's only MSI path */
-	dev_set_msi_domain(&master->pdev->dev, smmu->msi_domain);
-
-	ret = platform_device_add(master->pdev);
-	if (ret) {
-		nio_ep_free_fwspec(&master->pdev->dev);
-		goto err_put;
-	}
-	if (!master->pdev->dev.iommu_group) {
-		dev_err(&master->pdev->dev, "not probed by the IOMMU core\n");
-		platform_device_unregister(master->pdev);
-		master->pdev = NULL;
-		ret = -ENODEV;
-		goto err_irqs;
-	}
-	smmu->masters[index] = master;
-	return 0;
-
-err_put:
-	platform_device_put(master->pdev);
-	master->pdev = NULL;
-err_irqs:
-	for (i = 0; i < NESTIOMMU_MSI_VECTORS; i++) {
-		if (!master->msi[i].virq)
-			continue;
-		free_irq(master->msi[i].virq, &master->msi[i]);
-		irq_dispose_mapping(master->msi[i].virq);
-	}
-	kfree(master);
-	return ret;
+	return master;
+err:
+	nio_master_free(master);
+	return ERR_PTR(ret);
 }
 
-static void nio_ep_destroy(struct nio_master *master)
+void nio_master_free(struct nio_master *master)
 {
 	unsigned int i;
 
-	platform_device_unregister(master->pdev);
 	for (i = 0; i < NESTIOMMU_MSI_VECTORS; i++) {
 		struct nio_msi_vec *vec = &master->msi[i];
 
+		if (!vec->virq)
+			continue;
 		free_irq(vec->virq, vec);
 		irq_dispose_mapping(vec->virq);
 		if (vec->trigger)
@@ -470,26 +443,85 @@ static void nio_ep_destroy(struct nio_master *master)
 	kfree(master);
 }
 
-/*
- * Remove every endpoint of @smmu.  Each probed endpoint holds a reference
- * on this module (taken by the IOMMU core), so this must run before rmmod.
- * Refused while a VFIO device is open.
- */
-int nio_remove_endpoints(struct nio_smmu *smmu)
+static int nio_ep_create(struct nio_smmu *smmu, unsigned int index)
 {
 	struct nio_master *master;
+	int ret;
+
+	/* StreamID: bus (instance + 1), function index; below 2^16 (SIDSIZE) */
+	master = nio_master_alloc(smmu, index, ((smmu->id + 1) << 8) | index);
+	if (IS_ERR(master))
+		return PTR_ERR(master);
+
+	master->pdev = platform_device_alloc(NIO_EP_NAME,
+					     smmu->id * 256 + index);
+	if (!master->pdev) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	master->pdev->dev.parent = &smmu->pdev->dev;
+	ret = platform_device_add_data(master->pdev, &master, sizeof(master));
+	if (ret)
+		goto err_put;
+	ret = nio_set_fwspec(&master->pdev->dev, smmu, master->sid);
+	if (ret)
+		goto err_put;
+	/* The instance's doorbell domain is the endpoint's only MSI path */
+	dev_set_msi_domain(&master->pdev->dev, smmu->msi_domain);
+
+	ret = platform_device_add(master->pdev);
+	if (ret) {
+		nio_free_fwspec(&master->pdev->dev);
+		goto err_put;
+	}
+	if (!master->pdev->dev.iommu_group) {
+		dev_err(&master->pdev->dev, "not probed by the IOMMU core\n");
+		platform_device_unregister(master->pdev);
+		ret = -ENODEV;
+		goto err_free;
+	}
+	smmu->masters[index] = master;
+	return 0;
+
+err_put:
+	platform_device_put(master->pdev);
+err_free:
+	nio_master_free(master);
+	return ret;
+}
+
+static void nio_ep_destroy(struct nio_master *master)
+{
+	platform_device_unregister(master->pdev);
+	nio_master_free(master);
+}
+
+/* A platform endpoint's VFIO device is open, or a PCIe function is in use */
+static bool nio_smmu_busy(struct nio_smmu *smmu)
+{
+	bool busy = false;
 	unsigned int i;
 
 	mutex_lock(&smmu->lock);
-	for (i = 0; i < smmu->nr_masters; i++) {
-		if (smmu->masters[i] && smmu->masters[i]->open_count) {
-			mutex_unlock(&smmu->lock);
-			return -EBUSY;
-		}
-	}
+	for (i = 0; i < smmu->nr_platform; i++)
+		if (smmu->masters[i] && smmu->masters[i]->open_count)
+			busy = true;
 	mutex_unlock(&smmu->lock);
+	return busy || (smmu->pci && nio_pci_host_busy(smmu->pci));
+}
 
-	for (i = 0; i < smmu->nr_masters; i++) {
+/*
+ * Free every endpoint of @smmu, once its PCIe functions (if any) have been
+ * removed from the PCI core.  Caller holds nio_global_lock, if @smmu is
+ * published in nio_smmus[].
+ */
+static void nio_free_endpoints(struct nio_smmu *smmu)
+{
+	struct nio_pci_host *host = smmu->pci;
+	struct nio_master *master;
+	unsigned int i;
+
+	for (i = 0; i < smmu->nr_platform; i++) {
 		mutex_lock(&smmu->lock);
 		master = smmu->masters[i];
 		smmu->masters[i] = NULL;
@@ -497,24 +529,79 @@ int nio_remove_endpoints(struct nio_smmu *smmu)
 		if (master)
 			nio_ep_destroy(master);
 	}
-	return 0;
+	if (!host)
+		return;
+	mutex_lock(&smmu->lock);
+	for (i = smmu->nr_platform; i < smmu->nr_masters; i++)
+		smmu->masters[i] = NULL;
+	smmu->pci = NULL;
+	mutex_unlock(&smmu->lock);
+	nio_pci_host_free(host);
+}
+
+/*
+ * Remove every endpoint of instance @instance (-1: of all instances).  Each
+ * probed endpoint holds a reference on this module (taken by the IOMMU
+ * core), so this must run before rmmod.  Refused (EBUSY) while a platform
+ * endpoint's VFIO device is open or a PCIe function's DMA is owned by a
+ * user (VFIO bound to an iommufd or a container).  A PCIe function's
+ * driver may still wait for its user to close the device (vfio-pci asks
+ * through its request path): that wait happens without nio_global_lock,
+ * so netlink keeps working meanwhile.
+ */
+int nio_remove_endpoints(int instance)
+{
+	struct nio_pci_host **hosts;
+	unsigned int i;
+	int ret = 0;
+
+	if (instance >= (int)nio_nr_instances)
+		return -ENODEV;
+	hosts = kcalloc(nio_nr_instances, sizeof(*hosts), GFP_KERNEL);
+	if (!hosts)
+		return -ENOMEM;
+	ret = mutex_lock_killable(&nio_remove_lock);
+	if (ret)
+		goto out_free;
+
+	mutex_lock(&nio_global_lock);
+	for (i = 0; i < nio_nr_instances && !ret; i++) {
+		if ((instance >= 0 && i != instance) || !nio_smmus[i])
+			continue;
+		if (nio_smmu_busy(nio_smmus[i]))
+			ret = -EBUSY;
+		hosts[i] = nio_smmus[i]->pci;
+	}
+	mutex_unlock(&nio_global_lock);
+	if (ret)
+		goto out_unlock;
+
+	/* nio_remove_lock keeps the instances and their hosts alive */
+	for (i = 0; i < nio_nr_instances; i++)
+		if (hosts[i])
+			nio_pci_host_remove_bus(hosts[i]);
+
+	mutex_lock(&nio_global_lock);
+	for (i = 0; i < nio_nr_instances; i++)
+		if ((instance < 0 || i == instance) && nio_smmus[i])
+			nio_free_endpoints(nio_smmus[i]);
+	mutex_unlock(&nio_global_lock);
+out_unlock:
+	mutex_unlock(&nio_remove_lock);
+out_free:
+	kfree(hosts);
+	return ret;
 }
 
 static int nio_remove_param_set(const char *val, const struct kernel_param *kp)
 {
-	unsigned int i;
 	bool yes;
 	int ret;
 
 	ret = kstrtobool(val, &yes);
 	if (ret || !yes)
 		return ret;
-	mutex_lock(&nio_global_lock);
-	for (i = 0; i < nio_nr_instances && !ret; i++)
-		if (nio_smmus && nio_smmus[i])
-			ret = nio_remove_endpoints(nio_smmus[i]);
-	mutex_unlock(&nio_global_lock);
-	return ret;
+	return nio_remove_endpoints(-1);
 }
 
 struct nio_master *nio_find_master(u32 instance, u32 index)
@@ -563,10 +650,13 @@ static void nio_smmu_init_regs(struct nio_smmu *smmu)
 	smmu->aidr = 0x02;	/* SMMUv3.2 (range invalidation) */
 }
 
+/* An instance that is not (or no longer) in nio_smmus[] */
 static void nio_smmu_destroy(struct nio_smmu *smmu)
 {
+	if (smmu->pci)
+		nio_pci_host_remove_bus(smmu->pci);
 	if (smmu->masters)
-		nio_remove_endpoints(smmu);
+		nio_free_endpoints(smmu);
 	if (smmu->iommu_registered)
 		iommu_device_unregister(&smmu->iommu);
 	if (smmu->sysfs_added)
@@ -605,8 +695,9 @@ static struct nio_smmu *nio_smmu_create(int id)
 	ret = nio_tlb_init(smmu);
 	if (ret)
 		goto err;
-	smmu->nr_masters = nio_nr_devices;
-	smmu->masters = kcalloc(nio_nr_devices, sizeof(*smmu->masters),
+	smmu->nr_platform = nio_nr_devices;
+	smmu->nr_masters = nio_nr_devices + nio_nr_pci;
+	smmu->masters = kcalloc(smmu->nr_masters, sizeof(*smmu->masters),
 				GFP_KERNEL);
 	if (!smmu->masters) {
 		ret = -ENOMEM;
@@ -646,6 +737,11 @@ static struct nio_smmu *nio_smmu_create(int id)
 		if (ret)
 			goto err;
 	}
+	if (nio_nr_pci) {
+		ret = nio_pci_host_create(smmu, nio_nr_devices, nio_nr_pci);
+		if (ret)
+			goto err;
+	}
 	return smmu;
 
 err:
@@ -659,7 +755,7 @@ static int __init nio_init(void)
 	int ret;
 
 	if (!nio_nr_instances || nio_nr_instances > 16 || nio_nr_devices > 64 ||
-	    nio_ssidsize > 20)
+	    nio_nr_pci > NIO_PCI_MAX_FUNCTIONS || nio_ssidsize > 20)
 		return -EINVAL;
 
 	nio_smmus = kcalloc(nio_nr_instances, sizeof(*nio_smmus), GFP_KERNEL);
@@ -669,6 +765,9 @@ static int __init nio_init(void)
 	ret = platform_driver_register(&nio_ep_driver);
 	if (ret)
 		goto err_free;
+	ret = nio_pci_init();
+	if (ret)
+		goto err_driver;
 
 	for (i = 0; i < nio_nr_instances; i++) {
 		struct nio_smmu *smmu = nio_smmu_create(i);
@@ -685,8 +784,8 @@ static int __init nio_init(void)
 	ret = nio_genl_init();
 	if (ret)
 		goto err_instances;
-	pr_info("%u instance(s), %u endpoint(s) each\n", nio_nr_instances,
-		nio_nr_devices);
+	pr_info("%u instance(s), %u endpoint(s) and %u PCIe function(s) each\n",
+		nio_nr_instances, nio_nr_devices, nio_nr_pci);
 	return 0;
 
 err_instances:
@@ -695,6 +794,8 @@ err_instances:
 			nio_smmu_destroy(nio_smmus[i]);
 		nio_smmus[i] = NULL;
 	}
+	nio_pci_exit();
+err_driver:
 	platform_driver_unregister(&nio_ep_driver);
 err_free:
 	kfree(nio_smmus);
@@ -706,6 +807,7 @@ static void __exit nio_exit(void)
 	unsigned int i;
 
 	nio_genl_exit();
+	mutex_lock(&nio_remove_lock);
 	for (i = 0; i < nio_nr_instances; i++) {
 		struct nio_smmu *smmu;
 
@@ -716,6 +818,8 @@ static void __exit nio_exit(void)
 		if (smmu)
 			nio_smmu_destroy(smmu);
 	}
+	mutex_unlock(&nio_remove_lock);
+	nio_pci_exit();
 	platform_driver_unregister(&nio_ep_driver);
 	kfree(nio_smmus);
 }

@@ -508,7 +508,7 @@ int nio_report_event(struct nio_master *master, u64 *evt)
 	spin_unlock(&master->cfg_lock);
 
 	if (!vmaster || (evt[1] & EVTQ_1_S2)) {
-		dev_warn_ratelimited(&master->pdev->dev,
+		dev_warn_ratelimited(nio_master_dev(master),
 				     "event 0x%02llx received: %016llx %016llx %016llx %016llx\n",
 				     FIELD_GET(EVTQ_0_ID, evt[0]), evt[0],
 				     evt[1], evt[2], evt[3]);
