@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs inside the testbed VM (busybox sh): load nestiommu.ko, run the
-# module tests, remove the endpoints and unload, reload with ats=1 for the
+# module tests, remove the endpoints and unload, reload with pci_devices=2
+# for nio_pci (PCIe functions through vfio-pci), reload with ats=1 for the
 # ATS column of nio_viommu, then load/unload in a loop.
 # Usage: vm-run.sh [TEST...]   (default: every nio_* test program)
 set -u
@@ -15,12 +16,13 @@ unload() {
 	[ -e /sys/module/nestiommu ] && fail "module still loaded"
 }
 
-TESTS=${*:-"nio_basic nio_viommu nio_nested nio_granule nio_vmm nio_teardown nio_stress nio_bench"}
+TESTS=${*:-"nio_basic nio_viommu nio_nested nio_granule nio_vmm nio_teardown nio_stress nio_bench nio_pci"}
 
 step "insmod instances=2"
 insmod $KO instances=2 || { echo "Bail out! insmod failed"; exit 2; }
 ls /dev/vfio/devices/
 for t in $TESTS; do
+	[ "$t" = nio_pci ] && continue	# needs pci_devices: below
 	command -v "$t" >/dev/null || continue
 	step "$t"
 	$t || fail "$t"
@@ -30,6 +32,22 @@ step "unload refused while endpoints exist"
 rmmod nestiommu 2>/dev/null && fail "rmmod succeeded with endpoints"
 step "remove endpoints, rmmod"
 unload
+
+case " $TESTS " in *" nio_pci "*)
+	if command -v nio_pci >/dev/null; then
+		step "insmod instances=2 pci_devices=2; nio_pci"
+		insmod $KO instances=2 pci_devices=2 || fail "insmod pci_devices=2"
+		nio_pci || fail "nio_pci"
+		step "rmmod after nio_pci removed the functions"
+		rmmod nestiommu || { fail "rmmod after nio_pci"; unload; }
+		grep -l 0x11e5 /sys/bus/pci/devices/*/device 2>/dev/null &&
+			fail "PCIe functions left behind"
+		step "pci_devices=33 refused"
+		insmod $KO pci_devices=33 2>/dev/null &&
+			{ fail "insmod pci_devices=33 accepted"; unload; }
+	fi
+	;;
+esac
 
 if command -v nio_viommu >/dev/null; then
 	step "insmod instances=2 ats=1; nio_viommu (ATS column)"
@@ -74,10 +92,11 @@ if command -v nio_lifetime >/dev/null; then
 fi
 
 N=${NIO_LOOPS:-100}
-step "load/unload x$N (instances=2 devices=3)"
+step "load/unload x$N (instances=2 devices=3 pci_devices=2)"
 i=0
 while [ $i -lt $N ]; do
-	insmod $KO instances=2 devices=3 || { fail "insmod $i"; break; }
+	insmod $KO instances=2 devices=3 pci_devices=2 ||
+		{ fail "insmod $i"; break; }
 	nio_ctl remove || { fail "remove $i"; break; }
 	rmmod nestiommu || { fail "rmmod $i"; break; }
 	i=$((i + 1))
@@ -85,5 +104,8 @@ done
 ls /sys/class/iommu | grep -q nestiommu && fail "iommu device left behind"
 ls /sys/bus/platform/devices | grep -q nestiommu && fail "platform device left behind"
 grep nestiommu /proc/interrupts && fail "irqs left behind"
+grep -l 0x11e5 /sys/bus/pci/devices/*/device 2>/dev/null &&
+	fail "PCIe functions left behind"
+ls /sys/class/pci_bus | grep -q "^4e" && fail "PCI bus left behind"
 echo "# vm-run rc=$rc"
 exit $rc
