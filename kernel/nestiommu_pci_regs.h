@@ -25,8 +25,10 @@
 #ifndef _NESTIOMMU_PCI_REGS_H
 #define _NESTIOMMU_PCI_REGS_H
 
-/* Identity of every endpoint function (Red Hat's QEMU vendor ID is not
- * used: a real driver could bind to it) */
+/*
+ * Identity of every endpoint function (Red Hat's QEMU vendor ID is not
+ * used: a real driver could bind to it)
+ */
 #define NIO_PCI_VENDOR_ID		0x1b36
 #define NIO_PCI_DEVICE_ID		0x11e5
 #define NIO_PCI_CLASS			0xff0000 /* unassigned class */
