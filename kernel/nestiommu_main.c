@@ -8,7 +8,9 @@
  * per-instance MSI irq domain that is the endpoints' only MSI path.
  *
  * Parameters: instances=N (1-16, default 1), devices=N per instance (0-64,
- * default 4), ats=0|1 (IDR0.ATS; ATC_INV is accepted only with ats=1),
+ * default 4), pci_devices=N per instance (0-32, default 0: PCIe functions on
+ * a host bridge of the instance, see nestiommu_pci.c), ats=0|1 (IDR0.ATS;
+ * ATC_INV is accepted only with ats=1),
  * ssidsize=N (IDR1.SSIDSIZE, 0-20, default 16: the SubstreamID bits; with 0
  * a CFGI_CD or ATC_INV carrying an SSID is EIO, as upstream gates them on
  * smmu->ssid_bits, and an STE with S1CDMax != 0 is C_BAD_STE);
@@ -88,11 +90,15 @@
  * none for a driver's objects).  Remove the endpoints first
  * (NESTIOMMU_CMD_REMOVE_DEVICES, e.g. nio_smmu_remove_devices(), or
  * "echo 1 > /sys/module/nestiommu/parameters/remove_endpoints"; refused
- * with EBUSY while a VFIO device is open), then rmmod.
+ * with EBUSY while a platform endpoint's VFIO device is open or a PCIe
+ * function's DMA is owned by a user; a PCIe function whose vfio-pci
+ * device is only open makes it wait, see nio_remove_endpoints()), then
+ * rmmod.  The PCIe functions are endpoints devices..devices+pci_devices-1
+ * of their instance for netlink.
  *
  * Lockdep: the endpoints' fwspec is set up by hand, as iommu_fwspec_init()
  * would, because that function asserts iommu_probe_device_lock, which is
- * not exported (a lockdep splat otherwise); see nio_ep_set_fwspec().
+ * not exported (a lockdep splat otherwise); see nio_set_fwspec().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
