@@ -548,8 +548,14 @@ static pid_t write_in_child(const char *path, const char *val)
 {
 	pid_t pid = fork();
 
-	if (pid == 0)
+	if (pid == 0) {
+		/* Our copies of the VFIO and iommufd descriptors would keep
+		 * the device open: the child holds nothing
+		 */
+		for (int i = 3; i < 1024; i++)
+			close(i);
 		_exit(write_file(path, val) ? 1 : 0);
+	}
 	return pid;
 }
 
