@@ -21,7 +21,7 @@ for p in "$TOP"/tests/module/build/nio_*; do
 	PROGS="$PROGS --prog $p"
 done
 # shellcheck disable=SC2086
-exec "$TOP/tests/vm/run-vm.sh" --timeout "${NIO_VM_TIMEOUT:-600}" \
+exec "$TOP/tests/vm/run-vm.sh" --timeout "${NIO_VM_TIMEOUT:-900}" \
 	--kernel "$KBUILD/arch/x86/boot/bzImage" \
 	--file "$TOP/kernel/nestiommu.ko:/lib/nestiommu.ko" \
 	--file "$TOP/tests/module/vm-run.sh:/usr/local/bin/vm-run.sh" $PROGS \
