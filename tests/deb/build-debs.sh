@@ -4,8 +4,9 @@
 # SOURCE is a source tree (copied as it is, stray build outputs included:
 # debian/rules clean must cope) or a release tarball (make dist's
 # libnestiommu-*.tar.xz).  In a copy under OUTDIR it runs
-# dpkg-buildpackage -us -uc -b, then lintian on the .changes, which must
-# report no error and no warning.  The .debs end up in OUTDIR, with
+# dpkg-buildpackage -us -uc -b (from a tarball: the full build, source
+# package included, with the tarball as the .orig.tar.xz), then lintian on
+# the .changes, which must report no error and no warning.  The .debs end up in OUTDIR, with
 # OUTDIR/contents.txt: each package's file list and relationships (to
 # compare two builds: the same packages must come out).
 # --nocheck  DEB_BUILD_OPTIONS=nocheck (the unit tests already ran)
@@ -13,7 +14,7 @@
 #            a new debian/changelog entry): the upgrade test's second version
 # Exit: 0 ok, 1 failure, 77 dpkg-buildpackage or lintian missing.
 set -eu
-ME=build-debs
+ME="build-debs"
 die() { echo "$ME: error: $*" >&2; exit 1; }
 
 nocheck=0
@@ -43,8 +44,13 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 tree=$out/libnestiommu
 mkdir -p "$tree"
+build=-b
 if [ -f "$src" ]; then
 	tar -xf "$src" -C "$tree" --strip-components=1
+	upver=$(sed -n 's/^AC_INIT(\[libnestiommu\], \[\([^]]*\)\].*/\1/p' "$tree/configure.ac")
+	[ -z "$bump" ] || die "--bump needs a source tree, not a tarball"
+	cp "$src" "$out/libnestiommu_$upver.orig.tar.xz"
+	build=
 else
 	[ -f "$src/debian/control" ] || die "$src has no debian/control"
 	# The tree as it is, build outputs included, but not version control,
@@ -76,9 +82,10 @@ fi
 
 opts=${DEB_BUILD_OPTIONS:-}
 [ "$nocheck" = 0 ] || opts="$opts nocheck"
-echo "$ME: dpkg-buildpackage -us -uc -b in $tree (log: $out/build.log)" >&2
+echo "$ME: dpkg-buildpackage -us -uc $build in $tree (log: $out/build.log)" >&2
 start=$(date +%s)
-if ! (cd "$tree" && DEB_BUILD_OPTIONS="$opts" dpkg-buildpackage -us -uc -b -j2) \
+# shellcheck disable=SC2086 # $build is one option or none
+if ! (cd "$tree" && DEB_BUILD_OPTIONS="$opts" dpkg-buildpackage -us -uc $build -j2) \
 	>"$out/build.log" 2>&1; then
 	tail -n 40 "$out/build.log" >&2
 	die "dpkg-buildpackage failed (log: $out/build.log)"
@@ -106,4 +113,4 @@ for deb in "$out"/*.deb; do
 		dpkg-deb -c "$deb" | awk '{ print $1, $6, $7, $8 }' | LC_ALL=C sort
 	} >>"$out/contents.txt"
 done
-echo "$ME: packages: $(cd "$out" && ls ./*.deb | sed 's|^\./||' | tr '\n' ' ')" >&2
+echo "$ME: packages: $(cd "$out" && for d in ./*.deb; do printf '%s ' "${d#./}"; done)" >&2

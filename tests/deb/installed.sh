@@ -169,7 +169,7 @@ fi
 say "refused with: $(grep -o 'nestiommu.ko needs.*' "$mlog")"
 in_root dkms remove -m nestiommu -v "$v1" -k "$kver-noiommufd" >/dev/null 2>&1 || true
 rm -rf --one-file-system "${R:?}$bad"
-echo "$(dkms_state)" | grep -q "nestiommu/$v1, $kver, [^:]*: installed" ||
+dkms_state | grep -q "nestiommu/$v1, $kver, [^:]*: installed" ||
 	die "the failed build disturbed the installed module"
 
 # 4. the nested session in the VM, from the installed files
@@ -223,6 +223,7 @@ cat "$work/purge.log"
 [ -z "$(dkms_state)" ] || die "DKMS still knows nestiommu after the purge: $(dkms_state)"
 [ ! -e "$R$ko" ] || die "$ko left after the purge"
 for p in $pkgs; do
+	# shellcheck disable=SC2016 # a dpkg-query format, not a shell expansion
 	st=$(in_root dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null || true)
 	case $st in "" | "un "*) ;; *) die "dpkg still has $p ($st) after the purge" ;; esac
 done
