@@ -711,6 +711,8 @@ static size_t arg_size(unsigned char kind, unsigned long req)
 	case IOMMU_IOAS_MAP_FILE: return sizeof(struct iommu_ioas_map_file);
 	case IOMMU_IOAS_UNMAP: return sizeof(struct iommu_ioas_unmap);
 	case IOMMU_OPTION: return sizeof(struct iommu_option);
+	case IOMMU_IOAS_CHANGE_PROCESS:
+		return sizeof(struct iommu_ioas_change_process);
 	case IOMMU_HWPT_ALLOC: return sizeof(struct iommu_hwpt_alloc);
 	case IOMMU_GET_HW_INFO: return sizeof(struct iommu_hw_info);
 	case IOMMU_HWPT_SET_DIRTY_TRACKING:
@@ -1036,6 +1038,11 @@ static void rec_iommu(struct call *c)
 		rec_begin(&w, c);
 		break;
 	}
+	case IOMMU_IOAS_CHANGE_PROCESS:
+		step_begin(&w, "ioas-change-process");
+		fail_part(&w, c);
+		rec_begin(&w, c);
+		break;
 	case IOMMU_OPTION: {
 		const struct iommu_option *a = pre, *ao = post;
 

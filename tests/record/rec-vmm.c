@@ -148,6 +148,11 @@ int main(int argc, char **argv)
 		return 1;
 	ram = (char *)(((uintptr_t)ram + (1 << 20) - 1) & ~(uintptr_t)((1 << 20) - 1));
 
+	/* QEMU's first call (live update support) */
+	struct iommu_ioas_change_process cp = { .size = sizeof(cp) };
+	ret = ioctl(iommufd, IOMMU_IOAS_CHANGE_PROCESS, &cp);
+	show("IOAS_CHANGE_PROCESS", ret, 0);
+
 	struct iommu_ioas_alloc ia = { .size = sizeof(ia) };
 	ret = ioctl(iommufd, IOMMU_IOAS_ALLOC, &ia);
 	ioas = ia.out_ioas_id;

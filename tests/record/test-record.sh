@@ -70,11 +70,11 @@ grep -q "INVALIDATE array *ret=-1 errno=5 value=0x2" "$tmp/rec.out" &&
 calls=$(field calls "$tmp/vmm.json" | tr -d ' ')
 steps=$(field steps "$tmp/vmm.json" | tr -d ' ')
 opaque=$(field opaque "$tmp/vmm.json" | tr -d ' ')
-# 27 single calls + 4 threads x (25 maps + 8 unmaps)
-if [ "$calls" = 159 ] && [ "$steps" = 159 ] && [ "$opaque" = 3 ]; then
+# 28 single calls + 4 threads x (25 maps + 8 unmaps)
+if [ "$calls" = 160 ] && [ "$steps" = 160 ] && [ "$opaque" = 3 ]; then
 	ok "recorded $calls calls as $steps steps, $opaque opaque"
 else
-	bad "recorded calls=$calls steps=$steps opaque=$opaque (expected 159/159/3)"
+	bad "recorded calls=$calls steps=$steps opaque=$opaque (expected 160/160/3)"
 fi
 grep -q '"op": "ioas-iova-ranges", "ioas": "ioas1", "num": 0, "expect-errno": 90' "$tmp/vmm.json" &&
 	grep -q '"op": "device-attach", "dev": "dev2", "pt": "ioas1", "hwpt-name": "hwpt3"' "$tmp/vmm.json" &&
@@ -92,9 +92,9 @@ grep -q '"op": "ioas-iova-ranges", "ioas": "ioas1", "num": 0, "expect-errno": 90
 fake "$NESTCTL" -j replay "$tmp/vmm.json" >"$tmp/replay.out" 2>"$tmp/replay.err"
 rc=$?
 if [ $rc = 0 ] && grep -q '"result":"same"' "$tmp/replay.out" &&
-   [ "$(field replayed "$tmp/replay.out")" = 156 ] &&
+   [ "$(field replayed "$tmp/replay.out")" = 157 ] &&
    grep -q "3 recorded call(s) not replayed" "$tmp/replay.err"; then
-	ok "replay: same results and graph ($(field values-compared "$tmp/replay.out") values compared, 156 steps replayed, 3 opaque)"
+	ok "replay: same results and graph ($(field values-compared "$tmp/replay.out") values compared, 157 steps replayed, 3 opaque)"
 else
 	bad "replay exited $rc"
 	cat "$tmp/replay.out" "$tmp/replay.err"
@@ -140,6 +140,16 @@ rc=$?
 	grep -q 'added in Linux' "$tmp/old.out" &&
 	ok "a kernel lacking a feature: the replay stops at that step (EOPNOTSUPP)" ||
 	{ bad "missing feature: exit $rc"; cat "$tmp/old.out"; }
+
+# --- 5b. recorded on that older kernel (IOMMU_IOAS_CHANGE_PROCESS, 0x92,
+# missing: ENOTTY), replayed on it: the library's EOPNOTSUPP is the same ---
+FAKE_KERNEL_MISSING=0x92 recorded "$tmp/old-rec.json" "$REC_VMM" >/dev/null 2>&1
+FAKE_KERNEL_MISSING=0x92 fake "$NESTCTL" -j replay "$tmp/old-rec.json" >"$tmp/old2.out" 2>/dev/null
+rc=$?
+grep -q '"op": "ioas-change-process", "expect-errno": 25' "$tmp/old-rec.json" &&
+	[ $rc = 0 ] && grep -q '"result":"same"' "$tmp/old2.out" &&
+	ok "a call the recording kernel lacked (ENOTTY) replays as the library's EOPNOTSUPP" ||
+	{ bad "missing at record time: exit $rc"; cat "$tmp/old2.out"; }
 
 # --- 6. SIGKILL half-way: the file is still a plan ---
 recorded "$tmp/killed.json" "$REC_VMM" kill >/dev/null 2>&1
