@@ -522,6 +522,13 @@ static void test_engine(uint32_t h_s1, uint32_t h_abort)
 	pt = h_s1;
 	NT_EXPECT(0, nt_attach(dev, &pt), "back to the stage-1 vSTE");
 
+	/* The netlink DMA control reaches the function too (endpoint 4) */
+	NT_EXPECT(0, nio_smmu_dma_write(ctl, 0, PLATFORM_EPS, NIO_SMMU_NO_PASID,
+					VA_BASE + 0x300, "netlink", 8),
+		  "netlink DMA write as the PCIe function");
+	NT_CHECK(!memcmp(gram + DATA_OFF + 0x300, "netlink", 8),
+		 "netlink DMA landed through the same two stages");
+
 	/* The largest transfer: 1 MiB through 256 pages of the L3B table */
 	x = (struct xfer){ .op = NIO_PCI_DMA_OP_READ, .src = VA2,
 			   .len = NIO_PCI_DMA_MAX_LEN };
