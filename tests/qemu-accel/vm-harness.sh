@@ -212,7 +212,7 @@ run_one() {  # DEVICE PROPS END
 			[ -f "/opt/qa/$f" ] || setup_fail "no /opt/qa/$f for the Linux guest"
 		done
 		set -- -m 512 -bios /opt/qa/QEMU_EFI.fd -kernel /opt/qa/Image -initrd /opt/qa/inner.cpio.gz \
-			-append "console=ttyAMA0 panic=-1 nestiommu.vfio=0 loglevel=6 printk.time=1"
+			-append "console=ttyAMA0 earlycon panic=-1 nestiommu.vfio=0 loglevel=6 printk.time=1"
 		PAUSES=" linux" KILL_AT=linux
 	else
 		set -- -m 256 -bios "$FW"
