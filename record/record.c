@@ -564,6 +564,9 @@ static unsigned char classify(int fd)
 	if (n < 0)
 		return FD_OTHER; /* not open: the ioctl fails with EBADF */
 	path[n] = '\0';
+	if (in_recorder) /* a signal handler interrupted the recorder */
+		return FD_OTHER;
+	in_recorder = 1;
 	pthread_mutex_lock(&lock);
 	k = atomic_load_explicit(&fdkind[fd], memory_order_relaxed);
 	if (k == FD_UNKNOWN) {
@@ -571,6 +574,7 @@ static unsigned char classify(int fd)
 		atomic_store_explicit(&fdkind[fd], k, memory_order_relaxed);
 	}
 	pthread_mutex_unlock(&lock);
+	in_recorder = 0;
 	return k;
 }
 
@@ -1502,6 +1506,10 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 	k = atomic_load_explicit(&fdkind[fd], memory_order_relaxed);
 	if (k == FD_OTHER)
 		return real_ioctl(fd, req, arg);
+	/* A forked child is not this recording, and must not take a lock
+	 * that another thread of the parent may have held at fork(). */
+	if (getpid() != rec_pid)
+		return real_ioctl(fd, req, arg);
 	if (k == FD_UNKNOWN) {
 		int e = errno;
 
@@ -1510,8 +1518,6 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 		if (k == FD_OTHER)
 			return real_ioctl(fd, req, arg);
 	}
-	if (getpid() != rec_pid) /* a forked child: not this recording */
-		return real_ioctl(fd, req, arg);
 	return record_ioctl(fd, k, req, arg);
 }
 
@@ -1523,7 +1529,8 @@ static void forget_fd(int fd)
 	if (!enabled || fd < 0 || fd >= FD_MAX)
 		return;
 	k = atomic_load_explicit(&fdkind[fd], memory_order_relaxed);
-	if ((k == FD_IOMMU || k == FD_VFIO) && getpid() == rec_pid) {
+	if ((k == FD_IOMMU || k == FD_VFIO) && getpid() == rec_pid && !in_recorder) {
+		in_recorder = 1;
 		pthread_mutex_lock(&lock);
 		if (k == FD_IOMMU && --ctx_nfds <= 0 && ctx_open) {
 			ctx_open = false;
@@ -1564,6 +1571,7 @@ static void forget_fd(int fd)
 				cd->used = false;
 		}
 		pthread_mutex_unlock(&lock);
+		in_recorder = 0;
 	}
 	atomic_store_explicit(&fdkind[fd], FD_UNKNOWN, memory_order_relaxed);
 }
@@ -1573,14 +1581,16 @@ static void new_fd(int fd, const char *path)
 {
 	if (!enabled || fd < 0 || fd >= FD_MAX || getpid() != rec_pid)
 		return;
-	if (!path || path[0] != '/') {
+	if (!path || path[0] != '/' || in_recorder) {
 		atomic_store_explicit(&fdkind[fd], FD_UNKNOWN, memory_order_relaxed);
 		return;
 	}
+	in_recorder = 1;
 	pthread_mutex_lock(&lock);
 	atomic_store_explicit(&fdkind[fd], classify_path(fd, path, true),
 			      memory_order_relaxed);
 	pthread_mutex_unlock(&lock);
+	in_recorder = 0;
 }
 
 EXPORT int close(int fd)
