@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "uapi.h"
@@ -301,6 +302,17 @@ int main(int argc, char **argv)
 	d.id = s2;
 	ret = ioctl(iommufd, IOMMU_DESTROY, &d);
 	show("DESTROY busy s2", ret, 0);
+
+	/* a forked child's calls are not the recorded process's */
+	pid_t child = fork();
+	if (child == 0) {
+		struct iommu_ioas_alloc cia = { .size = sizeof(cia) };
+
+		_exit(ioctl(iommufd, IOMMU_IOAS_ALLOC, &cia) ? 1 : 0);
+	}
+	int wst = 0;
+	waitpid(child, &wst, 0);
+	show("forked child's IOAS_ALLOC", WIFEXITED(wst) ? -WEXITSTATUS(wst) : -9, 0);
 
 	if (kill_self) {
 		fflush(stdout);
