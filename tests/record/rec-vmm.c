@@ -6,7 +6,8 @@
  * then a nest parent, vIOMMU, vDEVICE, vSTE, forwarded invalidations one
  * at a time and as an array that fails part-way, a vEVENTQ, VFIO region
  * queries that no plan expresses, an ioctl nobody knows, a descriptor
- * duplicated with dup(), IOAS maps from several threads at once).
+ * duplicated with dup(), IOAS maps from several threads at once, a forked
+ * child whose call the recording must not contain).
  *
  * It prints every call's result (return value, errno, IDs, IOVAs,
  * entry_num) so that the test can check that the recorder changes none of
