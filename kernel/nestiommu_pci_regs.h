@@ -26,8 +26,9 @@
 #define _NESTIOMMU_PCI_REGS_H
 
 /*
- * Identity of every endpoint function (Red Hat's QEMU vendor ID is not
- * used: a real driver could bind to it)
+ * Identity of every endpoint function: Red Hat's vendor ID (the one QEMU's
+ * software devices use) with a device ID that neither QEMU nor Linux
+ * assigns, so no driver matches it and only driver_override binds it.
  */
 #define NIO_PCI_VENDOR_ID		0x1b36
 #define NIO_PCI_DEVICE_ID		0x11e5
