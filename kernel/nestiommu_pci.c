@@ -567,6 +567,12 @@ int nio_pci_host_create(struct nio_smmu *smmu, unsigned int first,
 	unsigned int i;
 	int ret;
 
+	/* A domain of our own needs the kernel's domain allocator */
+	if (!IS_ENABLED(CONFIG_PCI_DOMAINS)) {
+		dev_err(&smmu->pdev->dev,
+			"pci_devices needs a kernel with CONFIG_PCI_DOMAINS\n");
+		return -EOPNOTSUPP;
+	}
 	host = kzalloc_flex(*host, fns, count);
 	if (!host)
 		return -ENOMEM;
