@@ -787,14 +787,25 @@ static int nio_s1_walk(struct nio_xlate *x, u64 va, bool write,
 {
 	unsigned int t0sz = FIELD_GET(CTXDESC_CD_0_TCR_T0SZ, x->cd[0]);
 	unsigned int gshift = nio_tg0_shift(x->cd[0]);
-	unsigned int stride = gshift - 3;
-	unsigned int ias = 64 - t0sz;
 	unsigned int oas = nio_cd_ips(x->cd);
 	u64 table = x->cd[1] & CTXDESC_CD_1_TTB0_MASK;
-	int lvl = 4 - DIV_ROUND_UP(ias - gshift, stride);
+	unsigned int stride, ias;
+	int lvl;
 
-	/* No TTB1 walks: an address outside the TTB0 range faults */
-	if ((va >> ias) || (x->cd[0] & CTXDESC_CD_0_TCR_EPD0)) {
+	/*
+	 * No TTB1 walks: an address outside the TTB0 range faults.  With
+	 * EPD0 set, nio_cd_illegal() checked neither T0SZ (0 would make the
+	 * input size 64 and the shift below undefined) nor TG0, so nothing
+	 * is derived from them before this test.
+	 */
+	if (x->cd[0] & CTXDESC_CD_0_TCR_EPD0) {
+		nio_evt(x, EVT_ID_TRANSLATION_FAULT, va, !write);
+		return -EFAULT;
+	}
+	stride = gshift - 3;
+	ias = 64 - t0sz;
+	lvl = 4 - DIV_ROUND_UP(ias - gshift, stride);
+	if (va >> ias) {
 		nio_evt(x, EVT_ID_TRANSLATION_FAULT, va, !write);
 		return -EFAULT;
 	}

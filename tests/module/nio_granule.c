@@ -13,7 +13,8 @@
  * TLBI_NH_VA/NH_VAA, with TG = 0 or with the granule's TG and NUM/SCALE,
  * drops exactly the pages and blocks its range covers.  A block where the
  * granule allows none is F_TRANSLATION.  A CD with a granule the module
- * does not advertise, a reserved TG0, or T0SZ outside 16..39 is C_BAD_CD.
+ * does not advertise, a reserved TG0, or T0SZ outside 16..39 is C_BAD_CD;
+ * with EPD0 = EPD1 = 1 neither is checked and every address faults.
  */
 #include <poll.h>
 
@@ -40,6 +41,7 @@
 
 #define CD0_T0SZ(x)	((uint64_t)(x))
 #define CD0_TG0(x)	((uint64_t)(x) << 6)
+#define CD0_EPD0	(1ULL << 14)
 #define CD0_EPD1	(1ULL << 30)
 #define CD0_V		(1ULL << 31)
 #define CD0_IPS(x)	((uint64_t)(x) << 32)
@@ -404,7 +406,7 @@ static const char *qemu_accel_refuses(const struct iommu_hw_info_arm_smmuv3 *h)
 
 int main(void)
 {
-	/* S1CDMax 4: 16 CDs (SSIDs 0-7 the spaces, 8-11 ILLEGAL or odd) */
+	/* S1CDMax 4: 16 CDs (SSIDs 0-7 the spaces, 8-13 ILLEGAL or odd) */
 	const uint64_t ste0 = 1 | (5ULL << 1) | (GPA_BASE + CD_OFF) |
 			      (4ULL << 59);
 	const char *env = getenv("NIO_GRANULES");
@@ -497,6 +499,10 @@ int main(void)
 		 GPA_BASE + spaces[2].root);
 	write_cd(11, CD0_T0SZ(39) | CD0_TG0(TG0_16K) | CD0_ASID(0x3b),
 		 GPA_BASE + alloc_table(14));
+	/* Legal: both halves disabled, so T0SZ 0 and TG0 3 are not checked */
+	write_cd(12, CD0_EPD0 | CD0_T0SZ(0) | CD0_ASID(0x3c), 0);
+	write_cd(13, CD0_EPD0 | CD0_T0SZ(0) | CD0_TG0(TG0_RESERVED) |
+		 CD0_ASID(0x3d), 0);
 
 	NT_EXPECT(0, nt_hwpt_alloc(fd, dev_id, viommu, 0,
 				   IOMMU_HWPT_DATA_ARM_SMMUV3, &ste,
@@ -521,6 +527,22 @@ int main(void)
 	expect_event(have16k ? EVT_F_TRANSLATION : EVT_C_BAD_CD, 11, 0x1000,
 		     have16k ? "F_TRANSLATION (16K T0SZ 39 is legal)" :
 			       "C_BAD_CD (16K off)");
+
+	/*
+	 * EPD0 = EPD1 = 1 with T0SZ 0: every address faults, and the walk
+	 * must not shift by the 64-bit input size first (UBSAN shift report;
+	 * run.sh builds the module with shift checks that trap)
+	 */
+	NT_EXPECT(EFAULT, nio_smmu_dma_write(ctl, 0, 0, 12, 0, "x", 1),
+		  "CD with EPD0 = EPD1 = 1, T0SZ 0, VA 0");
+	expect_event(EVT_F_TRANSLATION, 12, 0, "F_TRANSLATION (EPD0, T0SZ 0)");
+	NT_EXPECT(EFAULT, nio_smmu_dma_write(ctl, 0, 0, 12, 0x1000, "x", 1),
+		  "CD with EPD0 = EPD1 = 1, T0SZ 0, VA 0x1000");
+	expect_event(EVT_F_TRANSLATION, 12, 0x1000,
+		     "F_TRANSLATION (EPD0, T0SZ 0, VA 0x1000)");
+	NT_EXPECT(EFAULT, nio_smmu_dma_write(ctl, 0, 0, 13, 0, "x", 1),
+		  "CD with EPD0 = EPD1 = 1, T0SZ 0, TG0 3");
+	expect_event(EVT_F_TRANSLATION, 13, 0, "F_TRANSLATION (EPD0, TG0 3)");
 
 	NT_EXPECT(0, nt_detach(dev), "detach");
 	close(evq);

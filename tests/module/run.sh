@@ -14,7 +14,7 @@ fi
 [ -n "$KBUILD" ] && [ -f "$KBUILD/.built" ] ||
 	{ echo "run.sh: no built kernel (run tests/vm/build-kernel.sh)" >&2; exit 125; }
 echo "run.sh: kernel $KBUILD" >&2
-make -s -C "$KBUILD" M="$TOP/kernel" -j2 modules
+make -s -C "$KBUILD" M="$TOP/kernel" NIO_UBSAN_SHIFT=1 -j2 modules
 make -s -C "$TOP/tests/module" -f Makefile.nio KBUILD="$KBUILD"
 PROGS=""
 for p in "$TOP"/tests/module/build/nio_*; do
