@@ -400,7 +400,12 @@ static int nio_cache_invalidate(struct iommufd_viommu *viommu,
 	u32 i;
 	int ret;
 
-	cmds = kzalloc_objs(*cmds, array->entry_num);
+	/*
+	 * entry_num is guest-sized, up to iommufd's cap of 2^19 (8 MiB):
+	 * beyond kmalloc's largest order, so vmalloc when it must (upstream's
+	 * kzalloc_objs() fails there with a page allocator warning)
+	 */
+	cmds = kvcalloc(array->entry_num, sizeof(*cmds), GFP_KERNEL_ACCOUNT);
 	if (!cmds)
 		return -ENOMEM;
 
@@ -424,7 +429,7 @@ static int nio_cache_invalidate(struct iommufd_viommu *viommu,
 	nio_tlbi_unlock(vsmmu->smmu, &batch);
 out:
 	array->entry_num = i;
-	kfree(cmds);
+	kvfree(cmds);
 	return ret;
 }
 

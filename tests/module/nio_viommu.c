@@ -437,6 +437,25 @@ int main(void)
 	NT_EXPECT(EIO, nt_invalidate(fd, viommu, cmds, 16, &num),
 		  "CFGI_CD of an unknown vSID at 70 of 100");
 	NT_CHECK(num == 70, "  entry_num %u == 70", num);
+	{
+		/*
+		 * iommufd's own cap, 2^19 entries: an 8 MiB copy, above
+		 * MAX_PAGE_ORDER for kzalloc (ENOMEM and a page allocator
+		 * WARN before kvcalloc)
+		 */
+		uint32_t big = 1U << 19;
+		uint64_t (*bc)[2] = calloc(big, sizeof(*bc));
+
+		if (!bc)
+			nt_die("calloc");
+		for (i = 0; i < big; i++)
+			bc[i][0] = OP(0x11) | ASID(i & 0xffff);
+		num = big;
+		NT_EXPECT(0, nt_invalidate(fd, viommu, bc, 16, &num),
+			  "2^19 commands (iommufd's entry_num cap)");
+		NT_CHECK(num == big, "  entry_num %u == %u", num, big);
+		free(bc);
+	}
 
 	/* Teardown in dependency order */
 	NT_EXPECT(0, nt_detach(dev0), "detach ep 0.0");
