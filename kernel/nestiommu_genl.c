@@ -110,6 +110,22 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/*
+ * GENL_ADMIN_PERM is CAP_NET_ADMIN.  The commands that read or write the
+ * memory of any IOAS (DMA), reveal host physical addresses (the STE's
+ * S2TTB in DEVICE_GET, the PA of TLB_GET) or keep an instance busy for a
+ * long time (BENCH) need CAP_SYS_ADMIN as well.
+ */
+static int nio_sys_admin(const struct sk_buff *skb)
+{
+	return netlink_capable(skb, CAP_SYS_ADMIN) ? 0 : -EPERM;
+}
+
+static int nio_sys_admin_start(struct netlink_callback *cb)
+{
+	return nio_sys_admin(cb->skb);
+}
+
 static int nio_instance_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	unsigned long i;
@@ -400,6 +416,9 @@ static int nio_dma_doit(struct sk_buff *skb, struct genl_info *info)
 	u64 iova;
 	int ret;
 
+	ret = nio_sys_admin(skb);
+	if (ret)
+		return ret;
 	if (GENL_REQ_ATTR_CHECK(info, NESTIOMMU_ATTR_IOVA))
 		return -EINVAL;
 	iova = nla_get_u64(info->attrs[NESTIOMMU_ATTR_IOVA]);
@@ -526,6 +545,9 @@ static int nio_bench_doit(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int ret;
 
+	ret = nio_sys_admin(skb);
+	if (ret)
+		return ret;
 	if (GENL_REQ_ATTR_CHECK(info, NESTIOMMU_ATTR_BENCH_MODE) ||
 	    GENL_REQ_ATTR_CHECK(info, NESTIOMMU_ATTR_BENCH_ITERS))
 		return -EINVAL;
@@ -589,11 +611,13 @@ static const struct genl_ops nio_genl_ops[] = {
 	},
 	{
 		.cmd	= NESTIOMMU_CMD_DEVICE_GET,
+		.start	= nio_sys_admin_start,
 		.dumpit	= nio_device_dump,
 		.flags	= GENL_ADMIN_PERM,
 	},
 	{
 		.cmd	= NESTIOMMU_CMD_TLB_GET,
+		.start	= nio_sys_admin_start,
 		.dumpit	= nio_tlb_dump,
 		.flags	= GENL_ADMIN_PERM,
 	},

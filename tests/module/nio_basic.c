@@ -7,7 +7,10 @@
  * Usage (in the VM, after insmod nestiommu.ko): [NIO_SSIDSIZE=N] nio_basic
  * (NIO_SSIDSIZE: the module's ssidsize= parameter, default 16)
  */
+#include <sys/syscall.h>
 #include <sys/wait.h>
+
+#include <linux/capability.h>
 
 #include <nestiommu/smmu.h>
 
@@ -152,6 +155,58 @@ int main(void)
 		waitpid(pid, &st, 0);
 		NT_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 			 "netlink as uid 65534: EPERM (status %d)",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	}
+	/*
+	 * CAP_NET_ADMIN alone: the listing works, but DMA into the IOAS,
+	 * the dumps with host physical addresses (devices' S2TTB, the TLB)
+	 * and BENCH need CAP_SYS_ADMIN
+	 */
+	{
+		pid_t pid = fork();
+		int st = 0;
+
+		if (!pid) {
+			struct __user_cap_header_struct h = {
+				.version = _LINUX_CAPABILITY_VERSION_3,
+			};
+			struct __user_cap_data_struct d[2] = { 0 };
+			struct nio_smmu_instance *in = NULL;
+			struct nio_smmu_device *dv = NULL;
+			struct nio_smmu_tlb_entry *te = NULL;
+			struct nio_smmu *ctl;
+			uint64_t ns;
+			size_t n;
+			char rb[4];
+
+			d[0].effective = d[0].permitted =
+				1U << CAP_NET_ADMIN;
+			if (syscall(SYS_capset, &h, d))
+				_exit(3);
+			if (nio_smmu_open(&ctl))
+				_exit(4);
+			if (nio_smmu_instances(ctl, &in, &n))
+				_exit(5);
+			if (nio_smmu_dma_read(ctl, 0, 0, NIO_SMMU_NO_PASID,
+					      0x100000, rb, 4) != -EPERM)
+				_exit(6);
+			if (nio_smmu_dma_write(ctl, 0, 0, NIO_SMMU_NO_PASID,
+					       0x100000, "x", 1) != -EPERM)
+				_exit(7);
+			if (nio_smmu_devices(ctl, &dv, &n) != -EPERM)
+				_exit(8);
+			if (nio_smmu_tlb(ctl, 0, &te, &n) != -EPERM)
+				_exit(9);
+			if (nio_smmu_bench(ctl, 0, 0, NIO_SMMU_BENCH_INVAL,
+					   NIO_SMMU_NO_PASID, 0, 1, 0,
+					   &ns) != -EPERM)
+				_exit(10);
+			_exit(0);
+		}
+		waitpid(pid, &st, 0);
+		NT_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			 "netlink with CAP_NET_ADMIN only: listing ok, DMA/"
+			 "devices/TLB/bench EPERM (status %d)",
 			 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	}
 	NT_EXPECT(0, nt_ioas_unmap(fd, ioas, 0x100000, 16 * PAGE), "unmap");
