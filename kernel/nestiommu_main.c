@@ -154,6 +154,11 @@ DEFINE_MUTEX(nio_global_lock);
  * nio_global_lock must not be.
  */
 static DEFINE_MUTEX(nio_remove_lock);
+/*
+ * Set by nio_exit() under nio_remove_lock: the remove_endpoints parameter
+ * stays writable until the module's sysfs goes, after nio_exit() returns
+ */
+static bool nio_unloading;
 
 /* ------------------------------------------------------------------ */
 /* MSI irq domain: delivery through the instance's doorbell only       */
@@ -302,13 +307,22 @@ static const struct vfio_device_ops nio_vfio_ops = {
 	.pasid_detach_ioas	= vfio_iommufd_physical_pasid_detach_ioas,
 };
 
+/* Marks the platform devices that nio_ep_create() made */
+static const struct device_type nio_ep_type;
+
 static int nio_ep_probe(struct platform_device *pdev)
 {
-	struct nio_master *master = *(struct nio_master **)
-		dev_get_platdata(&pdev->dev);
+	struct nio_master *master;
 	struct nio_vfio *nv;
 	int ret;
 
+	/*
+	 * A foreign platform device can be sent here through driver_override
+	 * and drivers_probe: its platform data is not a struct nio_master *
+	 */
+	if (pdev->dev.type != &nio_ep_type || !dev_get_platdata(&pdev->dev))
+		return -ENODEV;
+	master = *(struct nio_master **)dev_get_platdata(&pdev->dev);
 	nv = vfio_alloc_device(nio_vfio, vdev, &pdev->dev, &nio_vfio_ops);
 	if (IS_ERR(nv))
 		return PTR_ERR(nv);
@@ -335,6 +349,12 @@ static void nio_ep_remove(struct platform_device *pdev)
 static struct platform_driver nio_ep_driver = {
 	.driver = {
 		.name = NIO_EP_NAME,
+		/*
+		 * No sysfs bind/unbind: an endpoint is only unbound by its
+		 * removal, which netlink and the VFIO paths are ordered
+		 * against (nio_global_lock, nio_remove_lock)
+		 */
+		.suppress_bind_attrs = true,
 	},
 	.probe = nio_ep_probe,
 	.remove = nio_ep_remove,
@@ -466,6 +486,7 @@ static int nio_ep_create(struct nio_smmu *smmu, unsigned int index)
 		goto err_free;
 	}
 	master->pdev->dev.parent = &smmu->pdev->dev;
+	master->pdev->dev.type = &nio_ep_type;
 	ret = platform_device_add_data(master->pdev, &master, sizeof(master));
 	if (ret)
 		goto err_put;
@@ -502,16 +523,28 @@ static void nio_ep_destroy(struct nio_master *master)
 	nio_master_free(master);
 }
 
-/* A platform endpoint's VFIO device is open, or a PCIe function is in use */
+/*
+ * A platform endpoint's VFIO device is open (bound or not), or a PCIe
+ * function is in use
+ */
 static bool nio_smmu_busy(struct nio_smmu *smmu)
 {
 	bool busy = false;
 	unsigned int i;
 
+	/*
+	 * open_count counts binds (.open_device); a VFIO cdev that is only
+	 * open holds a registration, for which vfio_unregister_group_dev()
+	 * would wait, with no .request op to ask its user to let go
+	 */
 	mutex_lock(&smmu->lock);
-	for (i = 0; i < smmu->nr_platform; i++)
-		if (smmu->masters[i] && smmu->masters[i]->open_count)
+	for (i = 0; i < smmu->nr_platform; i++) {
+		struct nio_master *m = smmu->masters[i];
+
+		if (m && (m->open_count ||
+			  (m->vdev && refcount_read(&m->vdev->refcount) > 1)))
 			busy = true;
+	}
 	mutex_unlock(&smmu->lock);
 	return busy || (smmu->pci && nio_pci_host_busy(smmu->pci));
 }
@@ -569,6 +602,10 @@ int nio_remove_endpoints(int instance)
 	ret = mutex_lock_killable(&nio_remove_lock);
 	if (ret)
 		goto out_free;
+	if (nio_unloading) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
 
 	mutex_lock(&nio_global_lock);
 	for (i = 0; i < nio_nr_instances && !ret; i++) {
@@ -814,6 +851,7 @@ static void __exit nio_exit(void)
 
 	nio_genl_exit();
 	mutex_lock(&nio_remove_lock);
+	nio_unloading = true;
 	for (i = 0; i < nio_nr_instances; i++) {
 		struct nio_smmu *smmu;
 
@@ -828,6 +866,7 @@ static void __exit nio_exit(void)
 	nio_pci_exit();
 	platform_driver_unregister(&nio_ep_driver);
 	kfree(nio_smmus);
+	nio_smmus = NULL;
 }
 
 module_init(nio_init);

@@ -16,7 +16,7 @@ unload() {
 	[ -e /sys/module/nestiommu ] && fail "module still loaded"
 }
 
-TESTS=${*:-"nio_basic nio_viommu nio_nested nio_granule nio_vmm nio_teardown nio_stress nio_bench nio_pci"}
+TESTS=${*:-"nio_basic nio_viommu nio_nested nio_granule nio_vmm nio_teardown nio_stress nio_bench nio_remove nio_pci"}
 
 step "insmod instances=2"
 insmod $KO instances=2 || { echo "Bail out! insmod failed"; exit 2; }
@@ -90,6 +90,18 @@ if command -v nio_lifetime >/dev/null; then
 	nio_lifetime || fail "nio_lifetime"
 	[ -e /sys/module/nestiommu ] && { fail "still loaded"; unload; }
 fi
+
+step "rmmod while the remove_endpoints parameter is written (x20)"
+P=/sys/module/nestiommu/parameters/remove_endpoints
+i=0
+while [ $i -lt 20 ]; do
+	insmod $KO || { fail "insmod $i"; break; }
+	nio_ctl remove || fail "remove $i"
+	(while [ -e $P ]; do echo 1 2>/dev/null > $P; done) &
+	rmmod nestiommu || { fail "rmmod $i"; wait; break; }
+	wait
+	i=$((i + 1))
+done
 
 N=${NIO_LOOPS:-100}
 step "load/unload x$N (instances=2 devices=3, every 10th with pci_devices=2)"
