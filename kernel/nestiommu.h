@@ -267,6 +267,8 @@ struct nio_master {
 	u32 vsid;
 	struct nio_cd_cache cd_cache[NIO_CD_CACHE_SIZE];
 	unsigned int cd_next;
+	/* Bumped by every CFGI_CD(_ALL), under cfg_lock: see nio_get_cd() */
+	u64 cd_gen;
 	/* The fault of the last DMA request through netlink, if any */
 	bool has_last_evt;
 	u64 last_evt[EVTQ_ENT_DWORDS];
@@ -350,6 +352,12 @@ struct nio_smmu {
 	/* TLB */
 	spinlock_t tlb_lock;
 	unsigned long tlb_count;
+	/*
+	 * Bumped by every invalidation, under tlb_lock: a translation that
+	 * read the guest's tables before an invalidation does not cache its
+	 * result after it (nio_tlb_insert())
+	 */
+	u64 tlb_gen;
 	struct hlist_head *tlb_hash;	/* 1 << NIO_TLB_HASH_BITS */
 	struct hlist_head *asid_hash;	/* 1 << NIO_ASID_HASH_BITS */
 

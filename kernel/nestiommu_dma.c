@@ -289,12 +289,26 @@ static void nio_tlb_del_group(struct nio_smmu *smmu, struct nio_tlb_asid *g)
 	kfree(g);
 }
 
+/*
+ * Every invalidation bumps the generation before it drops anything; the
+ * release pairs with the acquire in nio_translate(), so a translation that
+ * sees the new generation also sees the guest's table writes that came
+ * before the invalidation.
+ */
+static void nio_tlb_gen_bump(struct nio_smmu *smmu)
+{
+	lockdep_assert_held(&smmu->tlb_lock);
+	/* Pairs with smp_load_acquire() in nio_translate() */
+	smp_store_release(&smmu->tlb_gen, smmu->tlb_gen + 1);
+}
+
 static void __nio_tlb_inv_all(struct nio_smmu *smmu)
 {
 	struct nio_tlb_asid *g;
 	struct hlist_node *tmp;
 	unsigned int i;
 
+	nio_tlb_gen_bump(smmu);
 	for (i = 0; i < (1U << NIO_ASID_HASH_BITS); i++)
 		hlist_for_each_entry_safe(g, tmp, &smmu->asid_hash[i], hnode)
 			nio_tlb_del_group(smmu, g);
@@ -314,7 +328,7 @@ void __nio_tlb_inv_vmid(struct nio_smmu *smmu, u16 vmid)
 	struct hlist_node *tmp;
 	unsigned int i;
 
-	lockdep_assert_held(&smmu->tlb_lock);
+	nio_tlb_gen_bump(smmu);
 	for (i = 0; i < (1U << NIO_ASID_HASH_BITS); i++)
 		hlist_for_each_entry_safe(g, tmp, &smmu->asid_hash[i], hnode)
 			if (g->vmid == vmid)
@@ -333,7 +347,7 @@ void __nio_tlb_inv_asid(struct nio_smmu *smmu, u16 vmid, u16 asid)
 {
 	struct nio_tlb_asid *g;
 
-	lockdep_assert_held(&smmu->tlb_lock);
+	nio_tlb_gen_bump(smmu);
 	g = nio_tlb_find_asid(smmu, vmid, asid);
 	if (g)
 		nio_tlb_del_group(smmu, g);
@@ -375,9 +389,9 @@ void __nio_tlb_inv_va(struct nio_smmu *smmu, u16 vmid, u16 asid,
 	struct hlist_node *tmp;
 	unsigned int i;
 
-	lockdep_assert_held(&smmu->tlb_lock);
 	if (!size)
 		return;
+	nio_tlb_gen_bump(smmu);
 	if (!all_asid) {
 		g = nio_tlb_find_asid(smmu, vmid, asid);
 		if (g)
@@ -466,9 +480,12 @@ static enum nio_tlb_hit nio_tlb_lookup_fast(struct nio_smmu *smmu, u16 vmid,
 /*
  * Cache the translation of the 4 KiB page of @va: a new entry for its
  * granule page, or the host page of one more 4 KiB part of an existing one.
+ * @gen: smmu->tlb_gen before the translation read anything; if an
+ * invalidation ran since, the result may be stale and is not cached.
  */
 static int nio_tlb_insert(struct nio_smmu *smmu, u16 vmid, u16 asid,
-			  u8 gshift, u64 va, const struct nio_tlb_res *r)
+			  u8 gshift, u64 va, const struct nio_tlb_res *r,
+			  u64 gen)
 {
 	u64 gva = va & ~(BIT_ULL(gshift) - 1);
 	unsigned int i = (va - gva) >> NIO_S2_SHIFT;
@@ -498,6 +515,12 @@ static int nio_tlb_insert(struct nio_smmu *smmu, u16 vmid, u16 asid,
 	e->pa[i] = sub;
 
 	spin_lock(&smmu->tlb_lock);
+	if (smmu->tlb_gen != gen) {
+		spin_unlock(&smmu->tlb_lock);
+		kmem_cache_free(cache, e);
+		kfree(newg);
+		return 0;
+	}
 	old = nio_tlb_lookup(smmu, vmid, asid, gshift, va);
 	if (old) {
 		/* Another 4 KiB part of a cached page (same stage 1 output) */
@@ -539,18 +562,22 @@ void nio_cd_cache_inv(struct nio_master *master, bool all, u32 ssid)
 	unsigned int i;
 
 	spin_lock(&master->cfg_lock);
+	master->cd_gen++;
 	for (i = 0; i < NIO_CD_CACHE_SIZE; i++)
 		if (all || master->cd_cache[i].ssid == ssid)
 			master->cd_cache[i].valid = false;
 	spin_unlock(&master->cfg_lock);
 }
 
-static bool nio_cd_cache_get(struct nio_master *master, u32 ssid, u64 *cd)
+/* On a miss, *gen is the CD generation to give nio_cd_cache_put() */
+static bool nio_cd_cache_get(struct nio_master *master, u32 ssid, u64 *cd,
+			     u64 *gen)
 {
 	bool hit = false;
 	unsigned int i;
 
 	spin_lock(&master->cfg_lock);
+	*gen = master->cd_gen;
 	for (i = 0; i < NIO_CD_CACHE_SIZE; i++) {
 		if (master->cd_cache[i].valid &&
 		    master->cd_cache[i].ssid == ssid) {
@@ -564,11 +591,17 @@ static bool nio_cd_cache_get(struct nio_master *master, u32 ssid, u64 *cd)
 	return hit;
 }
 
-static void nio_cd_cache_put(struct nio_master *master, u32 ssid, u64 *cd)
+/* Not cached if a CFGI_CD ran since the CD was read (stale) */
+static void nio_cd_cache_put(struct nio_master *master, u32 ssid, u64 *cd,
+			     u64 gen)
 {
 	struct nio_cd_cache *c;
 
 	spin_lock(&master->cfg_lock);
+	if (master->cd_gen != gen) {
+		spin_unlock(&master->cfg_lock);
+		return;
+	}
 	c = &master->cd_cache[master->cd_next++ % NIO_CD_CACHE_SIZE];
 	c->ssid = ssid;
 	memcpy(c->cd, cd, sizeof(c->cd));
@@ -733,9 +766,10 @@ static int nio_get_cd(struct nio_xlate *x, u64 va)
 	u64 ptr = x->ste[0] & STRTAB_STE_0_S1CTXPTR_MASK;
 	unsigned int cdmax = FIELD_GET(STRTAB_STE_0_S1CDMAX, x->ste[0]);
 	unsigned int dss = FIELD_GET(STRTAB_STE_1_S1DSS, x->ste[1]);
-	u32 idx;
 	u64 *cd = x->cd;
 	int ret, i;
+	u64 gen;
+	u32 idx;
 
 	if (x->ssid == NESTIOMMU_NO_PASID) {
 		idx = 0;
@@ -753,7 +787,7 @@ static int nio_get_cd(struct nio_xlate *x, u64 va)
 		idx = x->ssid;
 	}
 
-	if (nio_cd_cache_get(x->master, idx, cd)) {
+	if (nio_cd_cache_get(x->master, idx, cd, &gen)) {
 		x->cd_valid = true;
 		return 0;
 	}
@@ -768,7 +802,7 @@ static int nio_get_cd(struct nio_xlate *x, u64 va)
 		nio_evt(x, EVT_ID_BAD_CD_CONFIG, va, true);
 		return -EFAULT;
 	}
-	nio_cd_cache_put(x->master, idx, cd);
+	nio_cd_cache_put(x->master, idx, cd, gen);
 	x->cd_valid = true;
 	return 0;
 }
@@ -871,8 +905,11 @@ static int nio_translate(struct nio_xlate *x, u64 va, bool write)
 	struct nio_tlb_res r = { .ipa = va, .s1perm = NIO_PERM_R | NIO_PERM_W };
 	u8 gshift = 0;
 	u16 asid = 0;
+	u64 gen;
 	int ret;
 
+	/* Before anything is read: the TLB or the guest's tables */
+	gen = smp_load_acquire(&smmu->tlb_gen);
 	x->msi = false;
 	x->tlb_hit = false;
 	x->has_evt = false;
@@ -940,7 +977,7 @@ stage2:
 		return ret;
 	x->pa = r.pa;
 	if (x->nested && x->cd_valid)
-		nio_tlb_insert(smmu, x->vmid, asid, gshift, va, &r);
+		nio_tlb_insert(smmu, x->vmid, asid, gshift, va, &r, gen);
 	return 0;
 }
 
@@ -1196,16 +1233,18 @@ static int nio_bench_inval(struct nio_smmu *smmu, u32 iters, u32 entries,
 		return -EINVAL;
 	for (i = 0; i < entries && !ret; i++) {
 		r.leaf_va = (u64)(i / 1000) << 12;
+		/* No walk to order against: the current generation */
 		ret = nio_tlb_insert(smmu, vmid, 1 + i % 1000, 12, r.leaf_va,
-				     &r);
+				     &r, READ_ONCE(smmu->tlb_gen));
 	}
 	for (i = 0; i < iters && !ret; i++) {
 		u64 t0;
 
 		for (j = 0; j < 16 && !ret; j++) {
 			r.leaf_va = (u64)j << 12;
+			/* As above: no walk, the current generation */
 			ret = nio_tlb_insert(smmu, vmid, asid, 12, r.leaf_va,
-					     &r);
+					     &r, READ_ONCE(smmu->tlb_gen));
 		}
 		t0 = ktime_get_ns();
 		nio_tlb_inv_asid(smmu, vmid, asid);
