@@ -286,6 +286,13 @@ struct nio_master {
  * sub-page in pa[] (NIO_TLB_SUB_* flags), each filled by its first use.
  */
 #define NIO_S2_SHIFT		12
+/*
+ * The DMA loop and the TLB step by PAGE_SIZE over 4 KiB translations: with
+ * bigger host pages a copy would run past the page it translated.  Kbuild
+ * refuses such a kernel with a message; this catches any other build.
+ */
+static_assert(PAGE_SHIFT == NIO_S2_SHIFT,
+	      "nestiommu.ko needs a kernel with 4 KiB pages");
 #define NIO_TLB_SUB_VALID	BIT_ULL(0)
 #define NIO_TLB_SUB_PERM	GENMASK_ULL(3, 2)	/* stage 2 NIO_PERM_* */
 
