@@ -293,6 +293,27 @@ int main(void)
 	NT_EXPECT(0, dma_w(NIO_SMMU_NO_PASID, VA_BASE + 0x200000 + 0x1234,
 			   "blk", 4), "DMA through a 2 MiB block");
 	NT_CHECK(!memcmp(gram + 0x201234, "blk", 4), "block lands at +0x201234");
+	/*
+	 * A TLBI that names only part of a block drops the whole block: DMA
+	 * at block + 1 MiB caches it, the block moves to IPA 0, and
+	 * TLBI_NH_VA with TG 0 (one 4 KiB page) at the block's base must
+	 * make the next DMA at block + 1 MiB use the new block
+	 */
+	NT_EXPECT(0, dma_w(NIO_SMMU_NO_PASID, VA_BASE + 0x300010, "old", 4),
+		  "DMA at block + 1 MiB");
+	NT_CHECK(!memcmp(gram + 0x300010, "old", 4), "lands at +0x300010");
+	g64(L2_OFF)[0x81] = GPA_BASE | BLOCK_RW;
+	NT_EXPECT(0, inv(0x12 | (0x42ULL << 48), VA_BASE + 0x200000),
+		  "TLBI_NH_VA TG 0 at the block's base");
+	NT_EXPECT(0, dma_w(NIO_SMMU_NO_PASID, VA_BASE + 0x300010, "new", 4),
+		  "DMA at block + 1 MiB after the remap");
+	NT_CHECK(!memcmp(gram + 0x100010, "new", 4) &&
+		 !memcmp(gram + 0x300010, "old", 4),
+		 "the new block is used (whole block dropped)");
+	g64(L2_OFF)[0x81] = (GPA_BASE + 0x200000) | BLOCK_RW;
+	NT_EXPECT(0, inv(0x12 | (0x42ULL << 48), VA_BASE + 0x200000),
+		  "TLBI_NH_VA TG 0: the block back at its IPA");
+	memset(gram + 0x100010, 0, 4);
 	/* A write spanning two pages: page 0 RW, page 1 read-only */
 	NT_EXPECT(0, dma_r(NIO_SMMU_NO_PASID, VA_BASE + 0xff0, rb, 32),
 		  "DMA read across pages 0-1");
