@@ -7,7 +7,8 @@
  * Every function here is in version NESTIOMMU_SMMU_0.1 (since 0.1).
  *
  * Every operation needs CAP_NET_ADMIN (the module refuses others with
- * -EPERM).  Functions return 0 on success, a negative errno on failure,
+ * -EPERM); DMA, the device and TLB dumps (host physical addresses) and
+ * benchmarks need CAP_SYS_ADMIN as well.  Functions return 0 on success, a negative errno on failure,
  * and then also set errno (the convention of the whole library); a NULL
  * handle or output pointer is -EINVAL.  nio_smmu_last_error() gives the
  * module's explanation (netlink extended ack) when it sent one.
