@@ -7,13 +7,15 @@
 #                 install-qemu-accel.sh (/var/cache/nestiommu/arm64-sysroot)
 #   iommufd-peek  static arm64, against the arm64 kernel's uapi headers
 #   guestfw.bin   the inner VM's -bios (tests/qemu-accel/guest/Makefile)
+#   libnestiommu-record.so  arm64 (record/record.c: libc and dlsym only),
+#                 preloaded into QEMU to record its session for nestctl replay
 #   nestiommu.ko  for the arm64 kernel, from a private copy of kernel/
 #                 (its sources only; the tree is not written to)
 #
 # Usage: tests/qemu-accel/build-tools.sh KBUILD OUTDIR [KMOD-SRC]
 #   KBUILD  the arm64 kernel build (tests/arm64/build-kernel.sh): its
 #           usr/include and, for the module, Module.symvers
-#   OUTDIR  receives the four files (and module.log, nestctl.log)
+#   OUTDIR  receives the five files (and module.log, nestctl.log)
 #   KMOD-SRC  the module's sources (default: kernel/ of this tree)
 # Exit: 0 built, 1 a build failed (its log's tail on stderr), 2 usage or
 # a missing input (named).
@@ -78,6 +80,11 @@ say "iommufd-peek"
 $CC -static -O2 -g -Wall -Wextra -Werror -I"$KBUILD/usr/include" \
 	-o "$OUT/iommufd-peek" "$HERE/iommufd-peek.c" || die "iommufd-peek did not cross-build"
 
+say "libnestiommu-record.so (arm64)"
+$CC -std=gnu11 -O2 -g $WARN -fPIC -shared -fvisibility=hidden -I"$TOP/lib" \
+	-o "$OUT/libnestiommu-record.so" "$TOP/record/record.c" -ldl -lpthread ||
+	die "libnestiommu-record.so did not cross-build"
+
 say "guestfw.bin"
 mkdir -p "$OBJ/fw"
 make -s --no-print-directory -C "$OBJ/fw" -f "$HERE/guest/Makefile" srcdir="$HERE/guest" \
@@ -96,4 +103,4 @@ done
  make -C "$KBUILD" ARCH=arm64 CROSS_COMPILE="$CROSS" M="$OBJ/kmod" -j2 modules) \
 	>"$OUT/module.log" 2>&1 || { tail -n 30 "$OUT/module.log" >&2; die "nestiommu.ko did not cross-build"; }
 cp "$OBJ/kmod/nestiommu.ko" "$OUT/nestiommu.ko"
-say "built in $OUT: nestctl iommufd-peek guestfw.bin nestiommu.ko"
+say "built in $OUT: nestctl iommufd-peek libnestiommu-record.so guestfw.bin nestiommu.ko"

@@ -125,6 +125,7 @@ NESTIOMMU_INITRAMFS_GZIP=0 "$TOP/tests/vm/run-vm.sh" --arch arm64 --virt --mem 2
 	--kernel "$BUILD/arch/arm64/boot/Image" --log "$WORK/console.log" \
 	--dir "$SHIP:/opt/qemu" \
 	--file "$WORK/tools/guestfw.bin:/opt/qa/guestfw.bin" \
+	--file "$WORK/tools/libnestiommu-record.so:/opt/qa/libnestiommu-record.so" \
 	--file "$WORK/tools/nestiommu.ko:/lib/nestiommu.ko" \
 	--prog "$WORK/tools/nestctl" --prog "$WORK/tools/iommufd-peek" \
 	--prog "$HERE/vm-harness.sh:/usr/local/bin/qa-harness.sh" "${LINUX[@]}" \

@@ -33,6 +33,9 @@ Q=/opt/qemu
 FW=/opt/qa/guestfw.bin
 RUN_TIMEOUT=${QA_RUN_TIMEOUT:-600}
 W=/tmp/qa
+# the session recorder (tests/record), when build-tools.sh shipped it
+RECORDER=/opt/qa/libnestiommu-record.so
+[ -f "$RECORDER" ] || RECORDER=
 mkdir -p "$W"
 
 n=0
@@ -238,7 +241,12 @@ run_one() {  # DEVICE PROPS END
 	mkfifo "$W/ser.in" "$W/ser.out"
 	note "$L QEMU: -M virt,gic-version=3 -accel kvm -cpu host $* -device $SMMU -device vfio-pci,host=$BDF,iommufd=iommufd0"
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	"$Q/lib/ld-linux-aarch64.so.1" --library-path "$Q/lib" "$Q/usr/bin/qemu-system-aarch64" \
+	# libnestiommu-record.so records QEMU's iommufd session as a plan,
+	# which nestctl replay runs again after QEMU is gone
+	REC=$W/record-$DEV-$PROPS-$END.json
+	rm -f "$REC"
+	NESTIOMMU_RECORD=$REC "$Q/lib/ld-linux-aarch64.so.1" --library-path "$Q/lib" \
+		${RECORDER:+--preload "$RECORDER"} "$Q/usr/bin/qemu-system-aarch64" \
 		-M virt,gic-version=3 -accel kvm -cpu host -smp 1 "$@" \
 		-nodefaults -display none -monitor none \
 		-chardev pipe,id=ser0,path="$W/ser" -serial chardev:ser0 \
@@ -319,6 +327,21 @@ run_one() {  # DEVICE PROPS END
 		tap "$(case $st in ''|nested*|*" 0x"*) echo 1 ;; *) echo 0 ;; esac)" \
 			"$L nestiommu.ko: no nested domain and no vSID left on the function ($st)"
 		tap "$([ "$at" = 0 ]; echo $?)" "$L nestiommu.ko: no endpoint attached (attached=$at)"
+	fi
+	# --- QEMU's recorded session, replayed on a fresh context ---
+	if [ -n "$RECORDER" ]; then
+		if [ -s "$REC" ]; then
+			calls=$(sed -n 's/.*"calls": \([0-9]*\).*/\1/p' "$REC" | tail -n 1)
+			opq=$(sed -n 's/.*"opaque": \([0-9]*\).*/\1/p' "$REC" | tail -n 1)
+			note "$L recorded $calls calls, $opq opaque:$(sed -n 's/.*"op": "opaque".*"name": "\([A-Z_]*\)".*/\1/p' "$REC" | sort | uniq -c | tr -s ' \n' '  ')"
+			nestctl -j replay "$REC" >"$W/replay.out" 2>"$W/replay.err"
+			rrc=$?
+			sed 's/"opaque":\[.*/.../; s/^/#   replay: /' "$W/replay.out"
+			tap "$([ $rrc = 0 ] && grep -q '"result":"same"' "$W/replay.out"; echo $?)" \
+				"$L nestctl replay of QEMU's recorded session: the same results and object graph (exit $rrc)"
+		else
+			tap 1 "$L libnestiommu-record.so wrote no recording ($REC)"
+		fi
 	fi
 }
 
