@@ -657,9 +657,19 @@ struct json_object *codec_features_json(const struct nio_smmuv3_features *feat,
 {
 	struct json_object *o = json_object_new_object(), *r, *f, *d, *u;
 	struct nio_smmuv3_feature_info info;
+	char brief[1024];
+	size_t nb = 0;
 	bool any = false;
 
-	if (regs) {
+	if (regs && brief_output && !details) {
+		char t[160];
+
+		snprintf(t, sizeof(t), "idr0=0x%x idr1=0x%x idr2=0x%x idr3=0x%x "
+			 "idr4=0x%x idr5=0x%x iidr=0x%x aidr=0x%x",
+			 regs->idr[0], regs->idr[1], regs->idr[2], regs->idr[3],
+			 regs->idr[4], regs->idr[5], regs->iidr, regs->aidr);
+		json_object_object_add(o, "registers", json_object_new_string(t));
+	} else if (regs) {
 		r = json_object_new_object();
 		for (int i = 0; i < 6; i++) {
 			char k[8];
@@ -673,6 +683,7 @@ struct json_object *codec_features_json(const struct nio_smmuv3_features *feat,
 	}
 	f = json_object_new_object();
 	d = details ? json_object_new_array() : NULL;
+	brief[0] = '\0';
 	for (size_t i = 0; !nio_smmuv3_feature_info(i, &info); i++) {
 		uint32_t val = 0;
 		char key[64];
@@ -680,6 +691,14 @@ struct json_object *codec_features_json(const struct nio_smmuv3_features *feat,
 		if (nio_smmuv3_feature_get(feat, info.reg, info.name, &val, NULL))
 			continue;
 		lower(key, info.name, sizeof(key));
+		if (brief_output && !details) {
+			/* -b: the features present, "NAME" or "NAME=value" */
+			if (val && nb < sizeof(brief))
+				nb += (size_t)snprintf(brief + nb, sizeof(brief) - nb,
+						       info.width == 1 ? "%s%s" : "%s%s=%u",
+						       nb ? " " : "", info.name, val);
+			continue;
+		}
 		if (info.width == 1)
 			j_bool(f, key, val);
 		else
@@ -696,6 +715,10 @@ struct json_object *codec_features_json(const struct nio_smmuv3_features *feat,
 			j_str(e, "description", info.description);
 			json_object_array_add(d, e);
 		}
+	}
+	if (brief_output && !details) {
+		json_object_put(f);
+		f = json_object_new_string(brief);
 	}
 	json_object_object_add(o, "features", f);
 	u = json_object_new_object();
@@ -802,6 +825,12 @@ int codec_cmd_from_json(struct jctx *jc, const char *key,
 			struct jv *v, uint64_t w[2])
 {
 	return rec_from_json(jc, key, &rec_cmd, enc_cmd, v, w);
+}
+
+int codec_cd_from_json(struct jctx *jc, const char *key,
+		       struct jv *v, uint64_t w[8])
+{
+	return rec_from_json(jc, key, &rec_cd, enc_cd, v, w);
 }
 
 /* ------------------------------------------------------------------ */

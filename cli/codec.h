@@ -39,6 +39,8 @@ int codec_ste_from_json(struct jctx *jc, const char *key,
 			struct jv *v, uint64_t w[2]);
 int codec_cmd_from_json(struct jctx *jc, const char *key,
 			struct jv *v, uint64_t w[2]);
+int codec_cd_from_json(struct jctx *jc, const char *key,
+		       struct jv *v, uint64_t w[8]);
 
 /*
  * Inline JSON text, a file name or "-".  NULL on error with a message in

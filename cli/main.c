@@ -28,6 +28,7 @@
 
 bool json_output;
 bool pretty_output;
+bool brief_output;
 const char *progname = "nestctl";
 
 static int do_version(int argc, char **argv)
@@ -143,7 +144,7 @@ static int do_help(void)
 	fprintf(f,
 		"Usage: nestctl [OPTIONS] OBJECT { COMMAND | help }\n"
 		"       nestctl help\n"
-		"OPTIONS := { -j|--json | -p|--pretty | -V|--version | -h|--help }\n"
+		"OPTIONS := { -j|--json | -p|--pretty | -b|--brief | -V|--version | -h|--help }\n"
 		"OBJECT := {");
 	for (obj = objects; obj->name; obj++)
 		fprintf(f, " %s%s", obj->name, obj[1].name ? " |" : " }\n");
@@ -240,7 +241,7 @@ static int run(int argc, char **argv)
 		const char *name;
 		char c;
 	} longs[] = {
-		{ "--json", 'j' }, { "--pretty", 'p' },
+		{ "--json", 'j' }, { "--pretty", 'p' }, { "--brief", 'b' },
 		{ "--version", 'V' }, { "--help", 'h' },
 	};
 	const char *bad = NULL;
@@ -274,6 +275,9 @@ static int run(int argc, char **argv)
 			case 'p':
 				/* -p implies -j, as in bpftool */
 				json_output = pretty_output = true;
+				break;
+			case 'b':
+				brief_output = true;
 				break;
 			case 'V':
 				version = true;

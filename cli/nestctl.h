@@ -24,6 +24,8 @@ enum {
 
 extern bool json_output;
 extern bool pretty_output;
+/* -b: decoded ID registers as one line of feature names */
+extern bool brief_output;
 extern const char *progname;
 
 /* ------------------------------------------------------------------ */

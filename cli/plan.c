@@ -260,6 +260,7 @@ static void release_mem(struct pobj *o)
 	if (o->memfd >= 0)
 		close(o->memfd);
 	o->mem = NULL;
+	o->va = NULL;
 	o->memfd = -1;
 }
 
@@ -460,9 +461,118 @@ static int op_ioas_map(struct run *r)
 	m->iova = iova;
 	m->length = length;
 	m->mem = mem;
+	m->va = va;
 	m->memlen = memlen;
 	m->memfd = fd;
 	J_ADDR(r->res, "iova", iova);
+	return 0;
+}
+
+/*
+ * The bytes of a mapping at IOVA iova, len bytes: what a VMM sees of its
+ * guest's RAM (the guest writing its tables, or reading what a device's
+ * DMA left there).
+ */
+static int mapping_bytes(struct run *r, uint64_t len, uint8_t **p,
+			 uint64_t *iova_out)
+{
+	struct pobj *m;
+	uint64_t iova = 0;
+	int ret;
+
+	if ((ret = ref(r, "mapping", K_MAPPING, true, &m)) ||
+	    (ret = get_u64(r, "iova", true, UINT64_MAX, &iova)))
+		return ret;
+	if (!m->va)
+		return perr(r, "mapping", EINVAL,
+			    "field \"mapping\": \"%s\" has no memory of this plan "
+			    "(made by ioas-copy?)", m->name);
+	if (iova < m->iova || iova - m->iova > m->length ||
+	    len > m->length - (iova - m->iova))
+		return perr(r, "iova", ERANGE,
+			    "field \"iova\": 0x%" PRIx64 " + %" PRIu64 " bytes is "
+			    "outside mapping \"%s\" (0x%" PRIx64 ", %" PRIu64 " bytes)",
+			    iova, len, m->name, m->iova, m->length);
+	*p = m->va + (iova - m->iova);
+	*iova_out = iova;
+	return 0;
+}
+
+#define MEM_WORDS_MAX 512
+
+static int op_mem_write(struct run *r)
+{
+	uint64_t w[MEM_WORDS_MAX], iova;
+	unsigned int n = 0;
+	struct jv *v;
+	uint8_t *p;
+	int ret;
+
+	if ((v = jget(r->step, "cd"))) {
+		if (jget(r->step, "words"))
+			return perr(r, "cd", EINVAL,
+				    "give one of \"cd\" and \"words\"");
+		if (codec_cd_from_json(&r->jc, "cd", v, w)) {
+			r->field = "cd";
+			return EXIT_USAGE;
+		}
+		n = 8;
+	} else if ((v = jget(r->step, "words"))) {
+		n = jv_is(v, JV_ARRAY) ? (unsigned int)jv_len(v) : 0;
+		if (!n || n > MEM_WORDS_MAX)
+			return perr(r, "words", EINVAL,
+				    "field \"words\": expected an array of 1 to %d "
+				    "64-bit words", MEM_WORDS_MAX);
+		if (codec_words_from_json(&r->jc, "words", v, w, n)) {
+			r->field = "words";
+			return EXIT_USAGE;
+		}
+	} else {
+		return perr(r, "words", EINVAL, "give \"cd\" or \"words\"");
+	}
+	if ((ret = mapping_bytes(r, 8ULL * n, &p, &iova)))
+		return ret;
+	words_to_le(w, n, p);
+	J_ADDR(r->res, "iova", iova);
+	J_U64(r->res, "length", 8ULL * n);
+	if (jget(r->step, "cd")) {
+		struct nio_smmuv3_features feat;
+		struct json_object *cd;
+
+		codec_default_features(&feat);
+		cd = codec_cd_json(w, &feat, false, false);
+		if (brief_output) { /* -b: the words and the verdict */
+			json_object_object_del(cd, "fields");
+			json_object_object_del(cd, "words");
+		}
+		json_object_object_add(r->res, "cd", cd);
+	}
+	return 0;
+}
+
+static int op_mem_read(struct run *r)
+{
+	static const char digits[] = "0123456789abcdef";
+	char hex[2 * 4096 + 1];
+	uint64_t len = 0, iova;
+	uint8_t *p;
+	int ret;
+
+	if ((ret = get_u64(r, "length", true, 4096, &len)))
+		return ret;
+	if (!len)
+		return perr(r, "length", ERANGE,
+			    "field \"length\": 1 to 4096 bytes");
+	if ((ret = mapping_bytes(r, len, &p, &iova)))
+		return ret;
+	for (uint64_t i = 0; i < len; i++) {
+		hex[2 * i] = digits[p[i] >> 4];
+		hex[2 * i + 1] = digits[p[i] & 0xf];
+	}
+	hex[2 * len] = '\0';
+	J_ADDR(r->res, "iova", iova);
+	J_U64(r->res, "length", len);
+	J_STR(r->res, "data", hex);
 	return 0;
 }
 
@@ -1633,6 +1743,10 @@ static const struct op ops[] = {
 	  KEYS("ioas", "name", "length", "iova", "readable", "writable", "fill",
 	       "memfd", "va-align"),
 	  "map fresh memory (anonymous or memfd) into an IOAS" },
+	{ "mem-write", op_mem_write, KEYS("mapping", "iova", "cd", "words"),
+	  "write words or an encoded CD into a mapping's memory (guest RAM)" },
+	{ "mem-read", op_mem_read, KEYS("mapping", "iova", "length"),
+	  "read bytes of a mapping's memory in hex" },
 	{ "ioas-unmap", op_ioas_unmap,
 	  KEYS("mapping", "ioas", "iova", "length", "all"), "unmap IOVA ranges" },
 	{ "ioas-copy", op_ioas_copy,

@@ -36,6 +36,7 @@ struct pobj {
 	uint32_t ioas_id;     /* mapping: its IOAS */
 	uint64_t iova, length; /* mapping */
 	void *mem;            /* mapping: the memory behind it */
+	uint8_t *va;          /* mapping: where iova is in mem */
 	size_t memlen;
 	int memfd;
 	int fd;               /* fault queue: its descriptor (context's) */
