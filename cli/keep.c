@@ -154,8 +154,17 @@ static struct json_object *handle_request(struct session *s, const char *text,
 		/* a single step is a plan of one */
 		one = (struct jv){ .type = JV_ARRAY, .n = 1, .items = req };
 		ret = session_run(s, opv ? &one : req, &reply);
-		if (ret)
+		if (ret) {
 			j_int(reply, "exit", ret);
+		} else if (brief_output) {
+			/* -b: the step results; {"op": "show"} has the graph */
+			struct json_object *steps = NULL, *b = json_object_new_object();
+
+			json_object_object_get_ex(reply, "steps", &steps);
+			json_object_object_add(b, "steps", json_object_get(steps));
+			json_object_put(reply);
+			reply = b;
+		}
 	}
 	jv_free(req);
 	return reply;
