@@ -1,0 +1,2 @@
+#fake
+-j apply '[{"op": "ioas-alloc", "name": "a"}, {"op": "ioas-map", "ioas": "a", "name": "ram", "length": 8192, "iova": "0x40000000"}, {"op": "mem-write", "mapping": "ram", "iova": "0x40001ff8", "words": ["0x0123456789abcdef"]}, {"op": "mem-read", "mapping": "ram", "iova": "0x40001ff8", "length": 8}, {"op": "mem-write", "mapping": "ram", "iova": "0x40000000", "cd": {"valid": true, "aa64": true, "t0sz": 16, "epd1": true, "ips": 5, "asid": 1, "ttb0": "0x40001000"}}]'
