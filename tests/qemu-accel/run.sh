@@ -23,6 +23,8 @@
 #              tests/arm64/build-kernel.sh's
 #   --kmod-src DIR  build nestiommu.ko from DIR instead of kernel/ (a
 #              module under development)
+#   --run-timeout S  limit of one QEMU run in the VM (default 600; the
+#              full Linux guest needs well over 900)
 #
 # Exit: 0 pass; 1 a check failed (or a build); 77 SKIP, naming the missing
 # tool (install with scripts/install-deps-arm64.sh, as root); 124 the VM
@@ -40,6 +42,7 @@ KEEP=0
 JOBS=2
 KBUILD=""
 KMOD_SRC=$TOP/kernel
+RUN_TIMEOUT=600
 RUNS=()
 say() { echo "qemu-accel: $*" >&2; }
 
@@ -50,11 +53,16 @@ while [ $# -gt 0 ]; do
 	--jobs) JOBS=${2:?--jobs needs N}; shift ;;
 	--kbuild) KBUILD=${2:?--kbuild needs a directory}; shift ;;
 	--kmod-src) KMOD_SRC=${2:?--kmod-src needs a directory}; shift ;;
+	--run-timeout) RUN_TIMEOUT=${2:?--run-timeout needs seconds}; shift ;;
 	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*:*:*) RUNS+=("$1") ;;
 	*) say "unknown argument: $1 (see --help)"; exit 2 ;;
 	esac
 	shift
+done
+
+for v in "$TIMEOUT" "$RUN_TIMEOUT" "$JOBS"; do
+	case $v in ''|*[!0-9]*) say "--timeout, --run-timeout and --jobs take a number, not '$v'"; exit 2 ;; esac
 done
 
 if [ "${NESTIOMMU_QEMU_ACCEL:-}" = skip ]; then
@@ -129,7 +137,7 @@ NESTIOMMU_INITRAMFS_GZIP=0 "$TOP/tests/vm/run-vm.sh" --arch arm64 --virt --mem 2
 	--file "$WORK/tools/nestiommu.ko:/lib/nestiommu.ko" \
 	--prog "$WORK/tools/nestctl" --prog "$WORK/tools/iommufd-peek" \
 	--prog "$HERE/vm-harness.sh:/usr/local/bin/qa-harness.sh" "${LINUX[@]}" \
-	-- qa-harness.sh "${RUNS[@]}" \
+	-- env QA_RUN_TIMEOUT="$RUN_TIMEOUT" qa-harness.sh "${RUNS[@]}" \
 	2> >(tee "$WORK/run-vm.err" >&2) | tee "$WORK/payload.out"
 rc=${PIPESTATUS[0]}
 set -e
