@@ -16,15 +16,16 @@
 #              nestiommu.ko has PCIe functions (kernel/nestiommu_pci.c),
 #              nestiommu:explicit:exit nestiommu:auto:kill; also
 #              linux:explicit:exit (a full Linux guest, UEFI + ACPI)
-#   --timeout S  hard limit of the VM run (default 1500)
+#   --timeout S  hard limit of the VM run (default 3600: the four runs took
+#              1475 s of VM time at a load of 12 to 15)
 #   --keep     keep the work directory (tools, console log)
 #   --jobs N   make jobs of a kernel build (default 2)
 #   --kbuild DIR  an arm64 kernel build with KVM and modules instead of
 #              tests/arm64/build-kernel.sh's
 #   --kmod-src DIR  build nestiommu.ko from DIR instead of kernel/ (a
 #              module under development)
-#   --run-timeout S  limit of one QEMU run in the VM (default 600; the
-#              full Linux guest needs well over 900)
+#   --run-timeout S  limit of one QEMU run in the VM (default 900: a
+#              guestfw run took up to 469 s; the full Linux guest needs more)
 #
 # Exit: 0 pass; 1 a check failed (or a build); 77 SKIP, naming the missing
 # tool (install with scripts/install-deps-arm64.sh, as root); 124 the VM
@@ -37,12 +38,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 CACHE=${NESTIOMMU_CACHE:-/var/cache/nestiommu}
 CROSS=${CROSS_COMPILE:-aarch64-linux-gnu-}
-TIMEOUT=1500
+TIMEOUT=3600
 KEEP=0
 JOBS=2
 KBUILD=""
 KMOD_SRC=$TOP/kernel
-RUN_TIMEOUT=600
+RUN_TIMEOUT=900
 RUNS=()
 say() { echo "qemu-accel: $*" >&2; }
 
