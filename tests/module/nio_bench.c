@@ -57,18 +57,8 @@ int main(int argc, char **argv)
 	g[0x4000 / 8] = (GPA_BASE + 0x10000) | 3 | (1 << 10) | (1 << 6);
 
 	NT_EXPECT(0, nt_bind(dev, fd, &dev_id), "bind");
-	NT_EXPECT(0, nt_ioas_alloc(fd, &ioas), "IOAS");
-	NT_EXPECT(0, nt_ioas_map(fd, ioas, gram, GPA_SIZE, GPA_BASE,
-				 IOMMU_IOAS_MAP_READABLE |
-				 IOMMU_IOAS_MAP_WRITEABLE), "map guest RAM");
-	NT_EXPECT(0, nt_hwpt_alloc(fd, dev_id, ioas,
-				   IOMMU_HWPT_ALLOC_NEST_PARENT, 0, NULL, 0,
-				   &s2), "S2");
-	NT_EXPECT(0, nt_viommu_alloc(fd, dev_id, s2,
-				     IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &viommu),
-		  "vIOMMU");
-	NT_EXPECT(0, nt_vdevice_alloc(fd, viommu, dev_id, 1, &vdev),
-		  "vDEVICE");
+	nt_nest_setup(fd, dev_id, gram, GPA_SIZE, GPA_BASE, 1, &ioas, &s2,
+		      &viommu, &vdev);
 	NT_EXPECT(0, nt_hwpt_alloc(fd, dev_id, viommu, 0,
 				   IOMMU_HWPT_DATA_ARM_SMMUV3, &ste,
 				   sizeof(ste), &nested), "nested");

@@ -708,18 +708,8 @@ int main(void)
 	NT_EXPECT(0, ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri),
 		  "config region");
 	cfg_off = ri.offset;
-	NT_EXPECT(0, nt_ioas_alloc(fd, &ioas), "IOAS");
-	NT_EXPECT(0, nt_ioas_map(fd, ioas, gram, GPA_SIZE, GPA_BASE,
-				 IOMMU_IOAS_MAP_READABLE |
-				 IOMMU_IOAS_MAP_WRITEABLE), "guest RAM");
-	NT_EXPECT(0, nt_hwpt_alloc(fd, dev_id, ioas,
-				   IOMMU_HWPT_ALLOC_NEST_PARENT, 0, NULL, 0,
-				   &s2), "NEST_PARENT");
-	NT_EXPECT(0, nt_viommu_alloc(fd, dev_id, s2,
-				     IOMMU_VIOMMU_TYPE_ARM_SMMUV3, &viommu),
-		  "vIOMMU");
-	NT_EXPECT(0, nt_vdevice_alloc(fd, viommu, dev_id, VSID, &vdev),
-		  "vDEVICE vSID 0x%x", VSID);
+	nt_nest_setup(fd, dev_id, gram, GPA_SIZE, GPA_BASE, VSID, &ioas, &s2,
+		      &viommu, &vdev);
 	NT_EXPECT(0, nt_veventq_alloc(fd, viommu,
 				      IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 64,
 				      &evq_id, &evq), "vEVENTQ");

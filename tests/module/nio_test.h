@@ -231,6 +231,31 @@ static inline int nt_vdevice_alloc(int fd, uint32_t viommu, uint32_t dev_id,
 	return ret;
 }
 
+/*
+ * The VMM's half of every nested test: guest RAM mapped at IPA gpa in a new
+ * IOAS, a NEST_PARENT stage 2 on it, an ARM SMMUv3 vIOMMU and a vDEVICE with
+ * virtual StreamID vsid. Each step is one TAP line.
+ */
+static inline void nt_nest_setup(int fd, uint32_t dev_id, void *gram,
+				 uint64_t size, uint64_t gpa, uint64_t vsid,
+				 uint32_t *ioas, uint32_t *s2,
+				 uint32_t *viommu, uint32_t *vdev)
+{
+	NT_EXPECT(0, nt_ioas_alloc(fd, ioas), "IOAS");
+	NT_EXPECT(0, nt_ioas_map(fd, *ioas, gram, size, gpa,
+				 IOMMU_IOAS_MAP_READABLE |
+				 IOMMU_IOAS_MAP_WRITEABLE),
+		  "map guest RAM at IPA 0x%llx", (unsigned long long)gpa);
+	NT_EXPECT(0, nt_hwpt_alloc(fd, dev_id, *ioas,
+				   IOMMU_HWPT_ALLOC_NEST_PARENT, 0, NULL, 0,
+				   s2), "NEST_PARENT (stage 2)");
+	NT_EXPECT(0, nt_viommu_alloc(fd, dev_id, *s2,
+				     IOMMU_VIOMMU_TYPE_ARM_SMMUV3, viommu),
+		  "vIOMMU");
+	NT_EXPECT(0, nt_vdevice_alloc(fd, *viommu, dev_id, vsid, vdev),
+		  "vDEVICE vSID 0x%llx", (unsigned long long)vsid);
+}
+
 static inline int nt_veventq_alloc(int fd, uint32_t viommu, uint32_t type,
 				   uint32_t depth, uint32_t *id, int *evfd)
 {
