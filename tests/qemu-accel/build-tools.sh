@@ -5,6 +5,8 @@
 #   nestctl       static arm64: lib/*.c, lib/smmu/genl.c and cli/*.c against
 #                 the arm64 json-c and libnl static libraries unpacked by
 #                 install-qemu-accel.sh (/var/cache/nestiommu/arm64-sysroot)
+#   cmdq-bench    static arm64: the library half of the command queue
+#                 benchmark (cmdq-bench.c), from nestctl's library objects
 #   iommufd-peek  static arm64, against the arm64 kernel's uapi headers
 #   guestfw.bin   the inner VM's -bios (tests/qemu-accel/guest/Makefile)
 #   libnestiommu-record.so  arm64 (record/record.c: libc and dlsym only),
@@ -15,7 +17,7 @@
 # Usage: tests/qemu-accel/build-tools.sh KBUILD OUTDIR [KMOD-SRC]
 #   KBUILD  the arm64 kernel build (tests/arm64/build-kernel.sh): its
 #           usr/include and, for the module, Module.symvers
-#   OUTDIR  receives the five files (and module.log, nestctl.log)
+#   OUTDIR  receives the six files (and module.log, nestctl.log)
 #   KMOD-SRC  the module's sources (default: kernel/ of this tree)
 # Exit: 0 built, 1 a build failed (its log's tail on stderr), 2 usage or
 # a missing input (named).
@@ -61,8 +63,11 @@ WARN="-Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wmissing
 INC="-I$OBJ/conf -I$TOP/include -I$TOP/lib -I$SR/usr/include -I$SR/usr/include/libnl3 -I$SR/usr/include/json-c"
 CFLAGS="-std=gnu11 -O2 -g $WARN -DHAVE_CONFIG_H $INC"
 (
-	for f in "$TOP"/lib/*.c "$TOP"/lib/smmu/*.c; do
+	for f in "$TOP"/lib/*.c; do
 		$CC $CFLAGS -fvisibility=hidden -c "$f" -o "$OBJ/lib-$(basename "$f" .c).o" || exit 1
+	done
+	for f in "$TOP"/lib/smmu/*.c; do
+		$CC $CFLAGS -fvisibility=hidden -c "$f" -o "$OBJ/smmu-$(basename "$f" .c).o" || exit 1
 	done
 	for f in "$TOP"/cli/*.c; do
 		$CC $CFLAGS -c "$f" -o "$OBJ/cli-$(basename "$f" .c).o" || exit 1
@@ -72,9 +77,14 @@ CFLAGS="-std=gnu11 -O2 -g $WARN -DHAVE_CONFIG_H $INC"
 		libdirs="$libdirs -L$d"
 	done
 	# shellcheck disable=SC2086
-	$CC -static -o "$OUT/nestctl" "$OBJ"/lib-*.o "$OBJ"/cli-*.o $libdirs \
+	$CC -static -o "$OUT/nestctl" "$OBJ"/lib-*.o "$OBJ"/smmu-*.o "$OBJ"/cli-*.o $libdirs \
 		-ljson-c -lnl-genl-3 -lnl-3 -lpthread -lm || exit 1
 ) >"$OUT/nestctl.log" 2>&1 || { tail -n 30 "$OUT/nestctl.log" >&2; die "nestctl did not cross-build"; }
+
+say "cmdq-bench (static arm64, libnestiommu's objects of nestctl; no libnl)"
+$CC $CFLAGS -c "$HERE/cmdq-bench.c" -o "$OBJ/cmdq-bench.o" &&
+	$CC -static -o "$OUT/cmdq-bench" "$OBJ/cmdq-bench.o" "$OBJ"/lib-*.o -lpthread ||
+	die "cmdq-bench did not cross-build"
 
 say "iommufd-peek"
 $CC -static -O2 -g -Wall -Wextra -Werror -I"$KBUILD/usr/include" \
@@ -103,4 +113,4 @@ done
  make -C "$KBUILD" ARCH=arm64 CROSS_COMPILE="$CROSS" M="$OBJ/kmod" -j2 modules) \
 	>"$OUT/module.log" 2>&1 || { tail -n 30 "$OUT/module.log" >&2; die "nestiommu.ko did not cross-build"; }
 cp "$OBJ/kmod/nestiommu.ko" "$OUT/nestiommu.ko"
-say "built in $OUT: nestctl iommufd-peek libnestiommu-record.so guestfw.bin nestiommu.ko"
+say "built in $OUT: nestctl cmdq-bench iommufd-peek libnestiommu-record.so guestfw.bin nestiommu.ko"

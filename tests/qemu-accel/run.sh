@@ -136,7 +136,7 @@ NESTIOMMU_INITRAMFS_GZIP=0 "$TOP/tests/vm/run-vm.sh" --arch arm64 --virt --mem 2
 	--file "$WORK/tools/guestfw.bin:/opt/qa/guestfw.bin" \
 	--file "$WORK/tools/libnestiommu-record.so:/opt/qa/libnestiommu-record.so" \
 	--file "$WORK/tools/nestiommu.ko:/lib/nestiommu.ko" \
-	--prog "$WORK/tools/nestctl" --prog "$WORK/tools/iommufd-peek" \
+	--prog "$WORK/tools/nestctl" --prog "$WORK/tools/iommufd-peek" --prog "$WORK/tools/cmdq-bench" \
 	--prog "$HERE/vm-harness.sh:/usr/local/bin/qa-harness.sh" "${LINUX[@]}" \
 	-- env QA_RUN_TIMEOUT="$RUN_TIMEOUT" qa-harness.sh "${RUNS[@]}" \
 	2> >(tee "$WORK/run-vm.err" >&2) | tee "$WORK/payload.out"

@@ -264,7 +264,7 @@ run_one() {  # DEVICE PROPS END
 	# block forever: a writer appears once QEMU is gone
 	( while alive "$QPID"; do sleep 1; done; : >"$W/ser.out" ) &
 	UNBLOCK=$!
-	GSID="" done_line="" killed=0 gok=0 gnok=0 gknown=0 pauses=""
+	GSID="" done_line="" killed=0 gok=0 gnok=0 gknown=0 pauses="" gbench=""
 	exec 3<"$W/ser.out"
 	while IFS= read -r line <&3; do
 		line=$(printf '%s' "$line" | tr -d '\r')
@@ -283,6 +283,7 @@ run_one() {  # DEVICE PROPS END
 				gnok=$((gnok + 1))
 			fi ;;
 		"@@ DONE "*) done_line=${line#@@ DONE } ;;
+		"@@ BENCH "*) gbench=${line##*per_s=} ;;
 		"@@ PAUSE "*)
 			tag=${line#@@ PAUSE }
 			pauses="$pauses $tag"
@@ -323,6 +324,22 @@ run_one() {  # DEVICE PROPS END
 	hw=$(nestctl -j hw-info "${cdev:-$BDF}" 2>&1)
 	tap "$(printf '%s' "$hw" | grep -q '"error"'; [ $? != 0 ] && [ -n "$hw" ]; echo $?)" \
 		"$L the device binds to a new iommufd context again (nestctl hw-info ${cdev:-$BDF})"
+	# --- the command queue benchmark's library half: the guest's 2000
+	# TLBI_NH_VA again, now sent by cmdq-bench through the library to the
+	# same device in the same VM (one per call as QEMU does, and arrays) ---
+	if [ "$END" = exit ] && [ -n "$gbench" ]; then
+		lb=$(cmdq-bench "${cdev:-$BDF}" 5 2>&1)
+		one=$(printf '%s' "$lb" | sed -n 's/.*one_per_s=\([0-9]*\).*/\1/p')
+		arr=$(printf '%s' "$lb" | sed -n 's/.*array_per_s=\([0-9]*\).*/\1/p')
+		tap "$([ -n "$one" ] && [ "$one" -gt 0 ] && [ -n "$arr" ]; echo $?)" \
+			"$L cmdq-bench: the guest's 2000 TLBI_NH_VA through the library on the same device ($lb)"
+		if [ -n "$one" ] && [ "$one" -gt 0 ] && [ "$gbench" -gt 0 ]; then
+			note "$L command queue, TLBI_NH_VA per second: guest through QEMU $gbench," \
+				"library one per call $one, library arrays of 200 $arr;" \
+				"guest/library $(awk -v g="$gbench" -v l="$one" 'BEGIN { printf "%.4f", g / l }')" \
+				"(each guest command is a trapped MMIO write that leaves the inner KVM guest)"
+		fi
+	fi
 	if [ "$DEV" = nestiommu ]; then
 		st=$(mod_state)
 		at=$(mod_attached)
