@@ -116,14 +116,18 @@ cancel:
  * S2TTB in DEVICE_GET, the PA of TLB_GET) or keep an instance busy for a
  * long time (BENCH) need CAP_SYS_ADMIN as well.
  */
-static int nio_sys_admin(const struct sk_buff *skb)
+static int nio_sys_admin(const struct sk_buff *skb,
+			 struct netlink_ext_ack *extack)
 {
-	return netlink_capable(skb, CAP_SYS_ADMIN) ? 0 : -EPERM;
+	if (netlink_capable(skb, CAP_SYS_ADMIN))
+		return 0;
+	NL_SET_ERR_MSG(extack, "needs CAP_SYS_ADMIN");
+	return -EPERM;
 }
 
 static int nio_sys_admin_start(struct netlink_callback *cb)
 {
-	return nio_sys_admin(cb->skb);
+	return nio_sys_admin(cb->skb, cb->extack);
 }
 
 static int nio_instance_dump(struct sk_buff *skb, struct netlink_callback *cb)
@@ -416,7 +420,7 @@ static int nio_dma_doit(struct sk_buff *skb, struct genl_info *info)
 	u64 iova;
 	int ret;
 
-	ret = nio_sys_admin(skb);
+	ret = nio_sys_admin(skb, info->extack);
 	if (ret)
 		return ret;
 	if (GENL_REQ_ATTR_CHECK(info, NESTIOMMU_ATTR_IOVA))
@@ -545,7 +549,7 @@ static int nio_bench_doit(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int ret;
 
-	ret = nio_sys_admin(skb);
+	ret = nio_sys_admin(skb, info->extack);
 	if (ret)
 		return ret;
 	if (GENL_REQ_ATTR_CHECK(info, NESTIOMMU_ATTR_BENCH_MODE) ||
