@@ -146,7 +146,7 @@ extern const struct cmd ste_cmds[], cd_cmds[], cmd_cmds[], event_cmds[],
 /* sysfs.c */
 extern const struct cmd device_cmds[], iommu_cmds[], group_cmds[],
 	hwinfo_cmds[];
-/* plan.c */
+/* plan.c; replay.c */
 extern const struct cmd apply_cmds[];
 extern const struct cmd replay_cmds[];
 /* events.c */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* nestctl apply: plans of iommufd operations on one context (plan.c). */
+/* nestctl apply: plans of iommufd operations on one context (plan.c,
+ * plan-ops.c, session.c; the keep server in keep.c). */
 #ifndef NESTCTL_PLAN_H
 #define NESTCTL_PLAN_H
 
@@ -72,7 +73,7 @@ int report_plan_error(int code, struct json_object *out);
 /* The object graph: what the library tracks plus the plan's names. */
 struct json_object *session_graph(struct session *s);
 
-/* Decoders of queue records (plan.c), shared with events watch. */
+/* Decoders of queue records (plan-ops.c), shared with events watch. */
 struct nio_vevent;
 struct nio_fault;
 struct json_object *vevent_json(uint32_t type, const struct nio_vevent *e);
