@@ -5,7 +5,10 @@
  * hw-info (which needs /dev/iommu and binds the device).
  *
  * $NESTCTL_SYSFS replaces "/sys" (for golden tests on a captured tree).
- * Lists and single objects print the same shape: a JSON array.
+ * Lists and single objects print the same shape: a JSON array.  Finding a
+ * device's cdev and reading reserved regions are the library's
+ * (nio_device_find_cdev_at() and friends, given that root); this file
+ * only walks the tree for what it prints.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -78,19 +81,6 @@ static bool is_pci_addr(const char *s)
 	char tail;
 
 	return sscanf(s, "%4x:%2x:%2x.%1x%c", &d, &b, &dev, &fn, &tail) == 4;
-}
-
-/* "00:03.0" -> "0000:00:03.0"; anything else copied. */
-static void normalize_pci(const char *s, char *out, size_t len)
-{
-	unsigned int b, dev, fn;
-	char tail;
-
-	if (!is_pci_addr(s) &&
-	    sscanf(s, "%2x:%2x.%1x%c", &b, &dev, &fn, &tail) == 3)
-		snprintf(out, len, "0000:%02x:%02x.%x", b, dev, fn);
-	else
-		snprintf(out, len, "%s", s);
 }
 
 static int cmp_natural(const void *a, const void *b)
@@ -177,60 +167,64 @@ static bool is_sw_msi(const char *type, uint64_t start, uint64_t last)
 }
 
 /*
- * Reserved regions of a device through the library.  With $NESTCTL_SYSFS
- * (a captured tree for tests) the library, which reads the real /sys,
- * cannot see them: read the group's file under the root instead.
+ * Reserved regions through the library, of a device (group < 0) or of an
+ * IOMMU group, under the sysfs root: an array of "type", "start", "last",
+ * "size", and in *msi (when not NULL) the SW_MSI window.  NULL with a
+ * negative errno in *err.
  */
-static void add_reserved_regions(struct json_object *o, const char *devdir)
+static struct json_object *resv_regions_json(const char *device, int group,
+					     struct json_object **msi, int *err)
 {
-	struct nio_resv_region regions[32];
-	uint32_t num = 32;
-	struct json_object *a, *msi = NULL;
+	struct nio_resv_region stack[16], *regions = stack;
+	uint32_t num = 16;
+	struct json_object *a;
 	int ret;
 
-	if (strcmp(sysfs_root(), "/sys")) {
-		char path[PATH_MAX + 64], grp[64], buf[256];
-		FILE *f;
-
-		a = json_object_new_array();
-		if (link_base(devdir, "iommu_group", grp, sizeof(grp))) {
-			snprintf(path, sizeof(path),
-				 "%s/kernel/iommu_groups/%s/reserved_regions",
-				 sysfs_root(), grp);
-			f = fopen(path, "r");
-			while (f && fgets(buf, sizeof(buf), f)) {
-				unsigned long long st, l;
-				char type[64];
-
-				if (sscanf(buf, "%llx %llx %63s", &st, &l, type) != 3)
-					continue;
-				json_object_array_add(a, resv_json(st, l, type));
-				if (!msi && is_sw_msi(type, st, l))
-					msi = resv_json(st, l, type);
-			}
-			if (f)
-				fclose(f);
+	for (;;) {
+		ret = device ? nio_device_reserved_regions_at(sysfs_root(), device,
+							      regions, &num) :
+			       nio_group_reserved_regions(sysfs_root(), group,
+							  regions, &num);
+		if (ret != -EMSGSIZE || regions != stack)
+			break;
+		regions = calloc(num, sizeof(*regions));
+		if (!regions) {
+			ret = -ENOMEM;
+			break;
 		}
-		json_object_object_add(o, "reserved-regions", a);
-		json_object_object_add(o, "sw-msi", msi);
-		return;
 	}
-	ret = nio_device_reserved_regions(devdir, regions, &num);
 	if (ret < 0) {
-		j_str(o, "reserved-regions-error", strerror(-ret));
-		return;
+		if (regions != stack)
+			free(regions);
+		*err = ret;
+		return NULL;
 	}
 	a = json_object_new_array();
 	for (uint32_t i = 0; i < num; i++) {
 		const char *t = nio_resv_type_name(regions[i].type);
 
 		json_object_array_add(a, resv_json(regions[i].start,
-						   regions[i].last, t ? t : "unknown"));
-		if (!msi && (regions[i].type == NIO_RESV_SW_MSI ||
-			     (regions[i].type == NIO_RESV_MSI &&
-			      is_sw_msi("msi", regions[i].start, regions[i].last))))
-			msi = resv_json(regions[i].start, regions[i].last,
-					t ? t : "msi");
+						   regions[i].last, t));
+		if (msi && !*msi && (regions[i].type == NIO_RESV_SW_MSI ||
+				     (regions[i].type == NIO_RESV_MSI &&
+				      is_sw_msi("msi", regions[i].start,
+						regions[i].last))))
+			*msi = resv_json(regions[i].start, regions[i].last, t);
+	}
+	if (regions != stack)
+		free(regions);
+	return a;
+}
+
+static void add_reserved_regions(struct json_object *o, const char *devdir)
+{
+	struct json_object *a, *msi = NULL;
+	int err;
+
+	a = resv_regions_json(devdir, -1, &msi, &err);
+	if (!a) {
+		j_str(o, "reserved-regions-error", strerror(-err));
+		return;
 	}
 	json_object_object_add(o, "reserved-regions", a);
 	/* The SW_MSI window a nesting VMM must keep out of guest RAM. */
@@ -286,43 +280,20 @@ static struct json_object *device_json(const char *name)
 	return o;
 }
 
-/* Resolve DEVICE (vfioN, cdev path, PCI address, sysfs path) to "vfioN". */
+/*
+ * Resolve DEVICE (vfioN, cdev path, PCI address, device name, sysfs path)
+ * to "vfioN", through the library.
+ */
 static int resolve_device(const char *arg, char *name, size_t len)
 {
-	char cls[PATH_MAX], want[PATH_MAX], norm[64];
-	char **ents;
-	size_t n;
-	int ret = -ENODEV;
+	char cdev[PATH_MAX];
+	int ret;
 
-	if (!strncmp(arg, "/dev/vfio/devices/", 18))
-		arg += 18;
-	snprintf(cls, sizeof(cls), "%s/class/vfio-dev", sysfs_root());
-	ents = list_dir(cls, &n);
-	normalize_pci(arg, norm, sizeof(norm));
-	want[0] = '\0';
-	if (arg[0] == '/' && !realpath(arg, want))
-		want[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		char path[PATH_MAX + 300], real[PATH_MAX];
-		const char *b;
-
-		if (!strcmp(ents[i], arg)) {
-			snprintf(name, len, "%s", ents[i]);
-			ret = 0;
-			break;
-		}
-		snprintf(path, sizeof(path), "%s/%s/device", cls, ents[i]);
-		if (!realpath(path, real))
-			continue;
-		b = strrchr(real, '/');
-		if ((b && !strcmp(b + 1, norm)) || (want[0] && !strcmp(real, want))) {
-			snprintf(name, len, "%s", ents[i]);
-			ret = 0;
-			break;
-		}
-	}
-	free_list(ents);
-	return ret;
+	ret = nio_device_find_cdev_at(sysfs_root(), arg, cdev, sizeof(cdev));
+	if (ret < 0)
+		return ret;
+	snprintf(name, len, "%s", strrchr(cdev, '/') + 1);
+	return 0;
 }
 
 /*
@@ -508,7 +479,7 @@ static struct json_object *group_json(const char *num)
 	struct json_object *o = json_object_new_object(), *a;
 	char **ents;
 	size_t n;
-	FILE *f;
+	int err;
 
 	snprintf(dir, sizeof(dir), "%s/kernel/iommu_groups/%s", sysfs_root(), num);
 	j_int(o, "group", strtol(num, NULL, 10));
@@ -521,19 +492,9 @@ static struct json_object *group_json(const char *num)
 		json_object_array_add(a, json_object_new_string(ents[i]));
 	free_list(ents);
 	json_object_object_add(o, "devices", a);
-	snprintf(path, sizeof(path), "%s/reserved_regions", dir);
-	a = json_object_new_array();
-	f = fopen(path, "r");
-	while (f && fgets(buf, sizeof(buf), f)) {
-		unsigned long long s, l;
-		char type[64];
-
-		if (sscanf(buf, "%llx %llx %63s", &s, &l, type) == 3)
-			json_object_array_add(a, resv_json(s, l, type));
-	}
-	if (f)
-		fclose(f);
-	json_object_object_add(o, "reserved-regions", a);
+	a = resv_regions_json(NULL, (int)strtol(num, NULL, 10), NULL, &err);
+	json_object_object_add(o, "reserved-regions",
+			       a ? a : json_object_new_array());
 	return o;
 }
 

@@ -33,20 +33,82 @@ static bool is_pci_address(const char *s)
 	       sscanf(s, "%x:%x.%x%c", &bus, &dev, &fn, &end) == 3;
 }
 
+/* The sysfs root: "/sys" unless the caller names another tree. */
+static const char *root_or_sys(const char *root)
+{
+	return root && *root ? root : "/sys";
+}
+
+/* "00:03.0" -> "0000:00:03.0"; anything else copied. */
+static void pci_normalize(const char *s, char *out, size_t len)
+{
+	if (is_pci_address(s) && strchr(s, ':') == strrchr(s, ':'))
+		snprintf(out, len, "0000:%s", s);
+	else
+		snprintf(out, len, "%s", s);
+}
+
+/*
+ * The device of a vfio-dev class entry whose directory name is want
+ * (on any bus): its real sysfs directory.
+ */
+static int vfio_dev_by_name(const char *root, const char *want, char *dir,
+			    size_t len)
+{
+	char cls[PATH_MAX], path[PATH_MAX + 300], real[PATH_MAX];
+	struct dirent *de;
+	const char *b;
+	int ret = -ENOENT;
+	DIR *d;
+
+	snprintf(cls, sizeof(cls), "%s/class/vfio-dev", root);
+	d = opendir(cls);
+	if (!d)
+		return -ENOENT;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/device", cls, de->d_name);
+		if (!realpath(path, real))
+			continue;
+		b = strrchr(real, '/');
+		if (b && !strcmp(b + 1, want)) {
+			ret = snprintf(dir, len, "%s", real) < (int)len ?
+			      0 : -ENAMETOOLONG;
+			break;
+		}
+	}
+	closedir(d);
+	return ret;
+}
+
 /*
  * Resolve a device given as a sysfs directory, a PCI address, a device
- * name on the platform bus, or a vfio-dev name, to its sysfs directory.
+ * name on the platform bus (or any bus, if it has a vfio-dev cdev), a
+ * vfio-dev name or a cdev path, to its sysfs directory under root.
  */
-static int device_sysfs_dir(const char *device, char *dir, size_t len)
+static int device_sysfs_dir(const char *root, const char *device, char *dir,
+			    size_t len)
 {
 	static const char *const prefixes[] = {
-		"/sys/bus/pci/devices/",
-		"/sys/bus/platform/devices/",
-		"/sys/class/vfio-dev/",
+		"/bus/pci/devices/",
+		"/bus/platform/devices/",
+		"/class/vfio-dev/",
 	};
+	static const char cdev_dir[] = "/dev/vfio/devices/";
+	char norm[256];
 	size_t i;
 	int n;
 
+	root = root_or_sys(root);
+	/* A cdev path: its vfio-dev class entry. */
+	if (!strncmp(device, cdev_dir, sizeof(cdev_dir) - 1) &&
+	    device[sizeof(cdev_dir) - 1] && !strchr(device + sizeof(cdev_dir) - 1, '/')) {
+		n = snprintf(dir, len, "%s/class/vfio-dev/%s", root,
+			     device + sizeof(cdev_dir) - 1);
+		return n < 0 || (size_t)n >= len ? -ENAMETOOLONG :
+		       is_dir(dir) ? 0 : -ENOENT;
+	}
 	/* Relative paths would depend on the working directory. */
 	if (!*device || (strchr(device, '/') && device[0] != '/'))
 		return -EINVAL;
@@ -55,18 +117,14 @@ static int device_sysfs_dir(const char *device, char *dir, size_t len)
 		return n < 0 || (size_t)n >= len ? -ENAMETOOLONG :
 		       is_dir(dir) ? 0 : -ENOENT;
 	}
-	if (is_pci_address(device) && strchr(device, ':') == strrchr(device, ':')) {
-		/* "BB:DD.F": domain 0 */
-		n = snprintf(dir, len, "/sys/bus/pci/devices/0000:%s", device);
-		if (n > 0 && (size_t)n < len && is_dir(dir))
-			return 0;
-	}
+	pci_normalize(device, norm, sizeof(norm));
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-		n = snprintf(dir, len, "%s%s", prefixes[i], device);
+		n = snprintf(dir, len, "%s%s%s", root, prefixes[i], norm);
 		if (n > 0 && (size_t)n < len && is_dir(dir))
 			return 0;
 	}
-	return -ENOENT;
+	/* A device on another bus (or a tree without bus/), by its name. */
+	return vfio_dev_by_name(root, norm, dir, len);
 }
 
 /* The vfioN name under <dir>/vfio-dev, or the directory's own name. */
@@ -100,15 +158,15 @@ static int find_vfio_name(const char *dir, char *name, size_t len)
 	return ret;
 }
 
-NIO_API int nio_device_find_cdev(const char *device, char *cdev,
-				 size_t cdev_len)
+NIO_API int nio_device_find_cdev_at(const char *sysfs_root, const char *device,
+				    char *cdev, size_t cdev_len)
 {
 	char dir[PATH_MAX], name[64];
 	int ret, n;
 
 	NIO_CHECK_ARG(NULL, device);
 	NIO_CHECK_ARG(NULL, cdev && cdev_len);
-	ret = device_sysfs_dir(device, dir, sizeof(dir));
+	ret = device_sysfs_dir(sysfs_root, device, dir, sizeof(dir));
 	if (ret)
 		return nio_err(NULL, -ret,
 			       "device %s: no such device in sysfs (give a sysfs path, a PCI address or a device name)",
@@ -126,7 +184,14 @@ NIO_API int nio_device_find_cdev(const char *device, char *cdev,
 	return 0;
 }
 
-NIO_API int nio_device_iommu_group(const char *device, int *group)
+NIO_API int nio_device_find_cdev(const char *device, char *cdev,
+				 size_t cdev_len)
+{
+	return nio_device_find_cdev_at(NULL, device, cdev, cdev_len);
+}
+
+NIO_API int nio_device_iommu_group_at(const char *sysfs_root,
+				      const char *device, int *group)
 {
 	char dir[PATH_MAX], link[PATH_MAX + 16], target[PATH_MAX];
 	const char *base;
@@ -135,7 +200,7 @@ NIO_API int nio_device_iommu_group(const char *device, int *group)
 
 	NIO_CHECK_ARG(NULL, device);
 	NIO_CHECK_ARG(NULL, group);
-	ret = device_sysfs_dir(device, dir, sizeof(dir));
+	ret = device_sysfs_dir(sysfs_root, device, dir, sizeof(dir));
 	if (ret)
 		return nio_err(NULL, -ret, "device %s: no such device in sysfs",
 			       device);
@@ -154,6 +219,11 @@ NIO_API int nio_device_iommu_group(const char *device, int *group)
 	base = strrchr(target, '/');
 	*group = atoi(base ? base + 1 : target);
 	return 0;
+}
+
+NIO_API int nio_device_iommu_group(const char *device, int *group)
+{
+	return nio_device_iommu_group_at(NULL, device, group);
 }
 
 static const char *const resv_type_names[] = {
@@ -187,24 +257,24 @@ static enum nio_resv_type resv_type_parse(const char *s)
 	return NIO_RESV_UNKNOWN;
 }
 
-NIO_API int nio_device_reserved_regions(const char *device,
-					struct nio_resv_region *regions,
-					uint32_t *num)
+NIO_API int nio_group_reserved_regions(const char *sysfs_root, int group,
+				       struct nio_resv_region *regions,
+				       uint32_t *num)
 {
-	char path[64], line[256], type[32];
+	char path[PATH_MAX], line[256], type[32];
 	unsigned long long start, last;
 	uint32_t count = 0, cap;
-	int group, ret;
 	FILE *f;
+	int n;
 
 	NIO_CHECK_ARG(NULL, num);
 	NIO_CHECK_ARG(NULL, regions || *num == 0);
+	NIO_CHECK_ARG(NULL, group >= 0);
 	cap = *num;
-	ret = nio_device_iommu_group(device, &group);
-	if (ret)
-		return ret;
-	snprintf(path, sizeof(path),
-		 "/sys/kernel/iommu_groups/%d/reserved_regions", group);
+	n = snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%d/reserved_regions",
+		     root_or_sys(sysfs_root), group);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return nio_err(NULL, ENAMETOOLONG, "sysfs root too long");
 	f = fopen(path, "re");
 	if (!f)
 		return nio_err(NULL, errno, "%s: %s", path, strerror(errno));
@@ -224,6 +294,28 @@ NIO_API int nio_device_reserved_regions(const char *device,
 		return nio_err(NULL, EMSGSIZE,
 			       "%s: %u regions, room for %u", path, count, cap);
 	return 0;
+}
+
+NIO_API int nio_device_reserved_regions_at(const char *sysfs_root,
+					   const char *device,
+					   struct nio_resv_region *regions,
+					   uint32_t *num)
+{
+	int group, ret;
+
+	NIO_CHECK_ARG(NULL, num);
+	NIO_CHECK_ARG(NULL, regions || *num == 0);
+	ret = nio_device_iommu_group_at(sysfs_root, device, &group);
+	if (ret)
+		return ret;
+	return nio_group_reserved_regions(sysfs_root, group, regions, num);
+}
+
+NIO_API int nio_device_reserved_regions(const char *device,
+					struct nio_resv_region *regions,
+					uint32_t *num)
+{
+	return nio_device_reserved_regions_at(NULL, device, regions, num);
 }
 
 /* ------------------------------------------------------------------ */

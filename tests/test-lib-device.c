@@ -1017,6 +1017,82 @@ START_TEST(test_reserved_regions)
 }
 END_TEST
 
+/*
+ * The _at lookups read the tree they are given, not /sys: the fake
+ * kernel's redirection of /sys is off, so the plain calls find nothing.
+ */
+START_TEST(test_sysfs_root_at)
+{
+	struct nio_resv_region r[4];
+	char root[64], cdev[64], path[128];
+	uint32_t num = 4;
+	int group = -1;
+
+	/* A device on a bus of its own, known only by its vfio-dev entry. */
+	sh("mkdir -p $R/sys/devices/virtual/nioep/nioep.1/vfio-dev/vfio1");
+	sh("ln -s ../../devices/virtual/nioep/nioep.1/vfio-dev/vfio1 "
+	   "$R/sys/class/vfio-dev/vfio1");
+	sh("ln -s ../../../nioep.1 "
+	   "$R/sys/devices/virtual/nioep/nioep.1/vfio-dev/vfio1/device");
+	fake_kernel_set_sysfs_root(NULL);
+	snprintf(root, sizeof(root), "%s/sys", sysroot);
+	ck_ok(nio_device_find_cdev_at(root, "0000:00:03.0", cdev, sizeof(cdev)));
+	ck_assert_str_eq(cdev, "/dev/vfio/devices/vfio0");
+	memset(cdev, 0, sizeof(cdev));
+	ck_ok(nio_device_find_cdev_at(root, "00:03.0", cdev, sizeof(cdev)));
+	ck_assert_str_eq(cdev, "/dev/vfio/devices/vfio0");
+	ck_ok(nio_device_find_cdev_at(root, "/dev/vfio/devices/vfio0", cdev,
+				      sizeof(cdev)));
+	ck_assert_str_eq(cdev, "/dev/vfio/devices/vfio0");
+	ck_ok(nio_device_find_cdev_at(root, "nioep.1", cdev, sizeof(cdev)));
+	ck_assert_str_eq(cdev, "/dev/vfio/devices/vfio1");
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/0000:00:03.0", root);
+	ck_ok(nio_device_find_cdev_at(root, path, cdev, sizeof(cdev)));
+	ck_assert_str_eq(cdev, "/dev/vfio/devices/vfio0");
+	ck_fails(NULL, nio_device_find_cdev_at(root, "0000:00:04.0", cdev,
+					       sizeof(cdev)), ENODEV, "vfio-dev");
+	ck_fails(NULL, nio_device_find_cdev_at(root, "/dev/vfio/devices/vfio9",
+					       cdev, sizeof(cdev)), ENOENT, NULL);
+	ck_fails(NULL, nio_device_find_cdev_at(root, "nioep.2", cdev,
+					       sizeof(cdev)), ENOENT, NULL);
+	/* "/sys" is not the tree: without redirection nothing is there. */
+	ck_fails(NULL, nio_device_find_cdev_at("/sys", "nioep.1", cdev,
+					       sizeof(cdev)), ENOENT, NULL);
+
+	ck_ok(nio_device_iommu_group_at(root, "/dev/vfio/devices/vfio0", &group));
+	ck_assert_int_eq(group, 7);
+	ck_fails(NULL, nio_device_iommu_group_at(root, "nioep.1", &group),
+		 ENODEV, "iommu_group");
+	ck_ok(nio_device_reserved_regions_at(root, "0000:00:03.0", r, &num));
+	ck_assert_uint_eq(num, 3);
+	ck_assert_uint_eq(r[1].start, 0xfee00000);
+	ck_assert_uint_eq(r[1].last, 0xfeefffff);
+	ck_assert_int_eq(r[1].type, NIO_RESV_RESERVED);
+	num = 2;
+	ck_fails(NULL, nio_device_reserved_regions_at(root, "0000:00:03.0", r,
+						      &num), EMSGSIZE, NULL);
+	ck_assert_uint_eq(num, 3);
+
+	/* By group number; malformed lines and unknown types */
+	put("/sys/kernel/iommu_groups/7/reserved_regions",
+	    "0x0000000008000000 0x00000000080fffff msi\n"
+	    "garbage\n"
+	    "0x0000000000001000 0x0000000000001fff future-type\n");
+	num = 4;
+	ck_ok(nio_group_reserved_regions(root, 7, r, &num));
+	ck_assert_uint_eq(num, 2);
+	ck_assert_int_eq(r[0].type, NIO_RESV_MSI);
+	ck_assert_uint_eq(r[1].start, 0x1000);
+	ck_assert_int_eq(r[1].type, NIO_RESV_UNKNOWN);
+	ck_fails(NULL, nio_group_reserved_regions(root, 8, r, &num), ENOENT,
+		 "iommu_groups/8");
+	ck_fails(NULL, nio_group_reserved_regions(root, -1, r, &num), EINVAL,
+		 NULL);
+	ck_fails(NULL, nio_group_reserved_regions(root, 7, NULL, NULL), EINVAL,
+		 NULL);
+}
+END_TEST
+
 /* Binding by PCI address goes through sysfs to the cdev. */
 START_TEST(test_bind_by_address)
 {
@@ -1053,6 +1129,7 @@ int main(void)
 		tcase_add_test(tc, test_find_cdev);
 		tcase_add_test(tc, test_iommu_group);
 		tcase_add_test(tc, test_reserved_regions);
+		tcase_add_test(tc, test_sysfs_root_at);
 		tcase_add_test(tc, test_bind_by_address);
 		suite_add_tcase(s, tc);
 	}

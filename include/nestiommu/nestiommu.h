@@ -14,7 +14,8 @@
  *  - Ownership: nio_object_info.own says which objects and descriptors
  *    the context destroys and closes; it never closes one it does not own.
  *  - Versions: functions marked "Since 0.2" are in the NESTIOMMU_0.2
- *    symbol version, all others in NESTIOMMU_0.1 (lib/libnestiommu.sym).
+ *    symbol version, those marked "Since 0.3" in NESTIOMMU_0.3, all others
+ *    in NESTIOMMU_0.1 (lib/libnestiommu.sym).
  *  - Option structs start with "size_t sz" (see NIO_OPTS in common.h);
  *    a NULL opts pointer means all defaults.
  *  - A context is safe to use from several threads: a call using a
@@ -360,6 +361,36 @@ NIO_API int nio_device_reserved_regions(const char *device,
 					struct nio_resv_region *regions,
 					uint32_t *num);
 NIO_API const char *nio_resv_type_name(enum nio_resv_type type);
+
+/*
+ * The same lookups in the sysfs tree at sysfs_root instead of /sys (NULL
+ * or "" means /sys): a captured tree in tests, or sysfs mounted elsewhere.
+ * A device is named as for nio_device_find_cdev(), also by a cdev path
+ * ("/dev/vfio/devices/vfioN", found as class/vfio-dev/vfioN under the
+ * root) or by the name of a device with a vfio-dev cdev on any bus; an
+ * absolute device path is used as it is (give one under the root).
+ * Errors as for the functions without _at: -ENOENT no such device under
+ * the root, -ENODEV no vfio-dev cdev or no IOMMU group, -EINVAL a
+ * relative path, -ENAMETOOLONG, -EMSGSIZE.  Since 0.3.
+ */
+NIO_API int nio_device_find_cdev_at(const char *sysfs_root, const char *device,
+				    char *cdev, size_t cdev_len);
+NIO_API int nio_device_iommu_group_at(const char *sysfs_root,
+				      const char *device, int *group);
+NIO_API int nio_device_reserved_regions_at(const char *sysfs_root,
+					   const char *device,
+					   struct nio_resv_region *regions,
+					   uint32_t *num);
+/*
+ * The reserved regions of IOMMU group number group (>= 0), read from
+ * <sysfs_root>/kernel/iommu_groups/<group>/reserved_regions; *num as
+ * above; lines that are not "START LAST TYPE" are skipped, an unknown
+ * type is NIO_RESV_UNKNOWN.  -ENOENT when there is no such group.
+ * Since 0.3.
+ */
+NIO_API int nio_group_reserved_regions(const char *sysfs_root, int group,
+				       struct nio_resv_region *regions,
+				       uint32_t *num);
 
 enum nio_bind_flags {
 	/*
