@@ -392,6 +392,116 @@ NIO_API int nio_group_reserved_regions(const char *sysfs_root, int group,
 				       struct nio_resv_region *regions,
 				       uint32_t *num);
 
+/*
+ * Guest layout advice (Since 0.3): what a VMM must tell the guest about
+ * the device's host reserved regions, given the guest's memory map.
+ * See nio_guest_layout(3).
+ */
+enum nio_guest_kind {
+	NIO_GUEST_RAM,
+	NIO_GUEST_DEVICE,
+	NIO_GUEST_ITS,    /* GICv3 ITS frame: the MSI doorbell is base + 0x10040 */
+	NIO_GUEST_GICV2M, /* GICv2m frame: the MSI doorbell is base + 0x40 */
+};
+struct nio_guest_region {
+	char name[32];
+	uint64_t start;
+	uint64_t size;
+	enum nio_guest_kind kind;
+};
+
+/* virtio-iommu VIRTIO_IOMMU_RESV_MEM_T_* subtypes of a PROBE property */
+enum nio_resv_mem_subtype {
+	NIO_RESV_MEM_RESERVED = 0,
+	NIO_RESV_MEM_MSI = 1,
+};
+
+struct nio_guest_layout_opts {
+	size_t sz;
+	/*
+	 * Guest memory map: "virt" (the default: QEMU's arm virt machine) or
+	 * the path of a JSON layout file (nio_guest_layout(3) describes it).
+	 */
+	const char *layout;
+	/* The layout file's text instead of its path (layout names it then). */
+	const char *layout_json;
+	/* RAM size for the "virt" layout; 0: QEMU's default, 128 MiB. */
+	uint64_t ram_size;
+	/*
+	 * Host reserved regions to use instead of the device's IOMMU group
+	 * (device may then be NULL); entries of type NIO_RESV_SW_MSI are the
+	 * software MSI window.
+	 */
+	const struct nio_resv_region *host;
+	uint32_t num_host;
+	/* StreamID of the device in the guest, for the IORT RMR nodes. */
+	uint32_t sid;
+	/*
+	 * Evaluate as if the SW_MSI window were here instead (what
+	 * "nestctl msi set" would make it); msi_size 0: as found.
+	 */
+	uint64_t msi_start;
+	uint64_t msi_size;
+	/* Directory that stands for /sys (NULL: "/sys"). */
+	const char *sysfs_root;
+};
+#define nio_guest_layout_opts__last_field sysfs_root
+
+struct nio_guest_rmr {       /* an IORT RMR node: identity-mapped range */
+	uint32_t sid;
+	uint64_t start;
+	uint64_t size;
+	enum nio_resv_type source; /* the host region it comes from */
+};
+struct nio_guest_resv_mem {  /* a virtio-iommu RESV_MEM probe property */
+	enum nio_resv_mem_subtype subtype;
+	uint64_t start;
+	uint64_t end; /* inclusive, as the property */
+};
+struct nio_guest_collision { /* a host reserved range inside a guest region */
+	struct nio_resv_region host;
+	struct nio_guest_region guest;
+	uint64_t start; /* the overlap */
+	uint64_t last;
+};
+
+struct nio_guest_layout {
+	char layout[64];     /* "virt" or the layout's "name" */
+	char iommu[64];      /* the device's IOMMU ("" if unknown) */
+	int instance;        /* nestiommu.ko instance, -1 if another IOMMU */
+	struct nio_resv_region *host;
+	uint32_t num_host;
+	struct nio_guest_region *guest;
+	uint32_t num_guest;
+	struct nio_guest_rmr *rmr;
+	uint32_t num_rmr;
+	struct nio_guest_resv_mem *resv_mem;
+	uint32_t num_resv_mem;
+	struct nio_guest_collision *collisions;
+	uint32_t num_collisions;
+	bool has_msi_gpa;    /* QEMU's msi-gpa: the guest's ITS/GICv2m doorbell */
+	uint64_t msi_gpa;
+	bool has_msi_window; /* the SW_MSI window evaluated */
+	uint64_t msi_start;
+	uint64_t msi_size;
+	bool msi_window_clean; /* it overlaps no guest region */
+	bool has_advice;       /* a window of msi_size that avoids everything */
+	uint64_t advice_start;
+};
+
+/*
+ * Compute the advice for a device (as nio_device_reserved_regions() takes
+ * it, or NULL with opts->host).  *layout is allocated; free it with
+ * nio_guest_layout_free().  -EINVAL names the bad field or region of a
+ * layout file in nio_ctx_last_error(NULL).
+ */
+NIO_API int nio_device_guest_layout(const char *device,
+				    const struct nio_guest_layout_opts *opts,
+				    struct nio_guest_layout **layout);
+NIO_API void nio_guest_layout_free(struct nio_guest_layout *layout);
+/* "ram", "device", "its", "gicv2m"; NULL if out of range. */
+NIO_API const char *nio_guest_kind_name(enum nio_guest_kind kind);
+
 enum nio_bind_flags {
 	/*
 	 * cdev_fd stays the caller's (since 0.2): the library binds and uses
