@@ -159,6 +159,9 @@ struct nio_hw_info;
 struct json_object *hw_info_json(const struct nio_hw_info *info);
 int parse_hw_info_type(const char *s, uint32_t *type);
 
+/* layout.c: "device guest-layout" */
+int do_device_guest_layout(int argc, char **argv);
+
 /* sysfs.c: root of /sys, overridable with $NESTCTL_SYSFS for tests. */
 const char *sysfs_root(void);
 

@@ -689,6 +689,9 @@ const struct cmd device_cmds[] = {
 	{ "list", do_device_list, "", "list VFIO device cdevs" },
 	{ "show", do_device_show, "DEVICE...",
 	  "show devices (vfioN, cdev path, PCI address or sysfs path)" },
+	{ "guest-layout", do_device_guest_layout,
+	  "DEVICE [ layout FILE|virt ] [ ram SIZE ] [ sid N ] [ msi-base ADDR [ msi-size SIZE ] ]",
+	  "what the guest must be told about the device's reserved and MSI ranges" },
 	{ 0 },
 };
 

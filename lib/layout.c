@@ -253,6 +253,10 @@ static int jcontainer(struct jparser *jp, int depth, bool obj)
 		jskip_ws(jp);
 		if (jp->p < jp->end && *jp->p == ',') {
 			jp->p++;
+			jskip_ws(jp);
+			if (jp->p < jp->end && *jp->p == close)
+				return jfail(jp, obj ? "trailing ',' before '}'" :
+					     "trailing ',' before ']'");
 			continue;
 		}
 		if (jp->p < jp->end && *jp->p == close) {
@@ -1106,8 +1110,8 @@ NIO_API int nio_device_guest_layout(const char *device,
 			}
 		if (!found) {
 			ret = nio_err(NULL, EINVAL,
-				      "nio_device_guest_layout: %s has no SW_MSI window to move",
-				      device ? device : "opts->host");
+				      "device %s has no SW_MSI window to move (its reserved regions have none)",
+				      device ? device : "of opts->host");
 			goto fail;
 		}
 	}

@@ -1,0 +1,3 @@
+#env NESTCTL_SYSFS=@SRC@/sysfs
+#rc 1
+-j device guest-layout vfio1 layout layout-syntax.json

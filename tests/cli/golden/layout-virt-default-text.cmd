@@ -1,0 +1,2 @@
+#env NESTCTL_SYSFS=@SRC@/sysfs
+device guest-layout vfio1 layout virt

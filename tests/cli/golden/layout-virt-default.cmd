@@ -1,0 +1,2 @@
+#env NESTCTL_SYSFS=@SRC@/sysfs
+-j device guest-layout vfio1
