@@ -37,7 +37,7 @@ COMMON_OBJ := $(call obj,$(COMMON_SRC))
 ALL_OBJ := $(LIB_OBJ) $(CLI_OBJ) $(FK_OBJ) $(COMMON_OBJ)
 LIBS := $(JSONC_LIBS) $(if $(filter 1,$(NL)),$(LIBNL_LIBS)) -ldl -lpthread
 
-HARNESSES := fuzz-plan fuzz-smmuv3 fuzz-cli
+HARNESSES := fuzz-plan fuzz-smmuv3 fuzz-cli fuzz-layout
 
 all: $(addprefix $(O)/,$(HARNESSES))
 

@@ -78,7 +78,7 @@ ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1
 export ASAN_OPTIONS
 mkdir -p "$out/artifacts"
 fail=0
-for name in plan smmuv3 cli; do
+for name in plan smmuv3 cli layout; do
 	seeds=$here/corpus/$name
 	if [ "$mode" = long ]; then
 		corpus=$out/corpus/$name
