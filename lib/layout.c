@@ -820,6 +820,29 @@ static int host_device_dir(const char *root, const char *device, char *dir,
 	return -ENOENT;
 }
 
+/*
+ * The nestiommu.ko instance whose IOMMU is named iommu ("nestiommu.N";
+ * older captures say "nestiommu-smmu.N"), or -1.
+ */
+static int nestiommu_instance(const char *iommu)
+{
+	const char *num;
+	char *end;
+	long n;
+
+	if (!strncmp(iommu, "nestiommu.", 10))
+		num = iommu + 10;
+	else if (!strncmp(iommu, "nestiommu-smmu.", 15))
+		num = iommu + 15;
+	else
+		return -1;
+	if (!isdigit((unsigned char)*num))
+		return -1;
+	errno = 0;
+	n = strtol(num, &end, 10);
+	return errno || *end || n > INT_MAX ? -1 : (int)n;
+}
+
 static int host_regions(const char *device, const char *root,
 			struct nio_guest_layout *out)
 {
@@ -841,9 +864,8 @@ static int host_regions(const char *device, const char *root,
 		return nio_err(NULL, ENODEV,
 			       "device %s: no iommu_group (no IOMMU translates it)",
 			       device);
-	nestiommu = !strncmp(out->iommu, "nestiommu-smmu.", 15);
-	if (nestiommu)
-		out->instance = atoi(out->iommu + 15);
+	out->instance = nestiommu_instance(out->iommu);
+	nestiommu = out->instance >= 0;
 	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%s/reserved_regions",
 		 root, grp);
 	f = fopen(path, "re");
