@@ -87,8 +87,8 @@ static int vfio_dev_by_name(const char *root, const char *want, char *dir,
  * name on the platform bus (or any bus, if it has a vfio-dev cdev), a
  * vfio-dev name or a cdev path, to its sysfs directory under root.
  */
-static int device_sysfs_dir(const char *root, const char *device, char *dir,
-			    size_t len)
+int nio_device_sysfs_dir(const char *root, const char *device, char *dir,
+			 size_t len)
 {
 	static const char *const prefixes[] = {
 		"/bus/pci/devices/",
@@ -166,7 +166,7 @@ NIO_API int nio_device_find_cdev_at(const char *sysfs_root, const char *device,
 
 	NIO_CHECK_ARG(NULL, device);
 	NIO_CHECK_ARG(NULL, cdev && cdev_len);
-	ret = device_sysfs_dir(sysfs_root, device, dir, sizeof(dir));
+	ret = nio_device_sysfs_dir(sysfs_root, device, dir, sizeof(dir));
 	if (ret)
 		return nio_err(NULL, -ret,
 			       "device %s: no such device in sysfs (give a sysfs path, a PCI address or a device name)",
@@ -200,7 +200,7 @@ NIO_API int nio_device_iommu_group_at(const char *sysfs_root,
 
 	NIO_CHECK_ARG(NULL, device);
 	NIO_CHECK_ARG(NULL, group);
-	ret = device_sysfs_dir(sysfs_root, device, dir, sizeof(dir));
+	ret = nio_device_sysfs_dir(sysfs_root, device, dir, sizeof(dir));
 	if (ret)
 		return nio_err(NULL, -ret, "device %s: no such device in sysfs",
 			       device);

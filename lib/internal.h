@@ -124,6 +124,14 @@ int nio_opts_check(struct nio_ctx *ctx, const void *opts, size_t user_sz,
  */
 void nio_copy_out(void *dst, const void *src, size_t src_sz);
 
+/*
+ * A device's sysfs directory under root (NULL: /sys), named as
+ * nio_device_find_cdev_at() takes it (device.c); a vfio-dev name or cdev
+ * path gives its class/vfio-dev entry.  0 or a negative errno.
+ */
+int nio_device_sysfs_dir(const char *root, const char *device, char *dir,
+			 size_t len);
+
 #define NIO_OPTS_CHECK(ctx, opts, TYPE)                                      \
 	nio_opts_check(ctx, opts, (opts) ? (opts)->sz : 0,                   \
 		       offsetof(struct TYPE, TYPE##__last_field) +           \

@@ -762,7 +762,7 @@ static int layout_load(const struct nio_guest_layout_opts *opts,
 /* ------------------------------------------------------------------ */
 /* Host side: the device's reserved regions under a sysfs root         */
 
-/* Base name of the link <dir>/<name>, or -ENOENT. */
+/* Base name of the link <dir>/<name>, or -errno. */
 static int link_base(const char *dir, const char *name, char *out, size_t len)
 {
 	char path[PATH_MAX + 64], target[PATH_MAX];
@@ -777,47 +777,6 @@ static int link_base(const char *dir, const char *name, char *out, size_t len)
 	base = strrchr(target, '/');
 	snprintf(out, len, "%s", base ? base + 1 : target);
 	return 0;
-}
-
-static bool dir_exists(const char *path)
-{
-	struct stat st;
-
-	return !stat(path, &st) && S_ISDIR(st.st_mode);
-}
-
-/*
- * The device's sysfs directory: an absolute path, a vfio-dev name
- * ("vfio1", "/dev/vfio/devices/vfio1"), a PCI address or a platform
- * device name, looked up under root.
- */
-static int host_device_dir(const char *root, const char *device, char *dir,
-			   size_t len)
-{
-	static const char *const where[][2] = {
-		{ "/class/vfio-dev/", "/device" },
-		{ "/bus/pci/devices/", "" },
-		{ "/bus/pci/devices/0000:", "" },
-		{ "/bus/platform/devices/", "" },
-		{ "/devices/platform/", "" },
-	};
-
-	if (!strncmp(device, "/dev/vfio/devices/", 18))
-		device += 18;
-	if (device[0] == '/') {
-		snprintf(dir, len, "%s", device);
-		return dir_exists(dir) ? 0 : -ENOENT;
-	}
-	if (!device[0] || strchr(device, '/'))
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
-		int n = snprintf(dir, len, "%s%s%s%s", root, where[i][0],
-				 device, where[i][1]);
-
-		if (n > 0 && (size_t)n < len && dir_exists(dir))
-			return 0;
-	}
-	return -ENOENT;
 }
 
 /*
@@ -843,70 +802,48 @@ static int nestiommu_instance(const char *iommu)
 	return errno || *end || n > INT_MAX ? -1 : (int)n;
 }
 
+/*
+ * The device's IOMMU (the "iommu" link of the device, or of the device
+ * behind a vfio-dev class entry) and its group's reserved regions, with
+ * the SW_MSI window told apart from hardware MSI ranges.
+ */
 static int host_regions(const char *device, const char *root,
 			struct nio_guest_layout *out)
 {
-	char dir[PATH_MAX], grp[32], path[PATH_MAX + 96], line[256];
-	const char *dev_dir;
-	bool nestiommu;
-	FILE *f;
+	char dir[PATH_MAX];
+	uint32_t num = HOST_MAX_REGIONS;
 	int ret;
 
-	ret = host_device_dir(root, device, dir, sizeof(dir));
+	ret = nio_device_sysfs_dir(root, device, dir, sizeof(dir));
 	if (ret)
 		return nio_err(NULL, -ret,
-			       "device %s: no such device under %s (give vfioN, a PCI address, a platform device name or a sysfs path)",
+			       "device %s: no such device under %s (give vfioN, a cdev path, a PCI address, a device name or a sysfs path)",
 			       device, root);
-	dev_dir = dir;
-	if (link_base(dev_dir, "iommu", out->iommu, sizeof(out->iommu)))
+	if (link_base(dir, "device/iommu", out->iommu, sizeof(out->iommu)) &&
+	    link_base(dir, "iommu", out->iommu, sizeof(out->iommu)))
 		out->iommu[0] = '\0';
-	if (link_base(dev_dir, "iommu_group", grp, sizeof(grp)))
-		return nio_err(NULL, ENODEV,
-			       "device %s: no iommu_group (no IOMMU translates it)",
-			       device);
 	out->instance = nestiommu_instance(out->iommu);
-	nestiommu = out->instance >= 0;
-	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%s/reserved_regions",
-		 root, grp);
-	f = fopen(path, "re");
-	if (!f)
-		return nio_err(NULL, errno, "%s: %s", path, strerror(errno));
 	out->host = calloc(HOST_MAX_REGIONS, sizeof(*out->host));
-	if (!out->host) {
-		fclose(f);
+	if (!out->host)
 		return nio_err(NULL, ENOMEM, "nio_device_guest_layout: out of memory");
-	}
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long start, last;
-		char type[32];
-		struct nio_resv_region *r;
+	ret = nio_device_reserved_regions_at(root, device, out->host, &num);
+	if (ret)
+		return ret; /* its message names the device and the cause */
+	out->num_host = num;
+	for (uint32_t i = 0; i < num; i++) {
+		struct nio_resv_region *r = &out->host[i];
 
-		if (sscanf(line, "%llx %llx %31s", &start, &last, type) != 3 ||
-		    last < start)
-			continue;
-		if (out->num_host == HOST_MAX_REGIONS) {
-			fclose(f);
-			return nio_err(NULL, EMSGSIZE, "%s: more than %d regions",
-				       path, HOST_MAX_REGIONS);
-		}
-		r = &out->host[out->num_host++];
-		r->start = start;
-		r->last = last;
-		r->type = NIO_RESV_UNKNOWN;
-		for (unsigned int t = 0; t < NIO_RESV_UNKNOWN; t++)
-			if (!strcmp(type, nio_resv_type_name((enum nio_resv_type)t)))
-				r->type = (enum nio_resv_type)t;
 		/*
 		 * sysfs says "msi" for hardware MSI and the SW_MSI window
 		 * alike: nestiommu.ko's only region is its SW_MSI window, and
 		 * the ARM SMMU drivers' is MSI_IOVA_BASE, 1 MiB.
 		 */
 		if (r->type == NIO_RESV_MSI &&
-		    (nestiommu || (start == ARM_MSI_IOVA_BASE &&
-				   last == ARM_MSI_IOVA_BASE + ARM_MSI_IOVA_LENGTH - 1)))
+		    (out->instance >= 0 ||
+		     (r->start == ARM_MSI_IOVA_BASE &&
+		      r->last == ARM_MSI_IOVA_BASE + ARM_MSI_IOVA_LENGTH - 1)))
 			r->type = NIO_RESV_SW_MSI;
 	}
-	fclose(f);
 	return 0;
 }
 
