@@ -191,6 +191,7 @@
 #define NIO_PERM_R		BIT(0)
 #define NIO_PERM_W		BIT(1)
 
+struct netlink_ext_ack;
 struct nio_smmu;
 struct nio_viommu;
 struct nio_pci_fn;
@@ -208,6 +209,13 @@ struct nio_domain {
 	struct list_head viommus;
 };
 
+/* An armed failure of one enum nestiommu_inject_op (NESTIOMMU_CMD_INJECT_FAIL) */
+struct nio_inject_fail {
+	u32 count;			/* operations left to fail */
+	u32 skip;			/* operations let through before those */
+	int err;			/* negative errno */
+};
+
 /* The vIOMMU: IOMMU_VIOMMU_TYPE_ARM_SMMUV3 */
 struct nio_viommu {
 	struct iommufd_viommu core;
@@ -215,6 +223,9 @@ struct nio_viommu {
 	struct nio_domain *s2;
 	struct list_head s2_node;	/* in s2->viommus */
 	u16 vmid;
+	/* Fault injection: inject_lock guards fail[] */
+	spinlock_t inject_lock;
+	struct nio_inject_fail fail[__NESTIOMMU_INJECT_MAX];
 };
 
 /* A nested domain: the guest's vSTE over the vIOMMU's stage 2 */
@@ -272,6 +283,16 @@ struct nio_master {
 	/* The fault of the last DMA request through netlink, if any */
 	bool has_last_evt;
 	u64 last_evt[EVTQ_ENT_DWORDS];
+
+	/*
+	 * The vIOMMU of the endpoint's vDEVICE and its virtual ID (fault
+	 * injection's target): set and read under dma_lock; the vDEVICE
+	 * holds the vIOMMU, and its destroy clears them.
+	 */
+	struct nio_viommu *vdev_viommu;
+	u32 vdev_vsid;
+	/* Injected delay of every DMA completion, microseconds */
+	u32 dma_delay_us;
 
 	struct nio_msi_vec msi[NESTIOMMU_MSI_VECTORS];
 };
@@ -435,6 +456,9 @@ size_t nio_get_viommu_size(struct device *dev, enum iommu_viommu_type type);
 int nio_viommu_init(struct iommufd_viommu *viommu, struct iommu_domain *parent,
 		    const struct iommu_user_data *user_data);
 int nio_report_event(struct nio_master *master, u64 *evt);
+int nio_inject_take(struct nio_viommu *vsmmu, enum nestiommu_inject_op op);
+int nio_inject_event(struct nio_master *master, const u64 *evt, u32 count,
+		     bool raw, struct netlink_ext_ack *extack);
 
 /* nestiommu_dma.c */
 u32 nio_idr5_granules(void);

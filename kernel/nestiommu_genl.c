@@ -4,6 +4,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/eventfd.h>
 #include <linux/interrupt.h>
 #include <linux/slab.h>
@@ -34,6 +35,16 @@ static const struct nla_policy nio_policy[NESTIOMMU_ATTR_MAX + 1] = {
 						NESTIOMMU_BENCH_INVAL),
 	[NESTIOMMU_ATTR_BENCH_ITERS]	= { .type = NLA_U32 },
 	[NESTIOMMU_ATTR_BENCH_ENTRIES]	= { .type = NLA_U32 },
+	[NESTIOMMU_ATTR_EVENT]		= NLA_POLICY_EXACT_LEN(EVTQ_ENT_DWORDS *
+							       sizeof(u64)),
+	[NESTIOMMU_ATTR_INJECT_COUNT]	= { .type = NLA_U32 },
+	[NESTIOMMU_ATTR_INJECT_RAW]	= { .type = NLA_FLAG },
+	[NESTIOMMU_ATTR_INJECT_OP]	= NLA_POLICY_MAX(NLA_U32,
+						NESTIOMMU_INJECT_MAX),
+	[NESTIOMMU_ATTR_INJECT_ERRNO]	= NLA_POLICY_RANGE(NLA_U32, 1,
+							   MAX_ERRNO),
+	[NESTIOMMU_ATTR_INJECT_SKIP]	= { .type = NLA_U32 },
+	[NESTIOMMU_ATTR_DELAY_US]	= { .type = NLA_U32 },
 };
 
 static struct nio_master *nio_genl_master(struct genl_info *info)
@@ -416,6 +427,7 @@ static int nio_dma_doit(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg = NULL;
 	void *buf, *hdr;
 	bool has_evt;
+	u32 delay = 0;
 	size_t len;
 	u64 iova;
 	int ret;
@@ -468,6 +480,7 @@ static int nio_dma_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out_unlock;
 	}
 	ret = nio_dma(master, pasid, iova, buf, len, write, evt, &has_evt);
+	delay = READ_ONCE(master->dma_delay_us);
 	spin_lock(&master->cfg_lock);
 	if (has_evt)
 		memcpy(master->last_evt, evt, sizeof(evt));
@@ -483,6 +496,9 @@ static int nio_dma_doit(struct sk_buff *skb, struct genl_info *info)
 			       "aborted by the configuration (blocked or abort STE)");
 out_unlock:
 	mutex_unlock(&nio_global_lock);
+	/* Fault injection: a slow completion, holding no lock */
+	if (delay)
+		fsleep(delay);
 
 	if (!ret && !write) {
 		hdr = genlmsg_put_reply(msg, info, &nio_genl_family, 0,
@@ -607,6 +623,190 @@ static int nio_counters_reset_doit(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Fault injection                                                     */
+
+static int nio_inject_event_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	u64 evt[EVTQ_ENT_DWORDS];
+	struct nio_master *master;
+	__le64 levt[EVTQ_ENT_DWORDS];
+	u32 count = 1;
+	int i, ret;
+
+	ret = nio_sys_admin(skb, info->extack);
+	if (ret)
+		return ret;
+	if (GENL_REQ_ATTR_CHECK(info, NESTIOMMU_ATTR_EVENT))
+		return -EINVAL;
+	if (info->attrs[NESTIOMMU_ATTR_INJECT_COUNT])
+		count = nla_get_u32(info->attrs[NESTIOMMU_ATTR_INJECT_COUNT]);
+	if (!count || count > NESTIOMMU_INJECT_MAX_EVENTS) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[NESTIOMMU_ATTR_INJECT_COUNT],
+				    "count must be 1..524289 (2^19 + 1)");
+		return -EINVAL;
+	}
+	nla_memcpy(levt, info->attrs[NESTIOMMU_ATTR_EVENT], sizeof(levt));
+	for (i = 0; i < EVTQ_ENT_DWORDS; i++)
+		evt[i] = le64_to_cpu(levt[i]);
+
+	mutex_lock(&nio_global_lock);
+	master = nio_genl_master(info);
+	if (IS_ERR(master))
+		ret = PTR_ERR(master);
+	else
+		ret = nio_inject_event(master, evt, count,
+				       nla_get_flag(info->attrs[NESTIOMMU_ATTR_INJECT_RAW]),
+				       info->extack);
+	mutex_unlock(&nio_global_lock);
+	return ret;
+}
+
+static int nio_inject_fail_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	u32 op, count, skip = 0, err = EIO;
+	struct nio_master *master;
+	struct nio_viommu *vsmmu;
+	int ret;
+
+	ret = nio_sys_admin(skb, info->extack);
+	if (ret)
+		return ret;
+	if (GENL_REQ_ATTR_CHECK(info, NESTIOMMU_ATTR_INJECT_OP) ||
+	    GENL_REQ_ATTR_CHECK(info, NESTIOMMU_ATTR_INJECT_COUNT))
+		return -EINVAL;
+	op = nla_get_u32(info->attrs[NESTIOMMU_ATTR_INJECT_OP]);
+	count = nla_get_u32(info->attrs[NESTIOMMU_ATTR_INJECT_COUNT]);
+	if (info->attrs[NESTIOMMU_ATTR_INJECT_SKIP])
+		skip = nla_get_u32(info->attrs[NESTIOMMU_ATTR_INJECT_SKIP]);
+	if (info->attrs[NESTIOMMU_ATTR_INJECT_ERRNO])
+		err = nla_get_u32(info->attrs[NESTIOMMU_ATTR_INJECT_ERRNO]);
+
+	mutex_lock(&nio_global_lock);
+	master = nio_genl_master(info);
+	if (IS_ERR(master)) {
+		ret = PTR_ERR(master);
+		goto out;
+	}
+	mutex_lock(&master->dma_lock);
+	vsmmu = master->vdev_viommu;
+	if (vsmmu) {
+		spin_lock(&vsmmu->inject_lock);
+		vsmmu->fail[op].skip = count ? skip : 0;
+		vsmmu->fail[op].err = -(int)err;
+		/* count last: nio_inject_take() looks at it unlocked */
+		WRITE_ONCE(vsmmu->fail[op].count, count);
+		spin_unlock(&vsmmu->inject_lock);
+	} else {
+		NL_SET_ERR_MSG(info->extack, "the endpoint has no vDEVICE");
+		ret = -ENOENT;
+	}
+	mutex_unlock(&master->dma_lock);
+out:
+	mutex_unlock(&nio_global_lock);
+	return ret;
+}
+
+static int nio_inject_delay_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nio_master *master;
+	int ret;
+
+	ret = nio_sys_admin(skb, info->extack);
+	if (ret)
+		return ret;
+	if (GENL_REQ_ATTR_CHECK(info, NESTIOMMU_ATTR_DELAY_US))
+		return -EINVAL;
+	if (nla_get_u32(info->attrs[NESTIOMMU_ATTR_DELAY_US]) >
+	    NESTIOMMU_MAX_DELAY_US) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[NESTIOMMU_ATTR_DELAY_US],
+				    "delay must be at most 10000000 us (10 s)");
+		return -EINVAL;
+	}
+	mutex_lock(&nio_global_lock);
+	master = nio_genl_master(info);
+	if (IS_ERR(master))
+		ret = PTR_ERR(master);
+	else
+		WRITE_ONCE(master->dma_delay_us,
+			   nla_get_u32(info->attrs[NESTIOMMU_ATTR_DELAY_US]));
+	mutex_unlock(&nio_global_lock);
+	return ret;
+}
+
+static int nio_fill_inject(struct sk_buff *msg, struct nio_master *master)
+{
+	struct nio_inject_fail fail[__NESTIOMMU_INJECT_MAX];
+	struct nio_viommu *vsmmu;
+	struct nlattr *nest;
+	u32 vsid = 0;
+	int op;
+
+	mutex_lock(&master->dma_lock);
+	vsmmu = master->vdev_viommu;
+	if (vsmmu) {
+		vsid = master->vdev_vsid;
+		spin_lock(&vsmmu->inject_lock);
+		memcpy(fail, vsmmu->fail, sizeof(fail));
+		spin_unlock(&vsmmu->inject_lock);
+	}
+	mutex_unlock(&master->dma_lock);
+
+	if (nla_put_u32(msg, NESTIOMMU_ATTR_INSTANCE, master->smmu->id) ||
+	    nla_put_u32(msg, NESTIOMMU_ATTR_DEVICE, master->index) ||
+	    nla_put_u32(msg, NESTIOMMU_ATTR_DELAY_US,
+			READ_ONCE(master->dma_delay_us)))
+		return -EMSGSIZE;
+	if (!vsmmu)
+		return 0;
+	if (nla_put_u32(msg, NESTIOMMU_ATTR_VSID, vsid))
+		return -EMSGSIZE;
+	for (op = 0; op <= NESTIOMMU_INJECT_MAX; op++) {
+		nest = nla_nest_start(msg, NESTIOMMU_ATTR_INJECT);
+		if (!nest ||
+		    nla_put_u32(msg, NESTIOMMU_ATTR_INJECT_OP, op) ||
+		    nla_put_u32(msg, NESTIOMMU_ATTR_INJECT_COUNT,
+				fail[op].count) ||
+		    nla_put_u32(msg, NESTIOMMU_ATTR_INJECT_SKIP,
+				fail[op].skip) ||
+		    nla_put_u32(msg, NESTIOMMU_ATTR_INJECT_ERRNO,
+				fail[op].count ? -fail[op].err : 0))
+			return -EMSGSIZE;
+		nla_nest_end(msg, nest);
+	}
+	return 0;
+}
+
+static int nio_inject_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nio_master *master;
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &nio_genl_family, 0,
+				NESTIOMMU_CMD_INJECT_GET);
+	if (!hdr) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	mutex_lock(&nio_global_lock);
+	master = nio_genl_master(info);
+	ret = IS_ERR(master) ? PTR_ERR(master) : nio_fill_inject(msg, master);
+	mutex_unlock(&nio_global_lock);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
 static const struct genl_ops nio_genl_ops[] = {
 	{
 		.cmd	= NESTIOMMU_CMD_INSTANCE_GET,
@@ -658,6 +858,27 @@ static const struct genl_ops nio_genl_ops[] = {
 	{
 		.cmd	= NESTIOMMU_CMD_COUNTERS_RESET,
 		.doit	= nio_counters_reset_doit,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	/* Fault injection */
+	{
+		.cmd	= NESTIOMMU_CMD_INJECT_EVENT,
+		.doit	= nio_inject_event_doit,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= NESTIOMMU_CMD_INJECT_FAIL,
+		.doit	= nio_inject_fail_doit,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= NESTIOMMU_CMD_INJECT_DMA_DELAY,
+		.doit	= nio_inject_delay_doit,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= NESTIOMMU_CMD_INJECT_GET,
+		.doit	= nio_inject_get_doit,
 		.flags	= GENL_ADMIN_PERM,
 	},
 };

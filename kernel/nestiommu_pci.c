@@ -41,6 +41,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/pci.h>
 #ifndef CONFIG_X86
 #include <linux/pci-ecam.h>
@@ -365,7 +366,7 @@ static void nio_pci_dma_work(struct work_struct *work)
 	u64 evt[EVTQ_ENT_DWORDS];
 	struct nio_pci_req r;
 	unsigned long flags;
-	u32 done = 0, code = NIO_PCI_DMA_OK;
+	u32 done = 0, code = NIO_PCI_DMA_OK, delay;
 	u64 fault = 0;
 	__le32 *buf;
 	int ret = 0;
@@ -422,6 +423,10 @@ static void nio_pci_dma_work(struct work_struct *work)
 		code = NIO_PCI_DMA_ERR_ABORT;	/* the STE aborts the stream */
 	else if (ret)
 		code = NIO_PCI_DMA_ERR_FAULT;
+	/* Fault injection: a slow completion (NESTIOMMU_CMD_INJECT_DMA_DELAY) */
+	delay = READ_ONCE(fn->master->dma_delay_us);
+	if (delay)
+		fsleep(delay);
 out:
 	raw_spin_lock_irqsave(&fn->lock, flags);
 	if (fn->gen == r.gen)

@@ -37,6 +37,18 @@ enum nestiommu_cmd {
 	NESTIOMMU_CMD_REMOVE_DEVICES,	/* [INSTANCE] */
 	NESTIOMMU_CMD_BENCH,		/* INSTANCE, DEVICE, BENCH_* */
 	NESTIOMMU_CMD_COUNTERS_RESET,	/* [INSTANCE] */
+	/*
+	 * Fault injection (CAP_SYS_ADMIN), aimed at one endpoint and the
+	 * vIOMMU of its vDEVICE; ENOENT when it has none, or (INJECT_EVENT)
+	 * when that vIOMMU has no vEVENTQ (never allocated or destroyed).
+	 */
+	/* INSTANCE, DEVICE, EVENT, [INJECT_COUNT], [INJECT_RAW] */
+	NESTIOMMU_CMD_INJECT_EVENT,
+	/* INSTANCE, DEVICE, INJECT_OP, INJECT_COUNT, [INJECT_ERRNO, INJECT_SKIP] */
+	NESTIOMMU_CMD_INJECT_FAIL,
+	NESTIOMMU_CMD_INJECT_DMA_DELAY,	/* INSTANCE, DEVICE, DELAY_US */
+	/* INSTANCE, DEVICE; reply: DELAY_US, [VSID, INJECT...] */
+	NESTIOMMU_CMD_INJECT_GET,
 	__NESTIOMMU_CMD_MAX,
 };
 
@@ -77,6 +89,14 @@ enum nestiommu_attr {
 	NESTIOMMU_ATTR_BENCH_NS,	/* u64: total nanoseconds measured */
 	NESTIOMMU_ATTR_ATTACHED,	/* u32: number of attached endpoints */
 	NESTIOMMU_ATTR_PAD,
+	/* Fault injection */
+	NESTIOMMU_ATTR_INJECT_COUNT,	/* u32: events, or commands to fail */
+	NESTIOMMU_ATTR_INJECT_RAW,	/* flag: keep the event's SID field */
+	NESTIOMMU_ATTR_INJECT_OP,	/* u32: enum nestiommu_inject_op */
+	NESTIOMMU_ATTR_INJECT_ERRNO,	/* u32: positive errno, 1..4095 */
+	NESTIOMMU_ATTR_INJECT_SKIP,	/* u32: operations let through first */
+	NESTIOMMU_ATTR_DELAY_US,	/* u32: DMA completion delay, 0 = none */
+	NESTIOMMU_ATTR_INJECT,		/* nest: OP, COUNT, ERRNO, SKIP */
 	__NESTIOMMU_ATTR_MAX,
 };
 
@@ -124,5 +144,20 @@ enum nestiommu_bench_mode {
 	 */
 	NESTIOMMU_BENCH_INVAL,
 };
+
+/* What NESTIOMMU_CMD_INJECT_FAIL makes fail on the vIOMMU */
+enum nestiommu_inject_op {
+	/* each command of IOMMU_HWPT_INVALIDATE (cache_invalidate) */
+	NESTIOMMU_INJECT_INVALIDATE,
+	/* each IOMMU_HWPT_ALLOC of a nested HWPT (alloc_domain_nested) */
+	NESTIOMMU_INJECT_NESTED_ALLOC,
+	__NESTIOMMU_INJECT_MAX,
+};
+
+#define NESTIOMMU_INJECT_MAX (__NESTIOMMU_INJECT_MAX - 1)
+/* Injected events per request: enough to overflow any vEVENTQ (2^19) */
+#define NESTIOMMU_INJECT_MAX_EVENTS	((1U << 19) + 1)
+/* Longest DMA completion delay */
+#define NESTIOMMU_MAX_DELAY_US		10000000U
 
 #endif /* _NESTIOMMU_UAPI_H */

@@ -9,6 +9,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/netlink.h>
 #include <linux/slab.h>
 
 #include "nestiommu.h"
@@ -112,6 +113,9 @@ nio_alloc_domain_nested(struct iommufd_viommu *viommu, u32 flags,
 
 	if (flags)
 		return ERR_PTR(-EOPNOTSUPP);
+	ret = nio_inject_take(vsmmu, NESTIOMMU_INJECT_NESTED_ALLOC);
+	if (ret)
+		return ERR_PTR(ret);
 
 	ret = iommu_copy_struct_from_user(&arg, user_data,
 					  IOMMU_HWPT_DATA_ARM_SMMUV3, ste);
@@ -138,14 +142,33 @@ nio_alloc_domain_nested(struct iommufd_viommu *viommu, u32 flags,
 /* ------------------------------------------------------------------ */
 /* vDEVICE                                                             */
 
+/* Called by iommufd under the device's igroup lock, as attach is */
+static void nio_vdevice_destroy(struct iommufd_vdevice *vdev)
+{
+	struct device *dev = iommufd_vdevice_to_device(vdev);
+	struct nio_master *master = dev_iommu_priv_get(dev);
+
+	mutex_lock(&master->dma_lock);
+	master->vdev_viommu = NULL;
+	master->vdev_vsid = 0;
+	mutex_unlock(&master->dma_lock);
+}
+
 static int nio_vdevice_init(struct iommufd_vdevice *vdev)
 {
 	struct device *dev = iommufd_vdevice_to_device(vdev);
 	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
+	struct nio_master *master = dev_iommu_priv_get(dev);
 
 	/* As arm_vsmmu_vdevice_init(): one StreamID only */
 	if (!fwspec || fwspec->num_ids != 1)
 		return -EOPNOTSUPP;
+	/* Remembered for fault injection (NESTIOMMU_CMD_INJECT_*) */
+	mutex_lock(&master->dma_lock);
+	master->vdev_viommu = to_nio_viommu(vdev->viommu);
+	master->vdev_vsid = vdev->virt_id;
+	mutex_unlock(&master->dma_lock);
+	vdev->destroy = nio_vdevice_destroy;
 	return 0;
 }
 
@@ -420,7 +443,9 @@ static int nio_cache_invalidate(struct iommufd_viommu *viommu,
 		u64 data[2] = { le64_to_cpu(cmds[i].cmd[0]),
 				le64_to_cpu(cmds[i].cmd[1]) };
 
-		ret = nio_exec_user_cmd(vsmmu, data, &batch);
+		ret = nio_inject_take(vsmmu, NESTIOMMU_INJECT_INVALIDATE);
+		if (!ret)
+			ret = nio_exec_user_cmd(vsmmu, data, &batch);
 		if (ret) {
 			nio_count(vsmmu->smmu, NESTIOMMU_CNT_INV_REJECTED);
 			break;
@@ -479,6 +504,7 @@ int nio_viommu_init(struct iommufd_viommu *viommu, struct iommu_domain *parent,
 	vsmmu->smmu = smmu;
 	vsmmu->s2 = s2;
 	vsmmu->vmid = vmid;
+	spin_lock_init(&vsmmu->inject_lock);
 	mutex_lock(&s2->pt_lock);
 	list_add(&vsmmu->s2_node, &s2->viommus);
 	mutex_unlock(&s2->pt_lock);
@@ -529,5 +555,79 @@ int nio_report_event(struct nio_master *master, u64 *evt)
 					  sizeof(vevt));
 	nio_count(master->smmu, ret ? NESTIOMMU_CNT_EVENTS_LOST :
 		  NESTIOMMU_CNT_EVENTS);
+	return ret;
+}
+
+/*
+ * Fault injection: 0 when operation @op may go on, else the armed errno
+ * (consuming one of the armed failures, after the armed skips).  The
+ * injected failure comes before the operation's own checks.
+ */
+int nio_inject_take(struct nio_viommu *vsmmu, enum nestiommu_inject_op op)
+{
+	struct nio_inject_fail *f = &vsmmu->fail[op];
+	int ret = 0;
+
+	if (!READ_ONCE(f->count))
+		return 0;
+	spin_lock(&vsmmu->inject_lock);
+	if (!f->count) {
+		/* disarmed meanwhile */
+	} else if (f->skip) {
+		f->skip--;
+	} else {
+		f->count--;
+		ret = f->err;
+	}
+	spin_unlock(&vsmmu->inject_lock);
+	return ret;
+}
+
+/*
+ * Fault injection: @count copies of the SMMUv3 event record @evt into the
+ * vEVENTQ of the vIOMMU of @master's vDEVICE, through the same
+ * iommufd_viommu_report_event() as a real fault, with the SID field set to
+ * the vDEVICE's virtual ID (unless @raw).  Records that find the queue full
+ * are lost as any would be: the kernel's LOST_EVENTS marker and sequence
+ * gap.  -ENOENT when there is no vDEVICE or no vEVENTQ.  Called under
+ * nio_global_lock.
+ */
+int nio_inject_event(struct nio_master *master, const u64 *evt, u32 count,
+		     bool raw, struct netlink_ext_ack *extack)
+{
+	struct iommu_vevent_arm_smmuv3 vevt;
+	struct nio_viommu *vsmmu;
+	int i, ret = 0;
+	u32 n;
+
+	mutex_lock(&master->dma_lock);
+	vsmmu = master->vdev_viommu;
+	if (!vsmmu) {
+		NL_SET_ERR_MSG(extack, "the endpoint has no vDEVICE");
+		ret = -ENOENT;
+		goto out;
+	}
+	vevt.evt[0] = cpu_to_le64(raw ? evt[0] :
+				  (evt[0] & ~EVTQ_0_SID) |
+				  FIELD_PREP(EVTQ_0_SID, master->vdev_vsid));
+	for (i = 1; i < EVTQ_ENT_DWORDS; i++)
+		vevt.evt[i] = cpu_to_le64(evt[i]);
+	for (n = 0; n < count; n++) {
+		ret = iommufd_viommu_report_event(&vsmmu->core,
+						  IOMMU_VEVENTQ_TYPE_ARM_SMMUV3,
+						  &vevt, sizeof(vevt));
+		if (ret == -EOPNOTSUPP) {
+			NL_SET_ERR_MSG(extack,
+				       "the vDEVICE's vIOMMU has no vEVENTQ (never allocated or destroyed)");
+			ret = -ENOENT;
+			break;
+		}
+		/* -ENOMEM: lost, and marked so in the queue, as upstream */
+		ret = 0;
+		if (!(n % 1024))
+			cond_resched();
+	}
+out:
+	mutex_unlock(&master->dma_lock);
 	return ret;
 }
