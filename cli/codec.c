@@ -951,6 +951,11 @@ static int get_fields(int argc, char **argv, const struct rec *r,
 	return 0;
 }
 
+int codec_event_fields_arg(char *arg, uint64_t w[4])
+{
+	return get_fields(1, &arg, &rec_event, enc_event, w);
+}
+
 static int do_ste_decode(int argc, char **argv)
 {
 	uint64_t w[2];

@@ -43,6 +43,12 @@ int codec_cd_from_json(struct jctx *jc, const char *key,
 		       struct jv *v, uint64_t w[8]);
 
 /*
+ * An event record from JSON fields as "event encode" takes them (inline,
+ * a file or -); 0, or the exit code after reporting the error.
+ */
+int codec_event_fields_arg(char *arg, uint64_t w[4]);
+
+/*
  * Inline JSON text, a file name or "-".  NULL on error with a message in
  * msg and errno set (the read error, or EINVAL for malformed JSON).
  */

@@ -26,6 +26,7 @@
 
 #include "nestctl.h"
 #include "codec.h"
+#include "plan.h"
 
 #define MODULE_NAME "nestiommu"
 
@@ -48,6 +49,10 @@
 #pragma weak nio_smmu_dma_write
 #pragma weak nio_smmu_remove_devices
 #pragma weak nio_smmu_counters_reset
+#pragma weak nio_smmu_inject_event
+#pragma weak nio_smmu_inject_fail
+#pragma weak nio_smmu_inject_dma_delay
+#pragma weak nio_smmu_inject_get
 #define SMMU_CLIENT (nio_smmu_open != NULL)
 #else
 #define SMMU_CLIENT 1
@@ -692,6 +697,218 @@ static int do_dma_write(int argc, char **argv)
 	return do_dma(argc, argv, true);
 }
 
+/* ------------------------------------------------------------------ */
+/* smmu inject: fault injection for VMM tests                          */
+
+static const char *const inject_op_names[NIO_SMMU_INJECT_MAX + 1] = {
+	[NIO_SMMU_INJECT_INVALIDATE] = "invalidate",
+	[NIO_SMMU_INJECT_NESTED_ALLOC] = "nested-alloc",
+};
+
+static void j_errno(struct json_object *o, const char *key, int e)
+{
+	const char *n = plan_errno_name(e);
+
+	j_int(o, key, e);
+	if (n)
+		J_STR(o, "error", n);
+	else if (e)
+		J_STR(o, "error", strerror(e));
+}
+
+/* The endpoint's armed injections, as JSON (closes smmu on failure) */
+static int inject_state_json(struct nio_smmu *smmu, const char *what,
+			     uint32_t inst, uint32_t index,
+			     struct json_object **out)
+{
+	struct nio_smmu_inject st;
+	struct json_object *o, *f;
+	int ret;
+
+	*out = NULL;
+	ret = nio_smmu_inject_get(smmu, inst, index, &st);
+	if (ret < 0)
+		return smmu_fail(smmu, ret, what);
+	o = json_object_new_object();
+	J_U32(o, "instance", st.instance);
+	J_U32(o, "index", st.index);
+	J_U32(o, "dma-delay-us", st.dma_delay_us);
+	if (!st.has_vdevice) {
+		json_object_object_add(o, "vsid", NULL);
+		*out = o;
+		return 0;
+	}
+	J_U32(o, "vsid", st.vsid);
+	f = json_object_new_object();
+	for (int op = 0; op <= NIO_SMMU_INJECT_MAX; op++) {
+		struct json_object *e = json_object_new_object();
+
+		J_U32(e, "count", st.fail[op].count);
+		J_U32(e, "skip", st.fail[op].skip);
+		j_errno(e, "errno", st.fail[op].err);
+		json_object_object_add(f, inject_op_names[op], e);
+	}
+	json_object_object_add(o, "fail", f);
+	*out = o;
+	return 0;
+}
+
+static int parse_errno_arg(const char *v, int *err)
+{
+	uint64_t n;
+
+	if (!parse_u64(v, 4095, &n) && n) {
+		*err = (int)n;
+		return 0;
+	}
+	*err = plan_errno_value(v);
+	return *err ? 0 : -1;
+}
+
+/* What "smmu inject event|fail" asks for, parsed before connecting */
+struct inject_req {
+	uint64_t evt[4];
+	uint64_t count;
+	uint64_t skip;
+	bool raw;
+	int op;
+	int err;
+};
+
+/* event DEVICE FIELDS [ count N | overflow ] [ raw ] */
+static int parse_inject_event(const char *what, int argc, char **argv,
+			      struct inject_req *r)
+{
+	r->count = 1;
+	if (argc < 1)
+		return err_usage("%s: expected DEVICE FIELDS [ count N | overflow ] [ raw ]",
+				 what);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "raw")) {
+			r->raw = true;
+		} else if (!strcmp(argv[i], "overflow")) {
+			r->count = NIO_SMMU_INJECT_MAX_EVENTS;
+		} else if (!strcmp(argv[i], "count") && i + 1 < argc) {
+			if (parse_u64(argv[++i], NIO_SMMU_INJECT_MAX_EVENTS,
+				      &r->count) || !r->count)
+				return err_usage("%s: \"count\" is 1 to %u",
+						 what, NIO_SMMU_INJECT_MAX_EVENTS);
+		} else {
+			return err_usage("%s: unknown argument \"%s\" (count N, overflow, raw)",
+					 what, argv[i]);
+		}
+	}
+	return codec_event_fields_arg(argv[0], r->evt);
+}
+
+/* fail DEVICE OP errno E [ count N ] [ skip S ] */
+static int parse_inject_fail(const char *what, int argc, char **argv,
+			     struct inject_req *r)
+{
+	static const char *const known[] = { "errno", "count", "skip", NULL };
+	const char *v;
+	int ret;
+
+	r->count = 1;
+	if (argc < 1)
+		return err_usage("%s: expected OP (invalidate or nested-alloc) errno E [ count N ] [ skip S ]",
+				 what);
+	for (r->op = 0; r->op <= NIO_SMMU_INJECT_MAX; r->op++)
+		if (!strcmp(argv[0], inject_op_names[r->op]))
+			break;
+	if (r->op > NIO_SMMU_INJECT_MAX)
+		return err_usage("%s: unknown operation \"%s\" (invalidate or nested-alloc)",
+				 what, argv[0]);
+	if ((ret = check_kws(what, argc - 1, argv + 1, known)))
+		return ret;
+	if ((v = kw(argc - 1, argv + 1, "count")) &&
+	    parse_u64(v, UINT32_MAX, &r->count))
+		return err_usage("%s: bad \"count\"", what);
+	if ((v = kw(argc - 1, argv + 1, "skip")) &&
+	    parse_u64(v, UINT32_MAX, &r->skip))
+		return err_usage("%s: bad \"skip\"", what);
+	v = kw(argc - 1, argv + 1, "errno");
+	if (r->count && (!v || parse_errno_arg(v, &r->err)))
+		return err_usage("%s: \"errno\" is a number 1 to 4095 or a name such as ETIMEDOUT",
+				 what);
+	return 0;
+}
+
+/*
+ * smmu inject event|fail|delay|show DEVICE ...: inject events into the
+ * vEVENTQ of the device's vIOMMU, make its invalidations or nested
+ * allocations fail, delay its DMA completions, or show what is armed.
+ */
+static int do_smmu_inject(int argc, char **argv)
+{
+	static const char *const verbs[] = { "event", "fail", "delay", "show",
+					     NULL };
+	struct inject_req r = { 0 };
+	char what[32];
+	struct json_object *o = NULL;
+	struct nio_smmu *smmu;
+	uint32_t inst, index;
+	uint64_t us = 0;
+	int i, ret = 0;
+
+	if (argc < 2)
+		return err_usage("smmu inject: expected event|fail|delay|show DEVICE ...");
+	for (i = 0; verbs[i]; i++)
+		if (!strcmp(argv[0], verbs[i]))
+			break;
+	if (!verbs[i])
+		return err_usage("smmu inject: unknown action \"%s\" (event, fail, delay or show)",
+				 argv[0]);
+	snprintf(what, sizeof(what), "smmu inject %s", argv[0]);
+	if (!strcmp(argv[0], "event"))
+		ret = parse_inject_event(what, argc - 2, argv + 2, &r);
+	else if (!strcmp(argv[0], "fail"))
+		ret = parse_inject_fail(what, argc - 2, argv + 2, &r);
+	else if (!strcmp(argv[0], "delay") &&
+		 (argc != 3 ||
+		  parse_u64(argv[2], NIO_SMMU_INJECT_MAX_DELAY_US, &us)))
+		ret = err_usage("%s: expected DEVICE MICROSECONDS (0 to %u)",
+				what, NIO_SMMU_INJECT_MAX_DELAY_US);
+	else if (!strcmp(argv[0], "show") && argc != 2)
+		ret = err_usage("%s: expected DEVICE", what);
+	if (ret)
+		return ret;
+	if ((ret = smmu_connect(what, &smmu)))
+		return ret;
+	ret = resolve_endpoint(smmu, what, argv[1], &inst, &index);
+	if (ret < 0)
+		return smmu_fail(smmu, ret, "unknown endpoint (INSTANCE/INDEX or vfioN)");
+	if (!strcmp(argv[0], "event")) {
+		ret = nio_smmu_inject_event(smmu, inst, index, r.evt,
+					    (uint32_t)r.count, r.raw);
+		if (ret < 0)
+			return smmu_fail(smmu, ret, what);
+		nio_smmu_close(smmu);
+		o = json_object_new_object();
+		J_U32(o, "instance", inst);
+		J_U32(o, "index", index);
+		J_U64(o, "count", r.count);
+		J_BOOL(o, "raw", r.raw);
+		json_object_object_add(o, "event", codec_event_json(r.evt));
+		out_emit(o);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[0], "fail"))
+		ret = nio_smmu_inject_fail(smmu, inst, index,
+					   (enum nio_smmu_inject_op)r.op,
+					   (uint32_t)r.count, (uint32_t)r.skip,
+					   r.err);
+	else if (!strcmp(argv[0], "delay"))
+		ret = nio_smmu_inject_dma_delay(smmu, inst, index, (uint32_t)us);
+	if (ret < 0)
+		return smmu_fail(smmu, ret, what);
+	if ((ret = inject_state_json(smmu, what, inst, index, &o)))
+		return ret;
+	nio_smmu_close(smmu);
+	out_emit(o);
+	return EXIT_OK;
+}
+
 const struct cmd smmu_cmds[] = {
 	{ "show", do_smmu_show, "[ INSTANCE ]",
 	  "show software SMMUv3 instances and their devices" },
@@ -701,6 +918,9 @@ const struct cmd smmu_cmds[] = {
 	{ "reset", do_smmu_reset, "[ INSTANCE ]", "zero the counters" },
 	{ "remove", do_smmu_remove, "[ INSTANCE ]",
 	  "remove the endpoints (before rmmod)" },
+	{ "inject", do_smmu_inject,
+	  "{ event DEVICE FIELDS [ count N | overflow ] [ raw ] | fail DEVICE { invalidate | nested-alloc } errno E [ count N ] [ skip S ] | delay DEVICE US | show DEVICE }",
+	  "inject events, failures and DMA delays (VMM tests)" },
 	{ 0 },
 };
 

@@ -151,6 +151,19 @@ static const char *errno_name(int e)
 	return NULL;
 }
 
+const char *plan_errno_name(int e)
+{
+	return errno_name(e);
+}
+
+int plan_errno_value(const char *name)
+{
+	for (size_t i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+		if (!strcmp(errnames[i].n, name))
+			return errnames[i].e;
+	return 0;
+}
+
 /* Pass 1: shape of every step, before touching the kernel. */
 static int check_step_shape(struct jv *step, int i, struct jctx *jc,
 			    const char **field, const char **opname)

@@ -4,7 +4,8 @@
  * its generic netlink family "nestiommu" (libnl-3).  A library of its own
  * (libnestiommu-smmu.so.1, pkg-config libnestiommu-smmu, -lnestiommu-smmu),
  * the way libnl ships libnl-genl, so that libnestiommu needs only libc.
- * Every function here is in version NESTIOMMU_SMMU_0.1 (since 0.1).
+ * Every function here is in version NESTIOMMU_SMMU_0.1 (since 0.1), but
+ * the fault injection calls, in NESTIOMMU_SMMU_0.2.
  *
  * Every operation needs CAP_NET_ADMIN (the module refuses others with
  * -EPERM); DMA, the device and TLB dumps (host physical addresses) and
@@ -176,6 +177,75 @@ NIO_API int nio_smmu_bench(struct nio_smmu *smmu, uint32_t instance,
 			   uint32_t entries, uint64_t *ns);
 /* instance < 0: all */
 NIO_API int nio_smmu_counters_reset(struct nio_smmu *smmu, int instance);
+
+/*
+ * Fault injection (NESTIOMMU_SMMU_0.2, needs CAP_SYS_ADMIN), to test a
+ * VMM's event and error paths.  Each is aimed at one endpoint and at the
+ * vIOMMU of its vDEVICE: -ENOENT when the endpoint has no vDEVICE.
+ */
+
+/*
+ * Queue @count (1 to NIO_SMMU_INJECT_MAX_EVENTS) copies of the SMMUv3
+ * event record @evt (4 x 64 bits, CPU order, as nio_smmuv3_event_encode()
+ * gives them) into the vEVENTQ of the endpoint's vIOMMU, through the
+ * kernel's own path for device faults: the reader sees them as real
+ * events.  The SID field is replaced by the vDEVICE's virtual ID unless
+ * @raw.  Copies that find the queue full are lost as real events are: the
+ * reader gets the kernel's LOST_EVENTS marker, or a sequence gap when it
+ * read in between; NIO_SMMU_INJECT_MAX_EVENTS overflows any queue.
+ * -ENOENT also when that vIOMMU has no vEVENTQ (none, or destroyed).
+ */
+#define NIO_SMMU_INJECT_MAX_EVENTS	((1U << 19) + 1)
+NIO_API int nio_smmu_inject_event(struct nio_smmu *smmu, uint32_t instance,
+				  uint32_t device, const uint64_t evt[4],
+				  uint32_t count, bool raw);
+
+/* What nio_smmu_inject_fail() makes fail */
+enum nio_smmu_inject_op {
+	/* each command of an invalidation array (IOMMU_HWPT_INVALIDATE) */
+	NIO_SMMU_INJECT_INVALIDATE,
+	/* each nested HWPT allocation (IOMMU_HWPT_ALLOC on the vIOMMU) */
+	NIO_SMMU_INJECT_NESTED_ALLOC,
+	NIO_SMMU_INJECT_MAX = NIO_SMMU_INJECT_NESTED_ALLOC,
+};
+
+/*
+ * Arm: after @skip operations @op of the endpoint's vIOMMU went through,
+ * the next @count fail with -@err (1 to 4095) before the operation's own
+ * checks; an invalidation array stops there, reporting the failing
+ * command's index in entry_num as for a real error.  @count 0 disarms.
+ * Arming again replaces what was armed.
+ */
+NIO_API int nio_smmu_inject_fail(struct nio_smmu *smmu, uint32_t instance,
+				 uint32_t device, enum nio_smmu_inject_op op,
+				 uint32_t count, uint32_t skip, int err);
+
+/*
+ * Every DMA completion of the endpoint (netlink DMA requests and the
+ * PCIe functions' DMA engine) comes @delay_us microseconds late (at most
+ * NIO_SMMU_INJECT_MAX_DELAY_US); 0 turns it off.
+ */
+#define NIO_SMMU_INJECT_MAX_DELAY_US	10000000U
+NIO_API int nio_smmu_inject_dma_delay(struct nio_smmu *smmu,
+				      uint32_t instance, uint32_t device,
+				      uint32_t delay_us);
+
+/* What is armed on an endpoint (nio_smmu_inject_get()) */
+struct nio_smmu_inject {
+	uint32_t instance;
+	uint32_t index;
+	uint32_t dma_delay_us;
+	bool has_vdevice;		/* the rest is valid only with one */
+	uint32_t vsid;			/* the vDEVICE's virtual ID */
+	struct {
+		uint32_t count;		/* failures left */
+		uint32_t skip;		/* operations let through first */
+		int err;		/* positive errno, 0 when disarmed */
+	} fail[NIO_SMMU_INJECT_MAX + 1];	/* by enum nio_smmu_inject_op */
+};
+
+NIO_API int nio_smmu_inject_get(struct nio_smmu *smmu, uint32_t instance,
+				uint32_t device, struct nio_smmu_inject *out);
 
 #ifdef __cplusplus
 }

@@ -34,6 +34,13 @@ _Static_assert((int)NIO_SMMU_CNT_INV_REJECTED ==
 _Static_assert((int)NIO_SMMU_DOMAIN_NESTED == (int)NESTIOMMU_DOMAIN_NESTED,
 	       "domains");
 _Static_assert((int)NIO_SMMU_BENCH_INVAL == (int)NESTIOMMU_BENCH_INVAL, "bench");
+_Static_assert((int)NIO_SMMU_INJECT_MAX == (int)NESTIOMMU_INJECT_MAX, "inject");
+_Static_assert((int)NIO_SMMU_INJECT_NESTED_ALLOC ==
+	       (int)NESTIOMMU_INJECT_NESTED_ALLOC, "inject");
+_Static_assert(NIO_SMMU_INJECT_MAX_EVENTS == NESTIOMMU_INJECT_MAX_EVENTS,
+	       "inject");
+_Static_assert(NIO_SMMU_INJECT_MAX_DELAY_US == NESTIOMMU_MAX_DELAY_US,
+	       "inject");
 
 /*
  * A handle may be shared by threads: requests are serialised on its
@@ -70,6 +77,7 @@ struct nio_req {
 	uint32_t instance;
 	uint32_t index;
 	bool found;
+	struct nl_msg *msg;	/* the message being parsed */
 };
 
 static int nio_fail(int err)
@@ -170,6 +178,7 @@ static int nio_cb_valid(struct nl_msg *msg, void *arg)
 		return NL_STOP;
 	}
 	if (req->parse) {
+		req->msg = msg;
 		ret = req->parse(req, tb);
 		if (ret) {
 			req->err = ret;
@@ -687,4 +696,116 @@ NIO_API int nio_smmu_counters_reset(struct nio_smmu *smmu, int instance)
 		NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_INSTANCE,
 					 (uint32_t)instance));
 	return nio_doit(smmu, msg, &req);
+}
+
+/* ------------------------------------------------------------------ */
+/* Fault injection (NESTIOMMU_SMMU_0.2)                                */
+
+NIO_API int nio_smmu_inject_event(struct nio_smmu *smmu, uint32_t instance,
+				  uint32_t device, const uint64_t evt[4],
+				  uint32_t count, bool raw)
+{
+	struct nl_msg *msg;
+	struct nio_req req = { 0 };
+	uint8_t le[32];
+	int i, b;
+
+	if (!smmu || !evt || !count || count > NIO_SMMU_INJECT_MAX_EVENTS)
+		return nio_fail(-EINVAL);
+	for (i = 0; i < 4; i++)
+		for (b = 0; b < 8; b++)
+			le[i * 8 + b] = (uint8_t)(evt[i] >> (8 * b));
+	msg = nio_msg_dev(smmu, NESTIOMMU_CMD_INJECT_EVENT, instance, device);
+	NIO_PUT(msg, nla_put(msg, NESTIOMMU_ATTR_EVENT, sizeof(le), le));
+	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_INJECT_COUNT, count));
+	if (raw)
+		NIO_PUT(msg, nla_put_flag(msg, NESTIOMMU_ATTR_INJECT_RAW));
+	return nio_doit(smmu, msg, &req);
+}
+
+NIO_API int nio_smmu_inject_fail(struct nio_smmu *smmu, uint32_t instance,
+				 uint32_t device, enum nio_smmu_inject_op op,
+				 uint32_t count, uint32_t skip, int err)
+{
+	struct nl_msg *msg;
+	struct nio_req req = { 0 };
+
+	if (!smmu || (unsigned int)op > NIO_SMMU_INJECT_MAX ||
+	    (count && (err < 1 || err > 4095)))
+		return nio_fail(-EINVAL);
+	msg = nio_msg_dev(smmu, NESTIOMMU_CMD_INJECT_FAIL, instance, device);
+	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_INJECT_OP, op));
+	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_INJECT_COUNT, count));
+	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_INJECT_SKIP, skip));
+	if (count)
+		NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_INJECT_ERRNO,
+					 (uint32_t)err));
+	return nio_doit(smmu, msg, &req);
+}
+
+NIO_API int nio_smmu_inject_dma_delay(struct nio_smmu *smmu,
+				      uint32_t instance, uint32_t device,
+				      uint32_t delay_us)
+{
+	struct nl_msg *msg;
+	struct nio_req req = { 0 };
+
+	if (!smmu || delay_us > NIO_SMMU_INJECT_MAX_DELAY_US)
+		return nio_fail(-EINVAL);
+	msg = nio_msg_dev(smmu, NESTIOMMU_CMD_INJECT_DMA_DELAY, instance,
+			  device);
+	NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_DELAY_US, delay_us));
+	return nio_doit(smmu, msg, &req);
+}
+
+static int nio_parse_inject(struct nio_req *req, struct nlattr **tb)
+{
+	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(req->msg));
+	struct nio_smmu_inject *in = req->buf;
+	struct nlattr *nt[NESTIOMMU_ATTR_MAX + 1];
+	struct nlattr *a;
+	int rem;
+
+	memset(in, 0, sizeof(*in));
+	in->instance = nio_u32(tb, NESTIOMMU_ATTR_INSTANCE);
+	in->index = nio_u32(tb, NESTIOMMU_ATTR_DEVICE);
+	in->dma_delay_us = nio_u32(tb, NESTIOMMU_ATTR_DELAY_US);
+	in->has_vdevice = !!tb[NESTIOMMU_ATTR_VSID];
+	in->vsid = nio_u32(tb, NESTIOMMU_ATTR_VSID);
+	/* every attribute of the message: the INJECT nests repeat */
+	nla_for_each_attr(a, genlmsg_attrdata(gh, 0), genlmsg_attrlen(gh, 0),
+			  rem) {
+		uint32_t op;
+
+		if (nla_type(a) != NESTIOMMU_ATTR_INJECT)
+			continue;
+		if (nla_parse_nested(nt, NESTIOMMU_ATTR_MAX, a, NULL))
+			return -EPROTO;
+		op = nio_u32(nt, NESTIOMMU_ATTR_INJECT_OP);
+		if (op > NIO_SMMU_INJECT_MAX)
+			continue;	/* an operation this library predates */
+		in->fail[op].count = nio_u32(nt, NESTIOMMU_ATTR_INJECT_COUNT);
+		in->fail[op].skip = nio_u32(nt, NESTIOMMU_ATTR_INJECT_SKIP);
+		in->fail[op].err = (int)nio_u32(nt, NESTIOMMU_ATTR_INJECT_ERRNO);
+	}
+	req->found = true;
+	return 0;
+}
+
+NIO_API int nio_smmu_inject_get(struct nio_smmu *smmu, uint32_t instance,
+				uint32_t device, struct nio_smmu_inject *out)
+{
+	struct nio_req req = { .parse = nio_parse_inject, .buf = out };
+	struct nl_msg *msg;
+	int ret;
+
+	if (!smmu || !out)
+		return nio_fail(-EINVAL);
+	msg = nio_msg_dev(smmu, NESTIOMMU_CMD_INJECT_GET, instance, device);
+	ret = nio_doit(smmu, msg, &req);
+	if (ret)
+		return ret;
+	if (!req.found)
+		return nio_fail(-EPROTO);
+	return 0;
 }
