@@ -16,7 +16,7 @@ unload() {
 	[ -e /sys/module/nestiommu ] && fail "module still loaded"
 }
 
-TESTS=${*:-"nio_basic nio_viommu nio_nested nio_granule nio_vmm nio_teardown nio_stress nio_bench nio_race nio_remove nio_pci"}
+TESTS=${*:-"nio_basic nio_viommu nio_nested nio_granule nio_vmm nio_inject nio_teardown nio_stress nio_bench nio_race nio_remove nio_pci"}
 
 step "insmod instances=2"
 insmod $KO instances=2 || { echo "Bail out! insmod failed"; exit 2; }
