@@ -52,6 +52,18 @@ START_TEST(test_null_handle)
 	ck_fails(nio_smmu_bench(NULL, 0, 0, NIO_SMMU_BENCH_HIT,
 				NIO_SMMU_NO_PASID, 0, 1, 0, &ns), EINVAL);
 	ck_fails(nio_smmu_counters_reset(NULL, -1), EINVAL);
+	{
+		uint64_t evt[4] = { 0x10, 0, 0, 0 };
+		struct nio_smmu_inject st;
+
+		ck_fails(nio_smmu_inject_event(NULL, 0, 0, evt, 1, false),
+			 EINVAL);
+		ck_fails(nio_smmu_inject_fail(NULL, 0, 0,
+					      NIO_SMMU_INJECT_INVALIDATE, 1, 0,
+					      EIO), EINVAL);
+		ck_fails(nio_smmu_inject_dma_delay(NULL, 0, 0, 0), EINVAL);
+		ck_fails(nio_smmu_inject_get(NULL, 0, 0, &st), EINVAL);
+	}
 	ck_assert_str_eq(nio_smmu_last_error(NULL), "");
 	nio_smmu_close(NULL);
 }
