@@ -46,6 +46,8 @@ run_suite nestiommu.ko "$top_srcdir/tests/module/run.sh"
 run_suite nestctl-mock "$top_srcdir/tests/cli/vm-mock-session-vm.sh"
 run_suite nested-session "$top_srcdir/tests/nested-session-vm.sh"
 run_suite guest-layout "$top_srcdir/tests/cli/vm-guest-layout-vm.sh"
+# nestctl smmu inject against a VMM kept by nestctl apply ... keep
+run_suite nestctl-inject "$top_srcdir/tests/inject/inject-session-vm.sh"
 run_suite record-replay "$top_srcdir/tests/record/record-vm.sh"
 run_suite arm64-upstream-smmuv3 "$top_srcdir/tests/arm64/run.sh"
 # QEMU 11.1's accel SMMUv3 (KVM inside the arm64 VM) over the e1000e behind
