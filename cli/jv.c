@@ -1,6 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * jv: a strict JSON parser into one arena (see jv.h).
+ *
+ * Why nestctl reads JSON with this and not with json-c, which writes all
+ * its output (issue 10 item 5: keep one JSON stack, json-c unless a
+ * benchmark shows it cannot meet the apply target):
+ *
+ * Speed is not the reason.  tests/cli/bench-parse reads bench-apply's
+ * 1,000-step plan (65 KB) both ways and walks it as apply does; in the
+ * TCG testbed (BENCH=1 tests/cli/vm-mock-session-vm.sh, 2026-12-07, load
+ * average 12 to 15 on 2 cores, 3 plan variants in 2 runs) json-c takes
+ * 16.9 to 18.7 ms (minimum of 101 rounds; medians 39 to 64) against jv's
+ * 1.9 to 2.1 ms (medians 4 to 6.6), about 10 times as long; but that is
+ * some 15 to 17 ms more in an apply of 1,000 operations whose C
+ * equivalent takes 350 ms or more at best, at most 0.05 on the
+ * nestctl/C ratio: json-c would keep apply within its bound of 1.5 where
+ * jv keeps it (README: 1.26 to 1.43; so 1.31 to 1.48 with json-c).
+ *
+ * Validation is.  json-c 0.16 (bookworm), even with JSON_TOKENER_STRICT
+ * and JSON_TOKENER_VALIDATE_UTF8, silently accepts what a plan must not
+ * carry and what nestctl refuses with the line and column
+ * ("bench-parse --strictness" prints each case): duplicate keys (the
+ * last wins), integers beyond 64 bits (clamped: 2^64 becomes
+ * 0xffffffffffffffff, an IOVA or length nobody wrote), numbers beyond
+ * double (1e400), unpaired surrogate escapes, overlong and surrogate
+ * UTF-8, raw control characters and single-quoted names; its errors give
+ * a byte offset, not a line and column.  Parsing with json-c and keeping
+ * these checks would need a second pass over the text as long as this
+ * parser, i.e. two JSON readers instead of one.  So nestctl keeps one
+ * reader (this) and one writer (json-c); revisit when json-c refuses
+ * these inputs (bench-parse --strictness then says "refused").
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -15,7 +44,6 @@
 
 #include "jv.h"
 
-#define JV_MAX_DEPTH 256
 #define CHUNK_MIN (64u << 10)
 
 struct chunk {

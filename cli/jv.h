@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * jv: nestctl's JSON input documents (plans, codec fields, requests).
- *
- * json-c builds a malloc()ed object with its own hash table for every
- * value; a 1,000-step plan then costs more to parse than the iommufd calls
- * it makes (measured in the TCG testbed).  Input is read-only, so it is
- * parsed here into one arena: values are contiguous, objects keep their
- * members in order (lookups are linear: steps have a handful of keys).
- * The parser is strict RFC 8259 JSON, rejects duplicate keys and integers
- * beyond 64 bits, and reports the line and column of an error.  Output
- * still goes through json-c.
+ * Why nestctl parses with its own code and writes with json-c is in
+ * jv.c's header.  Input is read-only, so it is parsed into one arena:
+ * values are contiguous, objects keep their members in order (lookups are
+ * linear: steps have a handful of keys).  The parser is strict RFC 8259
+ * JSON, rejects duplicate keys and integers beyond 64 bits, and reports
+ * the line and column of an error.
  */
 #ifndef NESTCTL_JV_H
 #define NESTCTL_JV_H
@@ -50,6 +47,9 @@ struct jmember {
 	const char *key;
 	struct jv val;
 };
+
+/* Deepest nesting of arrays and objects jv_parse() takes. */
+#define JV_MAX_DEPTH 256
 
 /*
  * Parse len bytes of text (one value, nothing but whitespace after it).

@@ -22,8 +22,22 @@ if [ "${BENCH:-}" = 1 ]; then
 	bench=$top_builddir/tests/cli/bench-apply
 	[ -x "$top_builddir/tests/cli/.libs/bench-apply" ] &&
 		bench=$top_builddir/tests/cli/.libs/bench-apply
-	set -- "$@" --prog "$bench:/usr/local/bin/bench-apply"
-	payload="$payload; rc=\$?; for v in '' 65536 '4096 mock'; do bench-apply run 1000 /usr/local/bin/nestctl 11 \$v; done; exit \$rc"
+	parse=$top_builddir/tests/cli/bench-parse
+	[ -x "$top_builddir/tests/cli/.libs/bench-parse" ] &&
+		parse=$top_builddir/tests/cli/.libs/bench-parse
+	set -- "$@" --prog "$bench:/usr/local/bin/bench-apply" \
+		--prog "$parse:/usr/local/bin/bench-parse"
+	# bench-parse: the same plan read with jv and with json-c, and the
+	# ratio apply would have with json-c (cli/jv.c's header).
+	payload="$payload; rc=\$?; bench-parse --strictness; for v in '' 65536 '4096 mock'; do
+		out=\$(bench-apply run 1000 /usr/local/bin/nestctl 11 \$v); echo \"\$out\"
+		n=\$(echo \"\$out\" | sed 's/.*\"nestctl-median-ms\":\\([0-9.]*\\).*/\\1/')
+		c=\$(echo \"\$out\" | sed 's/.*\"c-median-ms\":\\([0-9.]*\\).*/\\1/')
+		nm=\$(echo \"\$out\" | sed 's/.*\"nestctl-min-ms\":\\([0-9.]*\\).*/\\1/')
+		cm=\$(echo \"\$out\" | sed 's/.*\"c-min-ms\":\\([0-9.]*\\).*/\\1/')
+		bench-apply plan 1000 \$v > /tmp/plan.json &&
+			bench-parse /tmp/plan.json 101 \$n \$c \$nm \$cm
+	done; exit \$rc"
 fi
 # The libtool binaries find libnestiommu.so.1 through LD_LIBRARY_PATH; the
 # initramfs builder copies what ldd resolves.
