@@ -423,7 +423,12 @@ int keep_serve(struct session *s, const char *path)
 	return ret;
 }
 
-int keep_send(const char *path, const char *text, size_t len)
+/*
+ * Send one request to a keep server and hand its reply to *reply; an
+ * error reply (or no reply) is reported here and its exit code returned.
+ */
+int keep_request(const char *path, const char *text, size_t len,
+		 struct json_object **out)
 {
 	struct json_object *reply, *e;
 	struct sockaddr_un addr;
@@ -431,6 +436,7 @@ int keep_send(const char *path, const char *text, size_t len)
 	size_t rlen;
 	int fd, err, code = EXIT_OK;
 
+	*out = NULL;
 	if (sock_addr(path, &addr))
 		return err_usage("to: socket path \"%s\" is too long", path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -470,6 +476,16 @@ int keep_send(const char *path, const char *text, size_t len)
 		json_object_put(reply);
 		return code;
 	}
-	out_emit(reply);
+	*out = reply;
+	return code;
+}
+
+int keep_send(const char *path, const char *text, size_t len)
+{
+	struct json_object *reply;
+	int code = keep_request(path, text, len, &reply);
+
+	if (reply)
+		out_emit(reply);
 	return code;
 }

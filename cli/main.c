@@ -69,6 +69,7 @@ const struct object objects[] = {
 	{ "smmu", smmu_cmds, "nestiommu.ko software SMMUv3 state" },
 	{ "msi", msi_cmds, "nestiommu.ko MSI doorbell" },
 	{ "dma", dma_cmds, "nestiommu.ko device DMA" },
+	{ "graph", graph_cmds, "the object graph as Graphviz DOT" },
 	{ "version", version_cmds, "versions" },
 	{ 0 },
 };

@@ -159,6 +159,8 @@ struct nio_hw_info;
 struct json_object *hw_info_json(const struct nio_hw_info *info);
 int parse_hw_info_type(const char *s, uint32_t *type);
 
+/* graph.c */
+extern const struct cmd graph_cmds[];
 /* layout.c: "device guest-layout" */
 int do_device_guest_layout(int argc, char **argv);
 

@@ -60,7 +60,8 @@ apt-get install -y -q --no-install-recommends \
 	qemu-system-x86 busybox-static cpio xz-utils zstd \
 	bc bison flex libelf-dev libssl-dev kmod \
 	python3 ca-certificates bash-completion \
-	clang libclang-rt-dev debhelper dh-dkms dkms lintian debootstrap
+	clang libclang-rt-dev debhelper dh-dkms dkms lintian debootstrap \
+	graphviz
 
 # The arm64 tier (upstream SMMUv3 under qemu-system-aarch64).
 sh "$(dirname "$0")/install-deps-arm64.sh"

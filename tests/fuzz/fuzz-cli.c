@@ -6,8 +6,9 @@
  * nestctl_main() (cli/main.c built with -Dmain=nestctl_main).
  *
  * Left out, because they block or leave the process: keep servers and
- * "to" clients (sockets), events watch (waits), and the nestiommu.ko
- * commands smmu, msi and dma (netlink to the host's kernel).  Inline
+ * "to" clients and graph's "socket" (sockets), events watch (waits), and
+ * the nestiommu.ko commands smmu, msi, dma and graph's "module" (netlink
+ * to the host's kernel).  Inline
  * plans that only cost time or memory are skipped as in fuzz-plan.c.
  */
 #ifdef HAVE_CONFIG_H
@@ -30,6 +31,7 @@ static bool arg_allowed(const char *a)
 {
 	static const char *const deny[] = {
 		"keep", "--keep", "to", "--to", "events", "smmu", "msi", "dma",
+		"socket", "module",
 	};
 	char msg[64];
 	struct jv *v;

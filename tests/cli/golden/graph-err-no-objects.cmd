@@ -1,0 +1,2 @@
+#rc 1
+-j graph file ste-fields.json

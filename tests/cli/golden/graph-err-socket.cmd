@@ -1,0 +1,2 @@
+#rc 2
+-j graph socket /nonexistent/nestctl.sock

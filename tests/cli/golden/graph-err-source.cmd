@@ -1,0 +1,2 @@
+#rc 1
+-j graph plan a.json file b.json

@@ -1,0 +1,3 @@
+#fake
+#env NESTCTL_SYSFS=@SRC@/sysfs
+graph -f dot plan graph-plan.json
