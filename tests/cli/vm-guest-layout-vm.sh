@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Host side of tests/cli/vm-guest-layout.sh: build nestiommu.ko against the
+# Host side of tests/cli/vm-guest-layout.sh (guest-layout and graph on
+# real devices): build nestiommu.ko against the
 # cached testbed kernel and boot the VM (its e1000e behind the emulated
 # VT-d, bound to vfio-pci) with nestctl and the module.
 # Needs a configured, built tree.  Exit status: the payload's (77 = skip).
@@ -22,4 +23,5 @@ LD_LIBRARY_PATH="$top_builddir/lib/.libs" exec "$top/tests/vm/run-vm.sh" \
 	--prog "$nestctl:/usr/local/bin/nestctl" \
 	--file "$top/kernel/nestiommu.ko:/lib/nestiommu.ko" \
 	--file "$top/tests/cli/vm-guest-layout.sh:/t/vm-guest-layout.sh" \
+	--file "$top/examples/nested-session.json:/t/nested-session.json" \
 	-- sh /t/vm-guest-layout.sh

@@ -10,15 +10,18 @@
 #    advised window; the advised "nestctl msi set" is run, and the same
 #    command then finds the window moved in the kernel's reserved regions
 #    and clean;
+#  - nestctl graph of a nested session held by a keep server, with the
+#    module's view: vSID -> SID, the instance and its (moved) MSI window;
 #  - a layout file with overlapping regions: refused, naming the region.
 # Exits 77 (skip) without /dev/iommu.
 #
 # Environment: NESTCTL (default: nestctl in PATH), NESTIOMMU_KO (default
-# /lib/nestiommu.ko).
+# /lib/nestiommu.ko), SESSION_PLAN (default /t/nested-session.json).
 
 set -u
 : "${NESTCTL:=nestctl}"
 : "${NESTIOMMU_KO:=/lib/nestiommu.ko}"
+: "${SESSION_PLAN:=/t/nested-session.json}"
 [ -e /dev/iommu ] || { echo "SKIP: no /dev/iommu"; exit 77; }
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
@@ -101,6 +104,41 @@ if [ -n "$cmd" ]; then
 		'"msi-window":{"start":152043520' "$tmp/smmu"
 else
 	echo "FAIL: no nestctl msi set command in the advice"
+	fail=1
+fi
+
+# --- nestctl graph of a live session (keep server) with the module's view ---
+if [ -f "$SESSION_PLAN" ]; then
+	sock=$tmp/graph.sock
+	"$NESTCTL" -j apply "$SESSION_PLAN" keep "$sock" >"$tmp/keep" 2>&1 &
+	server=$!
+	i=0
+	while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	run "$tmp/graph" 0 graph -f dot socket "$sock" module
+	cat "$tmp/graph"
+	check "graph: the nest-parent HWPT" 'HWPT [0-9]* (nest parent)' "$tmp/graph"
+	check "graph: the vIOMMU" 'vIOMMU [0-9]* arm-smmuv3' "$tmp/graph"
+	check "graph: the nested HWPT attached to the device" \
+		'-> "obj[0-9]*" \[label="attached"\]' "$tmp/graph"
+	check "graph: the vDEVICE's vSID on its edge to the device" \
+		'\[label="vSID 0x10"\]' "$tmp/graph"
+	check "graph: the module's vSID -> SID of the endpoint" \
+		'vSID 0x10 -> SID 0x[0-9a-f]*' "$tmp/graph"
+	check "graph: the device's edge to its SMMU instance with the SID" \
+		'-> "iommu_nestiommu.0" \[label="SID 0x[0-9a-f]*"\]' "$tmp/graph"
+	check "graph: the instance's MSI window (as moved above)" \
+		'SMMU instance 0)\\nMSI window 0x9100000+0x100000' "$tmp/graph"
+	run "$tmp/graph-module" 0 graph -f dot module
+	cat "$tmp/graph-module"
+	check "graph module: the endpoint alone, with its cdev and SID" \
+		'label="endpoint 0/0\\n/dev/vfio/devices/vfio[0-9]*\\nSID 0x[0-9a-f]*, nested' "$tmp/graph-module"
+	check_not "graph module: no iommufd objects" '"obj1"' "$tmp/graph-module"
+	run "$tmp/graph-json" 0 -j graph socket "$sock"
+	check "graph: JSON nodes and edges" '"nodes":\[{"node":"obj1","kind":"ioas"' "$tmp/graph-json"
+	kill "$server"
+	wait "$server" 2>/dev/null
+else
+	echo "FAIL: no session plan $SESSION_PLAN"
 	fail=1
 fi
 
