@@ -539,7 +539,7 @@ static int do_graph(int argc, char **argv)
 	if (sock) {
 		static const char show[] = "{\"op\": \"show\"}";
 
-		ret = keep_request(sock, show, sizeof(show) - 1, &doc);
+		ret = keep_request("graph socket", sock, show, sizeof(show) - 1, &doc);
 	} else if (plan) {
 		ret = graph_of_plan(plan, &doc);
 	} else if (file) {

@@ -427,8 +427,8 @@ int keep_serve(struct session *s, const char *path)
  * Send one request to a keep server and hand its reply to *reply; an
  * error reply (or no reply) is reported here and its exit code returned.
  */
-int keep_request(const char *path, const char *text, size_t len,
-		 struct json_object **out)
+int keep_request(const char *what, const char *path, const char *text,
+		 size_t len, struct json_object **out)
 {
 	struct json_object *reply, *e;
 	struct sockaddr_un addr;
@@ -438,15 +438,15 @@ int keep_request(const char *path, const char *text, size_t len,
 
 	*out = NULL;
 	if (sock_addr(path, &addr))
-		return err_usage("to: socket path \"%s\" is too long", path);
+		return err_usage("%s: socket path \"%s\" is too long", what, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return err_lib(errno, "to: socket");
+		return err_lib(errno, "%s: socket", what);
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
 		err = errno;
 		close(fd);
-		return err_lib(err, "to: cannot connect to \"%s\" (is \"nestctl "
-			       "apply ... keep %s\" running?)", path, path);
+		return err_lib(err, "%s: cannot connect to \"%s\" (is \"nestctl "
+			       "apply ... keep %s\" running?)", what, path, path);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	write_all(fd, text, len);
@@ -454,11 +454,11 @@ int keep_request(const char *path, const char *text, size_t len,
 	buf = read_all_fd(fd, &rlen, &err);
 	close(fd);
 	if (!buf)
-		return err_lib(err, "to: no reply from \"%s\"", path);
+		return err_lib(err, "%s: no reply from \"%s\"", what, path);
 	reply = json_tokener_parse(buf);
 	free(buf);
 	if (!reply)
-		return err_lib(EPROTO, "to: bad reply from \"%s\"", path);
+		return err_lib(EPROTO, "%s: bad reply from \"%s\"", what, path);
 	e = json_object_is_type(reply, json_type_object) ?
 	    json_object_object_get(reply, "error") : NULL;
 	if (e) {
@@ -483,7 +483,7 @@ int keep_request(const char *path, const char *text, size_t len,
 int keep_send(const char *path, const char *text, size_t len)
 {
 	struct json_object *reply;
-	int code = keep_request(path, text, len, &reply);
+	int code = keep_request("to", path, text, len, &reply);
 
 	if (reply)
 		out_emit(reply);

@@ -82,8 +82,9 @@ struct json_object *fault_json(const struct nio_fault *f);
 /* keep.c */
 int keep_serve(struct session *s, const char *sockpath);
 int keep_send(const char *sockpath, const char *text, size_t len);
-int keep_request(const char *sockpath, const char *text, size_t len,
-		 struct json_object **reply);
+/* what names the command in errors ("to", "graph socket"). */
+int keep_request(const char *what, const char *sockpath, const char *text,
+		 size_t len, struct json_object **reply);
 
 /* errno names plans use ("ETIMEDOUT"): NULL or 0 when not one of them */
 const char *plan_errno_name(int e);
