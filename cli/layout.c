@@ -63,6 +63,11 @@ static struct json_object *layout_json(const char *device,
 	J_ADD_(o, "host-reserved", a);
 
 	a = json_object_new_array();
+	for (uint32_t i = 0; i < g->num_guest; i++)
+		json_object_array_add(a, guest_json(&g->guest[i]));
+	J_ADD_(o, "guest-regions", a);
+
+	a = json_object_new_array();
 	for (uint32_t i = 0; i < g->num_rmr; i++) {
 		const char *t = nio_resv_type_name(g->rmr[i].source);
 
