@@ -158,12 +158,11 @@ static struct json_object *resv_json(uint64_t start, uint64_t last,
  * 0x8000000, MSI_IOVA_LENGTH 1 MiB (the IOMMU_OPTION_SW_MSI_START/SIZE
  * proposal never merged).
  */
-static bool is_sw_msi(const char *type, uint64_t start, uint64_t last)
+static bool is_sw_msi(const struct nio_resv_region *r)
 {
-	if (!strcmp(type, "sw-msi") || !strcmp(type, "sw_msi"))
-		return true;
-	return !strcmp(type, "msi") && start == 0x8000000 &&
-	       last == 0x8000000 + 0x100000 - 1;
+	return r->type == NIO_RESV_SW_MSI ||
+	       (r->type == NIO_RESV_MSI && r->start == 0x8000000 &&
+		r->last == 0x8000000 + 0x100000 - 1);
 }
 
 /*
@@ -205,10 +204,7 @@ static struct json_object *resv_regions_json(const char *device, int group,
 
 		json_object_array_add(a, resv_json(regions[i].start,
 						   regions[i].last, t));
-		if (msi && !*msi && (regions[i].type == NIO_RESV_SW_MSI ||
-				     (regions[i].type == NIO_RESV_MSI &&
-				      is_sw_msi("msi", regions[i].start,
-						regions[i].last))))
+		if (msi && !*msi && is_sw_msi(&regions[i]))
 			*msi = resv_json(regions[i].start, regions[i].last, t);
 	}
 	if (regions != stack)
