@@ -5,7 +5,8 @@
 # mock (CONFIG_IOMMUFD_TEST): stage 2, vIOMMU, vDEVICE, nested HWPT,
 # invalidation of the nested IOTLB and of the device cache (checked
 # through the mock), attach, vEVENTs through the vEVENTQ, a kernel refusal
-# with expect-errno, rollback of a failing plan, and the keep server.
+# with expect-errno, rollback of a failing plan, and the keep server; then
+# device show and group show of the testbed's vfio-pci device.
 # Exits 77 (skip) without /dev/iommu or IOMMUFD_TEST.
 #
 # Environment: NESTCTL (default: nestctl in PATH).
@@ -110,6 +111,26 @@ check "nothing left after the rollback" '"objects":\[\],"mappings":\[\],"names":
 check "the same session again on the kept context" '"virt-id":153' "$tmp/out"
 echo '{"op": "stop"}' | "$NESTCTL" -j apply - to "$sock" >/dev/null 2>&1
 wait $server || { echo "FAIL: keep server"; cat "$tmp/server"; fail=1; }
+
+# nestctl's device and group views of the real sysfs, which go through
+# the library's lookups (nio_device_find_cdev_at() and friends): the
+# testbed's e1000e, bound to vfio-pci behind the emulated VT-d, whose
+# group reserves the x86 interrupt window 0xfee00000-0xfeefffff.
+if [ -n "${NESTIOMMU_VFIO_BDF:-}" ] && [ -n "${NESTIOMMU_VFIO_CDEV:-}" ]; then
+	"$NESTCTL" -j device show "$NESTIOMMU_VFIO_CDEV" >"$tmp/dev" 2>&1
+	check "device show by cdev: the PCI address" \
+		"\"pci-address\":\"$NESTIOMMU_VFIO_BDF\"" "$tmp/dev"
+	check "device show by cdev: the interrupt window" \
+		'"reserved-regions":\[[^]]*{"type":"msi","start":4276092928,[^}]*"last":4277141503' \
+		"$tmp/dev"
+	"$NESTCTL" -j device show "${NESTIOMMU_VFIO_BDF#0000:}" >"$tmp/dev2" 2>&1
+	cmp -s "$tmp/dev" "$tmp/dev2" && echo "ok: device show by short address" ||
+		{ echo "FAIL: device show by short address:"; cat "$tmp/dev2"; fail=1; }
+	group=$(sed -n 's/.*"iommu-group":\([0-9]*\).*/\1/p' "$tmp/dev")
+	"$NESTCTL" -j group show "${group:-none}" >"$tmp/grp" 2>&1
+	check "group show: the same window" \
+		'{"type":"msi","start":4276092928,[^}]*"last":4277141503' "$tmp/grp"
+fi
 
 [ $fail = 0 ] && echo "PASS: nested session on the iommufd selftest mock"
 exit $fail

@@ -141,6 +141,18 @@ static void t_find_cdev(void)
 		if (cdev_env)
 			EXPECT(!strcmp(cdev, cdev_env));
 	}
+	/* with the root named, and back from the cdev path (since 0.3) */
+	{
+		char again[64] = "";
+
+		EXPECT_OK_CTX(NULL, nio_device_find_cdev_at("/sys", bdf, again,
+							    sizeof(again)));
+		EXPECT(!strcmp(again, cdev));
+		memset(again, 0, sizeof(again));
+		EXPECT_OK_CTX(NULL, nio_device_find_cdev(cdev, again,
+							 sizeof(again)));
+		EXPECT(!strcmp(again, cdev));
+	}
 	/* a device bound to no VFIO driver: the host bridge */
 	EXPECT_ERR_CTX(NULL, ENODEV, "no VFIO cdev",
 		       nio_device_find_cdev("0000:00:00.0", cdev, sizeof(cdev)));
@@ -200,6 +212,29 @@ static void t_group_and_reserved_regions(void)
 	       (unsigned long long)p->msi_start,
 	       (unsigned long long)p->msi_last, nio_resv_type_name(p->msi_type));
 	EXPECT_EQ(msi, 1);
+	/* the same regions with the root named and by group (since 0.3) */
+	{
+		struct nio_resv_region r2[16];
+		uint32_t num2 = 16;
+		int group2 = -1;
+
+		EXPECT_OK_CTX(NULL, nio_device_iommu_group_at("/sys", bdf, &group2));
+		EXPECT_EQ(group2, group);
+		EXPECT_OK_CTX(NULL, nio_device_reserved_regions_at("/sys", bdf, r2,
+								   &num2));
+		EXPECT_EQ(num2, num);
+		for (i = 0; i < num && i < num2; i++)
+			EXPECT(r2[i].start == r[i].start && r2[i].last == r[i].last &&
+			       r2[i].type == r[i].type);
+		num2 = 16;
+		memset(r2, 0, sizeof(r2));
+		EXPECT_OK_CTX(NULL, nio_group_reserved_regions(NULL, group, r2,
+							       &num2));
+		EXPECT_EQ(num2, num);
+		for (i = 0; i < num && i < num2; i++)
+			EXPECT(r2[i].start == r[i].start && r2[i].last == r[i].last &&
+			       r2[i].type == r[i].type);
+	}
 	EXPECT_ERR_CTX(NULL, ENOENT, "no such device",
 		       nio_device_iommu_group("0000:00:1f.7", &group));
 }
