@@ -529,6 +529,29 @@ static void test_engine(uint32_t h_s1, uint32_t h_abort)
 	NT_CHECK(!memcmp(gram + DATA_OFF + 0x300, "netlink", 8),
 		 "netlink DMA landed through the same two stages");
 
+	/* Fault injection: the engine's completion comes 300 ms late */
+	NT_EXPECT(0, nio_smmu_inject_dma_delay(ctl, 0, PLATFORM_EPS, 300000),
+		  "inject a DMA completion delay of 300 ms");
+	{
+		struct timespec t0, t1;
+		double ms;
+
+		x = (struct xfer){ .op = NIO_PCI_DMA_OP_FILL,
+				   .dst = VA_BASE + 0x400, .len = 16,
+				   .data = 0x600dd1e5u };
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		st = dma(&x);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (t1.tv_sec - t0.tv_sec) * 1e3 +
+		     (t1.tv_nsec - t0.tv_nsec) / 1e6;
+		NT_CHECK(st == DONE(NIO_PCI_DMA_OK) && ms >= 300 &&
+			 *(uint32_t *)(gram + DATA_OFF + 0x40c) == 0x600dd1e5u,
+			 "delayed FILL: STATUS 0x%08x after %.0f ms (>= 300), bytes landed",
+			 st, ms);
+	}
+	NT_EXPECT(0, nio_smmu_inject_dma_delay(ctl, 0, PLATFORM_EPS, 0),
+		  "delay off");
+
 	/* The largest transfer: 1 MiB through 256 pages of the L3B table */
 	x = (struct xfer){ .op = NIO_PCI_DMA_OP_READ, .src = VA2,
 			   .len = NIO_PCI_DMA_MAX_LEN };
