@@ -390,6 +390,9 @@ struct nio_smmu {
 	struct hlist_head *asid_hash;	/* 1 << NIO_ASID_HASH_BITS */
 
 	atomic64_t cnt[__NESTIOMMU_CNT_MAX];
+#ifdef NIO_AUDIT
+	struct nio_audit *audit;	/* nestiommu_audit.c */
+#endif
 };
 
 static inline void nio_count(struct nio_smmu *smmu, enum nestiommu_counter c)
@@ -473,7 +476,8 @@ void nio_tlb_inv_asid(struct nio_smmu *smmu, u16 vmid, u16 asid);
 void nio_tlb_inv_va(struct nio_smmu *smmu, u16 vmid, u16 asid, bool all_asid,
 		    u64 va, u64 size);
 void nio_tlb_inv_all(struct nio_smmu *smmu);
-void nio_cd_cache_inv(struct nio_master *master, bool all, u32 ssid);
+unsigned int nio_cd_cache_inv(struct nio_master *master, bool all, u32 ssid,
+			      unsigned int *nssid);
 int nio_dma(struct nio_master *master, u32 pasid, u64 iova, void *buf,
 	    size_t len, bool write, u64 *evt, bool *has_evt);
 int nio_msi_trigger(struct nio_master *master, unsigned int vector);
@@ -483,5 +487,97 @@ int nio_bench(struct nio_master *master, u32 mode, u32 pasid, u64 iova,
 /* nestiommu_genl.c */
 int nio_genl_init(void);
 void nio_genl_exit(void);
+
+/*
+ * Invalidation audit (nestiommu_audit.c; NIO_AUDIT=0 at build time leaves
+ * it out, and then nio_audit_on() is constant false).
+ */
+struct nio_audit_rec {
+	u64 seq;
+	u64 time;			/* ktime_get_ns() of the use */
+	u64 va;
+	u64 ipa, fresh_ipa;		/* CD records: TTB0 */
+	u64 pa, fresh_pa;
+	u64 inv_time;
+	u32 sid, vsid, ssid;
+	u16 vmid, asid, fresh_asid;
+	u8 cache;			/* enum nestiommu_audit_cache */
+	u8 perm, fresh_perm;		/* stage 1 bits 0-1, stage 2 bits 2-3 */
+	u8 fault;			/* event ID of the fresh walk, 0: none */
+	u8 inv_op;			/* 0: no covering invalidation known */
+	bool has_vsid;
+	bool write;
+};
+
+#ifdef NIO_AUDIT
+struct nio_audit_inv {
+	u64 time;			/* 0: unused slot */
+	u64 va, last;			/* TLBI_NH_VA/VAA: [va, last] */
+	u32 sid, ssid;			/* CFGI: physical SID, CD index */
+	u16 vmid, asid;
+	u8 op;
+};
+
+struct nio_audit {
+	bool enabled;			/* READ_ONCE: the hit paths' test */
+	spinlock_t lock;		/* everything below */
+	u64 seq;			/* records made (next record's seq) */
+	unsigned int inv_next;
+	struct nio_audit_inv inv[NESTIOMMU_AUDIT_INV_HISTORY];
+	struct nio_audit_rec ring[NESTIOMMU_AUDIT_RING];
+	u64 cnt[__NESTIOMMU_AUDIT_CNT_MAX];
+};
+
+static inline bool nio_audit_on(struct nio_smmu *smmu)
+{
+	return READ_ONCE(smmu->audit->enabled);
+}
+
+int nio_audit_init(struct nio_smmu *smmu);
+void nio_audit_destroy(struct nio_smmu *smmu);
+void nio_audit_count(struct nio_smmu *smmu, enum nestiommu_audit_counter c,
+		     u64 n);
+void nio_audit_record(struct nio_master *master, struct nio_audit_rec *rec);
+void nio_audit_inv(struct nio_smmu *smmu, u8 op, u16 vmid, u16 asid,
+		   u32 sid, u32 ssid, u64 va, u64 size);
+void nio_audit_set(struct nio_smmu *smmu, bool enable, bool clear);
+void nio_audit_state(struct nio_smmu *smmu, bool *enabled, u64 *seq,
+		     u64 *cnt);
+bool nio_audit_get_rec(struct nio_smmu *smmu, u64 *seq,
+		       struct nio_audit_rec *rec);
+unsigned int nio_tlb_vmid_asids(struct nio_smmu *smmu, u16 vmid);
+/* nestiommu_genl.c */
+void nio_genl_audit_notify(struct nio_smmu *smmu,
+			   const struct nio_audit_rec *rec);
+#else
+static inline bool nio_audit_on(struct nio_smmu *smmu)
+{
+	return false;
+}
+
+static inline int nio_audit_init(struct nio_smmu *smmu)
+{
+	return 0;
+}
+
+static inline void nio_audit_destroy(struct nio_smmu *smmu)
+{
+}
+
+static inline void nio_audit_count(struct nio_smmu *smmu,
+				   enum nestiommu_audit_counter c, u64 n)
+{
+}
+
+static inline void nio_audit_inv(struct nio_smmu *smmu, u8 op, u16 vmid,
+				 u16 asid, u32 sid, u32 ssid, u64 va, u64 size)
+{
+}
+
+static inline unsigned int nio_tlb_vmid_asids(struct nio_smmu *smmu, u16 vmid)
+{
+	return 0;
+}
+#endif
 
 #endif /* _NESTIOMMU_H */

@@ -342,6 +342,23 @@ void nio_tlb_inv_vmid(struct nio_smmu *smmu, u16 vmid)
 	spin_unlock(&smmu->tlb_lock);
 }
 
+#ifdef NIO_AUDIT
+/* How many ASIDs of @vmid have TLB entries, up to 2 (tlb_lock held) */
+unsigned int nio_tlb_vmid_asids(struct nio_smmu *smmu, u16 vmid)
+{
+	struct nio_tlb_asid *g;
+	unsigned int i, n = 0;
+
+	lockdep_assert_held(&smmu->tlb_lock);
+	for (i = 0; i < (1U << NIO_ASID_HASH_BITS) && n < 2; i++)
+		hlist_for_each_entry(g, &smmu->asid_hash[i], hnode)
+			if (g->vmid == vmid && !list_empty(&g->entries) &&
+			    ++n >= 2)
+				break;
+	return n;
+}
+#endif
+
 /* Costs O(entries of this ASID), whatever else is cached */
 void __nio_tlb_inv_asid(struct nio_smmu *smmu, u16 vmid, u16 asid)
 {
@@ -557,16 +574,34 @@ static int nio_tlb_insert(struct nio_smmu *smmu, u16 vmid, u16 asid,
 /* ------------------------------------------------------------------ */
 /* CD cache                                                            */
 
-void nio_cd_cache_inv(struct nio_master *master, bool all, u32 ssid)
+/*
+ * Returns how many cached CDs were dropped and, in *nssid, how many
+ * different SSIDs they were of (counted up to 2; for the audit).
+ */
+unsigned int nio_cd_cache_inv(struct nio_master *master, bool all, u32 ssid,
+			      unsigned int *nssid)
 {
-	unsigned int i;
+	unsigned int i, dropped = 0;
+	u32 first = 0;
 
+	*nssid = 0;
 	spin_lock(&master->cfg_lock);
 	master->cd_gen++;
-	for (i = 0; i < NIO_CD_CACHE_SIZE; i++)
-		if (all || master->cd_cache[i].ssid == ssid)
-			master->cd_cache[i].valid = false;
+	for (i = 0; i < NIO_CD_CACHE_SIZE; i++) {
+		struct nio_cd_cache *c = &master->cd_cache[i];
+
+		if (!c->valid || (!all && c->ssid != ssid))
+			continue;
+		c->valid = false;
+		if (!dropped++)
+			first = c->ssid;
+		else if (c->ssid != first)
+			*nssid = 2;
+	}
 	spin_unlock(&master->cfg_lock);
+	if (dropped && !*nssid)
+		*nssid = 1;
+	return dropped;
 }
 
 /* On a miss, *gen is the CD generation to give nio_cd_cache_put() */
@@ -760,6 +795,8 @@ static bool nio_cd_illegal(struct nio_smmu *smmu, const u64 *cd)
 	return false;
 }
 
+static void nio_audit_cd(struct nio_xlate *x, u64 va, u64 ipa);
+
 /* Fetch and check the CD of x->ssid; C_BAD_CD and friends on error */
 static int nio_get_cd(struct nio_xlate *x, u64 va)
 {
@@ -788,6 +825,8 @@ static int nio_get_cd(struct nio_xlate *x, u64 va)
 	}
 
 	if (nio_cd_cache_get(x->master, idx, cd, &gen)) {
+		if (nio_audit_on(x->master->smmu))
+			nio_audit_cd(x, va, ptr + idx * CTXDESC_CD_DWORDS * 8);
 		x->cd_valid = true;
 		return 0;
 	}
@@ -892,6 +931,115 @@ static int nio_s1_walk(struct nio_xlate *x, u64 va, bool write,
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Invalidation audit: the fresh walk behind a cache hit               */
+
+#ifdef NIO_AUDIT
+/* The event ID of the fault a fresh walk just took, and forget the event */
+static u8 nio_audit_fault(struct nio_xlate *x)
+{
+	u8 id = x->has_evt ? FIELD_GET(EVTQ_0_ID, x->evt[0]) : 0;
+
+	x->has_evt = false;
+	return id ? id : EVT_ID_TRANSLATION_FAULT;
+}
+
+/*
+ * A TLB hit (@r, NIO_TLB_HIT_S1: stage 1 only) checked against a fresh
+ * walk of the guest's stage 1 (with the CD in use) and of stage 2.  The
+ * translation goes on with @r whatever this finds.
+ */
+static noinline void nio_audit_tlb(struct nio_xlate *x, u64 va, bool write,
+				   enum nio_tlb_hit hit,
+				   const struct nio_tlb_res *r, u16 asid)
+{
+	struct nio_smmu *smmu = x->master->smmu;
+	struct nio_audit_rec rec = {
+		.cache = NESTIOMMU_AUDIT_CACHE_TLB,
+		.ssid = x->ssid,
+		.vmid = x->vmid,
+		.asid = asid,
+		.fresh_asid = asid,
+		.va = va,
+		.write = write,
+		.ipa = r->ipa,
+		.perm = r->s1perm,
+	};
+	struct nio_tlb_res f = {};
+	bool s2 = hit == NIO_TLB_HIT;
+	u8 perm;
+
+	nio_audit_count(smmu, NESTIOMMU_AUDIT_CNT_CHECKS, 1);
+	if (s2) {
+		rec.pa = r->pa;
+		rec.perm |= r->s2perm << 2;
+	}
+	if (nio_s1_walk(x, va, write, &f)) {
+		rec.fault = nio_audit_fault(x);
+		goto stale;
+	}
+	rec.fresh_ipa = f.ipa & ~(BIT_ULL(NIO_S2_SHIFT) - 1);
+	rec.fresh_perm = f.s1perm;
+	if (rec.fresh_ipa != rec.ipa || f.s1perm != r->s1perm)
+		goto stale;
+	if (!s2 || nio_in_msi_window(smmu, rec.fresh_ipa))
+		return;
+	if (nio_pt_walk(x->s2, rec.fresh_ipa, &rec.fresh_pa, &perm, NULL)) {
+		rec.fault = EVT_ID_TRANSLATION_FAULT;
+		goto stale;
+	}
+	rec.fresh_perm |= perm << 2;
+	if (rec.fresh_pa == r->pa && perm == r->s2perm)
+		return;
+stale:
+	nio_audit_record(x->master, &rec);
+}
+
+/* A CD-cache hit (x->cd) checked against the CD in guest memory at @ipa */
+static noinline void nio_audit_cd(struct nio_xlate *x, u64 va, u64 ipa)
+{
+	struct nio_smmu *smmu = x->master->smmu;
+	struct nio_audit_rec rec = {
+		.cache = NESTIOMMU_AUDIT_CACHE_CD,
+		.ssid = x->ssid,
+		.vmid = x->vmid,
+		.asid = FIELD_GET(CTXDESC_CD_0_ASID, x->cd[0]),
+		.va = va,
+		.ipa = x->cd[1] & CTXDESC_CD_1_TTB0_MASK,
+	};
+	u64 cd[CTXDESC_CD_DWORDS];
+	int i;
+
+	nio_audit_count(smmu, NESTIOMMU_AUDIT_CNT_CHECKS, 1);
+	if (nio_read_ipa(x, va, ipa, cd, sizeof(cd), EVTQ_1_CLASS_CD)) {
+		rec.fault = nio_audit_fault(x);
+		goto stale;
+	}
+	for (i = 0; i < CTXDESC_CD_DWORDS; i++)
+		cd[i] = le64_to_cpu((__force __le64)cd[i]);
+	rec.fresh_asid = FIELD_GET(CTXDESC_CD_0_ASID, cd[0]);
+	rec.fresh_ipa = cd[1] & CTXDESC_CD_1_TTB0_MASK;
+	if (nio_cd_illegal(smmu, cd)) {
+		rec.fault = EVT_ID_BAD_CD_CONFIG;
+		goto stale;
+	}
+	if (!memcmp(cd, x->cd, sizeof(cd)))
+		return;
+stale:
+	nio_audit_record(x->master, &rec);
+}
+#else
+static inline void nio_audit_tlb(struct nio_xlate *x, u64 va, bool write,
+				 enum nio_tlb_hit hit,
+				 const struct nio_tlb_res *r, u16 asid)
+{
+}
+
+static inline void nio_audit_cd(struct nio_xlate *x, u64 va, u64 ipa)
+{
+}
+#endif
+
 /*
  * Translate one address.  Returns 0 with x->pa (or x->msi), -EFAULT with
  * x->evt on a fault, -EPERM when the configuration aborts silently.
@@ -903,6 +1051,7 @@ static int nio_translate(struct nio_xlate *x, u64 va, bool write)
 	u8 need = write ? NIO_PERM_W : NIO_PERM_R;
 	u64 off = va & (BIT_ULL(NIO_S2_SHIFT) - 1);
 	struct nio_tlb_res r = { .ipa = va, .s1perm = NIO_PERM_R | NIO_PERM_W };
+	enum nio_tlb_hit hit;
 	u8 gshift = 0;
 	u16 asid = 0;
 	u64 gen;
@@ -926,8 +1075,10 @@ static int nio_translate(struct nio_xlate *x, u64 va, bool write)
 		asid = FIELD_GET(CTXDESC_CD_0_ASID, x->cd[0]);
 		gshift = nio_tg0_shift(x->cd[0]);
 
-		switch (nio_tlb_lookup_fast(smmu, x->vmid, asid, gshift, va,
-					    &r)) {
+		hit = nio_tlb_lookup_fast(smmu, x->vmid, asid, gshift, va, &r);
+		if (hit != NIO_TLB_MISS && nio_audit_on(smmu))
+			nio_audit_tlb(x, va, write, hit, &r, asid);
+		switch (hit) {
 		case NIO_TLB_HIT:
 			x->ipa = r.ipa | off;
 			x->pa = r.pa | off;

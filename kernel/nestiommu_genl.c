@@ -45,6 +45,9 @@ static const struct nla_policy nio_policy[NESTIOMMU_ATTR_MAX + 1] = {
 							   MAX_ERRNO),
 	[NESTIOMMU_ATTR_INJECT_SKIP]	= { .type = NLA_U32 },
 	[NESTIOMMU_ATTR_DELAY_US]	= { .type = NLA_U32 },
+	/* Invalidation audit */
+	[NESTIOMMU_ATTR_AUDIT_ENABLE]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[NESTIOMMU_ATTR_AUDIT_CLEAR]	= { .type = NLA_FLAG },
 };
 
 static struct nio_master *nio_genl_master(struct genl_info *info)
@@ -807,6 +810,241 @@ static int nio_inject_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/* Invalidation audit                                                  */
+
+enum nio_genl_mcgrp { NIO_MCGRP_AUDIT };
+
+static const struct genl_multicast_group nio_genl_mcgrps[] = {
+	/* Records carry host physical addresses, as TLB_GET does */
+	[NIO_MCGRP_AUDIT] = { .name = NESTIOMMU_AUDIT_MCGRP,
+			      .flags = GENL_MCAST_CAP_SYS_ADMIN },
+};
+
+#ifdef NIO_AUDIT
+static int nio_put_audit_rec(struct sk_buff *skb, u32 instance,
+			     const struct nio_audit_rec *r)
+{
+	struct nlattr *nest = nla_nest_start(skb, NESTIOMMU_ATTR_AUDIT_REC);
+
+	if (!nest ||
+	    nla_put_u32(skb, NESTIOMMU_ATTR_INSTANCE, instance) ||
+	    nla_put_u64_64bit(skb, NESTIOMMU_ATTR_AUDIT_SEQ, r->seq,
+			      NESTIOMMU_ATTR_PAD) ||
+	    nla_put_u32(skb, NESTIOMMU_ATTR_AUDIT_CACHE, r->cache) ||
+	    nla_put_u64_64bit(skb, NESTIOMMU_ATTR_AUDIT_TIME, r->time,
+			      NESTIOMMU_ATTR_PAD) ||
+	    nla_put_u32(skb, NESTIOMMU_ATTR_SID, r->sid) ||
+	    (r->has_vsid && nla_put_u32(skb, NESTIOMMU_ATTR_VSID, r->vsid)) ||
+	    nla_put_u32(skb, NESTIOMMU_ATTR_PASID, r->ssid) ||
+	    nla_put_u32(skb, NESTIOMMU_ATTR_VMID, r->vmid) ||
+	    nla_put_u32(skb, NESTIOMMU_ATTR_ASID, r->asid) ||
+	    nla_put_u32(skb, NESTIOMMU_ATTR_AUDIT_FRESH_ASID, r->fresh_asid) ||
+	    nla_put_u64_64bit(skb, NESTIOMMU_ATTR_IOVA, r->va,
+			      NESTIOMMU_ATTR_PAD) ||
+	    (r->write && nla_put_flag(skb, NESTIOMMU_ATTR_WRITE)) ||
+	    nla_put_u64_64bit(skb, NESTIOMMU_ATTR_IPA, r->ipa,
+			      NESTIOMMU_ATTR_PAD) ||
+	    nla_put_u64_64bit(skb, NESTIOMMU_ATTR_PA, r->pa,
+			      NESTIOMMU_ATTR_PAD) ||
+	    nla_put_u32(skb, NESTIOMMU_ATTR_PERM, r->perm))
+		return -EMSGSIZE;
+	if (r->fault) {
+		if (nla_put_u32(skb, NESTIOMMU_ATTR_AUDIT_FAULT, r->fault))
+			return -EMSGSIZE;
+	} else if (nla_put_u64_64bit(skb, NESTIOMMU_ATTR_AUDIT_FRESH_IPA,
+				     r->fresh_ipa, NESTIOMMU_ATTR_PAD) ||
+		   nla_put_u64_64bit(skb, NESTIOMMU_ATTR_AUDIT_FRESH_PA,
+				     r->fresh_pa, NESTIOMMU_ATTR_PAD) ||
+		   nla_put_u32(skb, NESTIOMMU_ATTR_AUDIT_FRESH_PERM,
+			       r->fresh_perm)) {
+		return -EMSGSIZE;
+	}
+	if (r->inv_op &&
+	    (nla_put_u32(skb, NESTIOMMU_ATTR_AUDIT_INV_OP, r->inv_op) ||
+	     nla_put_u64_64bit(skb, NESTIOMMU_ATTR_AUDIT_INV_TIME, r->inv_time,
+			       NESTIOMMU_ATTR_PAD)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* A stale use to the "audit" group (nobody listening is not an error) */
+void nio_genl_audit_notify(struct nio_smmu *smmu,
+			   const struct nio_audit_rec *rec)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&nio_genl_family, &init_net, NIO_MCGRP_AUDIT))
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &nio_genl_family, 0,
+			  NESTIOMMU_CMD_AUDIT_EVENT);
+	if (!hdr || nio_put_audit_rec(msg, smmu->id, rec)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&nio_genl_family, msg, 0, NIO_MCGRP_AUDIT,
+			  GFP_KERNEL);
+}
+
+/* AUDIT_SET: [INSTANCE] (else every instance), [AUDIT_ENABLE], [CLEAR] */
+static int nio_audit_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	bool clear = nla_get_flag(info->attrs[NESTIOMMU_ATTR_AUDIT_CLEAR]);
+	struct nlattr *en = info->attrs[NESTIOMMU_ATTR_AUDIT_ENABLE];
+	struct nio_smmu *smmu;
+	unsigned int i;
+	int ret;
+
+	ret = nio_sys_admin(skb, info->extack);
+	if (ret)
+		return ret;
+	if (!en && !clear) {
+		NL_SET_ERR_MSG(info->extack,
+			       "needs AUDIT_ENABLE or AUDIT_CLEAR");
+		return -EINVAL;
+	}
+	mutex_lock(&nio_global_lock);
+	if (info->attrs[NESTIOMMU_ATTR_INSTANCE]) {
+		smmu = nio_genl_smmu(info);
+		if (IS_ERR(smmu)) {
+			ret = PTR_ERR(smmu);
+		} else {
+			nio_audit_set(smmu, en ? nla_get_u8(en) :
+				      nio_audit_on(smmu), clear);
+		}
+	} else {
+		for (i = 0; i < nio_nr_instances; i++) {
+			smmu = nio_smmus[i];
+			if (smmu)
+				nio_audit_set(smmu, en ? nla_get_u8(en) :
+					      nio_audit_on(smmu), clear);
+		}
+	}
+	mutex_unlock(&nio_global_lock);
+	return ret;
+}
+
+static int nio_fill_audit_state(struct sk_buff *skb, struct nio_smmu *smmu,
+				u32 portid, u32 seq)
+{
+	u64 cnt[__NESTIOMMU_AUDIT_CNT_MAX];
+	struct nlattr *nest;
+	bool enabled;
+	u64 made;
+	void *hdr;
+	int i;
+
+	hdr = genlmsg_put(skb, portid, seq, &nio_genl_family, NLM_F_MULTI,
+			  NESTIOMMU_CMD_AUDIT_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	nio_audit_state(smmu, &enabled, &made, cnt);
+	if (nla_put_u32(skb, NESTIOMMU_ATTR_INSTANCE, smmu->id) ||
+	    nla_put_u8(skb, NESTIOMMU_ATTR_AUDIT_BUILT, 1) ||
+	    nla_put_u8(skb, NESTIOMMU_ATTR_AUDIT_ENABLE, enabled) ||
+	    nla_put_u32(skb, NESTIOMMU_ATTR_AUDIT_RING_SIZE,
+			NESTIOMMU_AUDIT_RING) ||
+	    nla_put_u64_64bit(skb, NESTIOMMU_ATTR_AUDIT_SEQ, made,
+			      NESTIOMMU_ATTR_PAD))
+		goto cancel;
+	nest = nla_nest_start(skb, NESTIOMMU_ATTR_AUDIT_COUNTERS);
+	if (!nest)
+		goto cancel;
+	for (i = 1; i <= NESTIOMMU_AUDIT_CNT_MAX; i++)
+		if (nla_put_u64_64bit(skb, i, cnt[i],
+				      NESTIOMMU_AUDIT_CNT_UNSPEC))
+			goto cancel;
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/*
+ * Per instance: one state message, then one message per record in the
+ * ring, oldest first.  args[0]: instance, args[1]: 0 state, 1 records,
+ * args[2]: sequence number of the next record.
+ */
+static int nio_audit_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	const struct genl_info *info = genl_info_dump(cb);
+	struct nlattr *only = info->attrs[NESTIOMMU_ATTR_INSTANCE];
+	u32 portid = NETLINK_CB(cb->skb).portid;
+	struct nio_audit_rec rec;
+	unsigned long i;
+	int ret = 0;
+
+	mutex_lock(&nio_global_lock);
+	if (only && (nla_get_u32(only) >= nio_nr_instances ||
+		     !nio_smmus[nla_get_u32(only)])) {
+		mutex_unlock(&nio_global_lock);
+		NL_SET_ERR_MSG(cb->extack, "no such instance");
+		return -ENODEV;
+	}
+	for (i = cb->args[0]; i < nio_nr_instances; i++) {
+		struct nio_smmu *smmu = nio_smmus[i];
+		u64 next;
+
+		if (!smmu || (only && nla_get_u32(only) != i))
+			continue;
+		if (!cb->args[1]) {
+			ret = nio_fill_audit_state(skb, smmu, portid,
+						   cb->nlh->nlmsg_seq);
+			if (ret)
+				break;
+			cb->args[1] = 1;
+			cb->args[2] = 0;
+		}
+		next = cb->args[2];
+		while (nio_audit_get_rec(smmu, &next, &rec)) {
+			void *hdr = genlmsg_put(skb, portid,
+						cb->nlh->nlmsg_seq,
+						&nio_genl_family, NLM_F_MULTI,
+						NESTIOMMU_CMD_AUDIT_GET);
+
+			if (!hdr || nio_put_audit_rec(skb, smmu->id, &rec)) {
+				if (hdr)
+					genlmsg_cancel(skb, hdr);
+				ret = -EMSGSIZE;
+				break;
+			}
+			genlmsg_end(skb, hdr);
+			next++;
+		}
+		cb->args[2] = next;
+		if (ret)
+			break;
+		cb->args[1] = 0;
+	}
+	cb->args[0] = i;
+	mutex_unlock(&nio_global_lock);
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	return ret ? ret : skb->len;
+}
+#else
+static int nio_audit_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	NL_SET_ERR_MSG(info->extack,
+		       "nestiommu.ko was built without the audit (NIO_AUDIT=0)");
+	return -EOPNOTSUPP;
+}
+
+static int nio_audit_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	NL_SET_ERR_MSG(cb->extack,
+		       "nestiommu.ko was built without the audit (NIO_AUDIT=0)");
+	return -EOPNOTSUPP;
+}
+#endif
+
 static const struct genl_ops nio_genl_ops[] = {
 	{
 		.cmd	= NESTIOMMU_CMD_INSTANCE_GET,
@@ -881,6 +1119,18 @@ static const struct genl_ops nio_genl_ops[] = {
 		.doit	= nio_inject_get_doit,
 		.flags	= GENL_ADMIN_PERM,
 	},
+	/* Invalidation audit */
+	{
+		.cmd	= NESTIOMMU_CMD_AUDIT_SET,
+		.doit	= nio_audit_set_doit,
+		.flags	= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd	= NESTIOMMU_CMD_AUDIT_GET,
+		.start	= nio_sys_admin_start,
+		.dumpit	= nio_audit_dump,
+		.flags	= GENL_ADMIN_PERM,
+	},
 };
 
 static struct genl_family nio_genl_family __ro_after_init = {
@@ -893,6 +1143,8 @@ static struct genl_family nio_genl_family __ro_after_init = {
 	.parallel_ops	= true,
 	.ops		= nio_genl_ops,
 	.n_ops		= ARRAY_SIZE(nio_genl_ops),
+	.mcgrps		= nio_genl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(nio_genl_mcgrps),
 };
 
 int nio_genl_init(void)

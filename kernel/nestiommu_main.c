@@ -710,6 +710,7 @@ static void nio_smmu_destroy(struct nio_smmu *smmu)
 		fwnode_remove_software_node(smmu->fwnode);
 	nio_msi_domain_destroy(smmu);
 	nio_tlb_destroy(smmu);
+	nio_audit_destroy(smmu);
 	ida_destroy(&smmu->vmid_ida);
 	kfree(smmu->masters);
 	kfree(smmu);
@@ -736,6 +737,8 @@ static struct nio_smmu *nio_smmu_create(int id)
 	nio_smmu_init_regs(smmu);
 
 	ret = nio_tlb_init(smmu);
+	if (!ret)
+		ret = nio_audit_init(smmu);
 	if (ret)
 		goto err;
 	smmu->nr_platform = nio_nr_devices;

@@ -49,6 +49,10 @@ enum nestiommu_cmd {
 	NESTIOMMU_CMD_INJECT_DMA_DELAY,	/* INSTANCE, DEVICE, DELAY_US */
 	/* INSTANCE, DEVICE; reply: DELAY_US, [VSID, INJECT...] */
 	NESTIOMMU_CMD_INJECT_GET,
+	/* Invalidation audit (issue 13): see "Invalidation audit" below */
+	NESTIOMMU_CMD_AUDIT_SET,	/* [INSTANCE], [AUDIT_ENABLE], [AUDIT_CLEAR] */
+	NESTIOMMU_CMD_AUDIT_GET,	/* dump: [INSTANCE]: state, then records */
+	NESTIOMMU_CMD_AUDIT_EVENT,	/* multicast "audit": one stale use */
 	__NESTIOMMU_CMD_MAX,
 };
 
@@ -97,6 +101,23 @@ enum nestiommu_attr {
 	NESTIOMMU_ATTR_INJECT_SKIP,	/* u32: operations let through first */
 	NESTIOMMU_ATTR_DELAY_US,	/* u32: DMA completion delay, 0 = none */
 	NESTIOMMU_ATTR_INJECT,		/* nest: OP, COUNT, ERRNO, SKIP */
+	/* Invalidation audit */
+	NESTIOMMU_ATTR_AUDIT_ENABLE,	/* u8: 0 off, 1 on (SET); state (GET) */
+	NESTIOMMU_ATTR_AUDIT_CLEAR,	/* flag: empty the ring, zero counters */
+	NESTIOMMU_ATTR_AUDIT_COUNTERS,	/* nest: NESTIOMMU_AUDIT_CNT_* (u64) */
+	NESTIOMMU_ATTR_AUDIT_REC,	/* nest: one stale use (attrs below) */
+	NESTIOMMU_ATTR_AUDIT_SEQ,	/* u64: number of the stale use, from 0 */
+	NESTIOMMU_ATTR_AUDIT_CACHE,	/* u32: enum nestiommu_audit_cache */
+	NESTIOMMU_ATTR_AUDIT_TIME,	/* u64: CLOCK_MONOTONIC ns of the use */
+	NESTIOMMU_ATTR_AUDIT_FRESH_IPA,	/* u64 */
+	NESTIOMMU_ATTR_AUDIT_FRESH_PA,	/* u64 */
+	NESTIOMMU_ATTR_AUDIT_FRESH_PERM, /* u32: as PERM */
+	NESTIOMMU_ATTR_AUDIT_FRESH_ASID, /* u32 */
+	NESTIOMMU_ATTR_AUDIT_FAULT,	/* u32: event ID of the fresh walk's fault */
+	NESTIOMMU_ATTR_AUDIT_INV_TIME,	/* u64: CLOCK_MONOTONIC ns */
+	NESTIOMMU_ATTR_AUDIT_INV_OP,	/* u32: SMMUv3 opcode of that command */
+	NESTIOMMU_ATTR_AUDIT_RING_SIZE,	/* u32: records the ring holds */
+	NESTIOMMU_ATTR_AUDIT_BUILT,	/* u8: 0 when built without audit */
 	__NESTIOMMU_ATTR_MAX,
 };
 
@@ -159,5 +180,52 @@ enum nestiommu_inject_op {
 #define NESTIOMMU_INJECT_MAX_EVENTS	((1U << 19) + 1)
 /* Longest DMA completion delay */
 #define NESTIOMMU_MAX_DELAY_US		10000000U
+/*
+ * Invalidation audit, per instance, off by default (AUDIT_SET, which needs
+ * CAP_SYS_ADMIN as AUDIT_GET and the "audit" multicast group do: records
+ * carry host physical addresses).  While on, every TLB or CD-cache hit is
+ * checked against a fresh walk of the guest's tables; a difference
+ * (address, permission, or a fault) is a "stale use": the guest changed a
+ * PTE or CD and did not invalidate it.  The DMA still uses the cached
+ * entry.  Stale uses go to a ring of NESTIOMMU_AUDIT_RING records (the
+ * oldest is overwritten and counted in AUDIT_CNT_DROPPED) and to the
+ * "audit" multicast group as AUDIT_EVENT messages.
+ *
+ * A record (NESTIOMMU_ATTR_AUDIT_REC) holds INSTANCE, SID, VSID (when a
+ * vDEVICE exists), PASID (the SSID, NESTIOMMU_NO_PASID for none), VMID,
+ * ASID, IOVA (the input address), WRITE (flag), AUDIT_SEQ, AUDIT_CACHE,
+ * AUDIT_TIME; the cached IPA/PA/PERM and the fresh AUDIT_FRESH_IPA/PA/PERM
+ * (PERM: bits 0-1 stage 1 R/W, bits 2-3 stage 2 R/W), or AUDIT_FAULT when
+ * the fresh walk faults; AUDIT_FRESH_ASID; and AUDIT_INV_TIME/AUDIT_INV_OP,
+ * the newest of the instance's last NESTIOMMU_AUDIT_INV_HISTORY
+ * invalidation commands that covered this address (absent: none did).
+ * For a CD-cache record IPA and AUDIT_FRESH_IPA are the CD's TTB0 and
+ * ASID/AUDIT_FRESH_ASID its ASID; PA and the permissions are 0.
+ */
+#define NESTIOMMU_AUDIT_RING		256
+#define NESTIOMMU_AUDIT_INV_HISTORY	64
+#define NESTIOMMU_AUDIT_MCGRP		"audit"
+
+enum nestiommu_audit_cache {
+	NESTIOMMU_AUDIT_CACHE_TLB,	/* a TLB entry (stage 1 and 2) */
+	NESTIOMMU_AUDIT_CACHE_CD,	/* a cached context descriptor */
+};
+
+enum nestiommu_audit_counter {
+	NESTIOMMU_AUDIT_CNT_UNSPEC,
+	NESTIOMMU_AUDIT_CNT_CHECKS,	/* cache hits checked by a fresh walk */
+	NESTIOMMU_AUDIT_CNT_STALE_TLB,	/* stale uses of a TLB entry */
+	NESTIOMMU_AUDIT_CNT_STALE_CD,	/* stale uses of a cached CD */
+	NESTIOMMU_AUDIT_CNT_DROPPED,	/* records overwritten in the ring */
+	NESTIOMMU_AUDIT_CNT_TLBI_NOOP,	/* TLBI that dropped no entry */
+	NESTIOMMU_AUDIT_CNT_CFGI_NOOP,	/* CFGI_CD(_ALL) that dropped no CD */
+	/* TLBI_NH_ALL/NSNH_ALL whose entries were all of one ASID */
+	NESTIOMMU_AUDIT_CNT_TLBI_BROAD,
+	/* CFGI_CD_ALL whose cached CDs were all of one SSID */
+	NESTIOMMU_AUDIT_CNT_CFGI_BROAD,
+	__NESTIOMMU_AUDIT_CNT_MAX,
+};
+
+#define NESTIOMMU_AUDIT_CNT_MAX (__NESTIOMMU_AUDIT_CNT_MAX - 1)
 
 #endif /* _NESTIOMMU_UAPI_H */

@@ -317,11 +317,46 @@ static void nio_tlbi_unlock(struct nio_smmu *smmu, struct nio_tlbi_batch *b)
 	}
 }
 
+/*
+ * The invalidation audit's view of one TLBI: taken under the TLB lock
+ * just before the command runs, judged just after (nestiommu_audit.c).
+ */
+struct nio_audit_tlbi {
+	bool on;
+	unsigned long before;		/* smmu->tlb_count */
+	unsigned int asids;		/* NH_ALL: ASIDs of the VMID, up to 2 */
+};
+
+static void nio_audit_tlbi_begin(struct nio_smmu *smmu, u16 vmid, bool all,
+				 struct nio_audit_tlbi *a)
+{
+	if (!a->on)
+		return;
+	a->before = smmu->tlb_count;
+	a->asids = all ? nio_tlb_vmid_asids(smmu, vmid) : 0;
+}
+
+static void nio_audit_tlbi_end(struct nio_smmu *smmu, u64 data[2], u16 vmid,
+			       struct nio_audit_tlbi *a, u64 va, u64 size)
+{
+	u8 op = data[0] & CMDQ_0_OP;
+
+	if (!a->on)
+		return;
+	nio_audit_inv(smmu, op, vmid, FIELD_GET(CMDQ_TLBI_0_ASID, data[0]), 0,
+		      0, va, size);
+	if (smmu->tlb_count == a->before)
+		nio_audit_count(smmu, NESTIOMMU_AUDIT_CNT_TLBI_NOOP, 1);
+	else if (a->asids == 1)
+		nio_audit_count(smmu, NESTIOMMU_AUDIT_CNT_TLBI_BROAD, 1);
+}
+
 static int nio_exec_user_cmd(struct nio_viommu *vsmmu, u64 data[2],
 			     struct nio_tlbi_batch *batch)
 {
 	struct nio_smmu *smmu = vsmmu->smmu;
-	u64 va, size;
+	struct nio_audit_tlbi audit = { .on = nio_audit_on(smmu) };
+	u64 va = 0, size = 0;
 	int ret;
 
 	ret = nio_validate_user_cmd(smmu, data);
@@ -333,16 +368,19 @@ static int nio_exec_user_cmd(struct nio_viommu *vsmmu, u64 data[2],
 		/* Converted to NH_ALL of this vIOMMU's VMID */
 		nio_count(smmu, NESTIOMMU_CNT_INV_TLBI_NSNH_ALL);
 		nio_tlbi_lock(smmu, batch);
+		nio_audit_tlbi_begin(smmu, vsmmu->vmid, true, &audit);
 		__nio_tlb_inv_vmid(smmu, vsmmu->vmid);
 		break;
 	case CMDQ_OP_TLBI_NH_ALL:
 		nio_count(smmu, NESTIOMMU_CNT_INV_TLBI_NH_ALL);
 		nio_tlbi_lock(smmu, batch);
+		nio_audit_tlbi_begin(smmu, vsmmu->vmid, true, &audit);
 		__nio_tlb_inv_vmid(smmu, vsmmu->vmid);
 		break;
 	case CMDQ_OP_TLBI_NH_ASID:
 		nio_count(smmu, NESTIOMMU_CNT_INV_TLBI_NH_ASID);
 		nio_tlbi_lock(smmu, batch);
+		nio_audit_tlbi_begin(smmu, vsmmu->vmid, false, &audit);
 		__nio_tlb_inv_asid(smmu, vsmmu->vmid,
 				   FIELD_GET(CMDQ_TLBI_0_ASID, data[0]));
 		break;
@@ -350,6 +388,7 @@ static int nio_exec_user_cmd(struct nio_viommu *vsmmu, u64 data[2],
 		nio_count(smmu, NESTIOMMU_CNT_INV_TLBI_NH_VA);
 		nio_tlbi_range(data, &va, &size);
 		nio_tlbi_lock(smmu, batch);
+		nio_audit_tlbi_begin(smmu, vsmmu->vmid, false, &audit);
 		__nio_tlb_inv_va(smmu, vsmmu->vmid,
 				 FIELD_GET(CMDQ_TLBI_0_ASID, data[0]), false,
 				 va, size);
@@ -358,12 +397,15 @@ static int nio_exec_user_cmd(struct nio_viommu *vsmmu, u64 data[2],
 		nio_count(smmu, NESTIOMMU_CNT_INV_TLBI_NH_VAA);
 		nio_tlbi_range(data, &va, &size);
 		nio_tlbi_lock(smmu, batch);
+		nio_audit_tlbi_begin(smmu, vsmmu->vmid, false, &audit);
 		__nio_tlb_inv_va(smmu, vsmmu->vmid, 0, true, va, size);
 		break;
 	case CMDQ_OP_ATC_INV:
 	case CMDQ_OP_CFGI_CD:
 	case CMDQ_OP_CFGI_CD_ALL: {
 		u32 vsid = FIELD_GET(CMDQ_CFGI_0_SID, data[0]);
+		u32 ssid = FIELD_GET(CMDQ_CFGI_0_SSID, data[0]);
+		unsigned int dropped = 0, nssid = 0;
 		struct nio_master *master;
 		struct device *dev;
 		u32 op = data[0] & CMDQ_0_OP;
@@ -382,23 +424,35 @@ static int nio_exec_user_cmd(struct nio_viommu *vsmmu, u64 data[2],
 		data[0] |= FIELD_PREP(CMDQ_CFGI_0_SID, master->sid);
 		if (op == CMDQ_OP_CFGI_CD) {
 			nio_count(smmu, NESTIOMMU_CNT_INV_CFGI_CD);
-			nio_cd_cache_inv(master, false,
-					 FIELD_GET(CMDQ_CFGI_0_SSID, data[0]));
+			dropped = nio_cd_cache_inv(master, false, ssid, &nssid);
 		} else if (op == CMDQ_OP_CFGI_CD_ALL) {
 			nio_count(smmu, NESTIOMMU_CNT_INV_CFGI_CD_ALL);
-			nio_cd_cache_inv(master, true, 0);
+			dropped = nio_cd_cache_inv(master, true, 0, &nssid);
 		} else {
 			/* No ATC is modelled: translations are never cached
 			 * in the endpoint.
 			 */
 			nio_count(smmu, NESTIOMMU_CNT_INV_ATC_INV);
 		}
+		if (audit.on && op != CMDQ_OP_ATC_INV) {
+			nio_audit_inv(smmu, op, vsmmu->vmid, 0, master->sid,
+				      ssid, 0, 0);
+			if (!dropped)
+				nio_audit_count(smmu,
+						NESTIOMMU_AUDIT_CNT_CFGI_NOOP,
+						1);
+			else if (op == CMDQ_OP_CFGI_CD_ALL && nssid == 1)
+				nio_audit_count(smmu,
+						NESTIOMMU_AUDIT_CNT_CFGI_BROAD,
+						1);
+		}
 		xa_unlock(&vsmmu->core.vdevs);
-		break;
+		return 0;
 	}
 	default:
 		return -EIO;
 	}
+	nio_audit_tlbi_end(smmu, data, vsmmu->vmid, &audit, va, size);
 	return 0;
 }
 
