@@ -33,7 +33,7 @@
 
 int nio_audit_init(struct nio_smmu *smmu)
 {
-	smmu->audit = kvzalloc(sizeof(*smmu->audit), GFP_KERNEL);
+	smmu->audit = kvzalloc_obj(*smmu->audit);
 	if (!smmu->audit)
 		return -ENOMEM;
 	spin_lock_init(&smmu->audit->lock);
