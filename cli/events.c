@@ -4,7 +4,9 @@
  * and fault queue it created, one JSON line per record, decoded (SMMUv3
  * event records, selftest virtual IDs, page faults), with sequence gaps
  * ("gap") and overflow markers ("lost-events") as the library reports
- * them.  Ends after "count N" records, "timeout MS", or SIGINT/SIGTERM.
+ * them.  With "audit" (and then the PLAN is optional) also the stale uses
+ * that nestiommu.ko's invalidation audit finds ("kind": "stale-use").
+ * Ends after "count N" records, "timeout MS", or SIGINT/SIGTERM.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -44,8 +46,10 @@ static int do_events_watch(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct jv *plan;
 	struct json_object *out;
-	struct pollfd pfd[64];
-	struct pobj *q[64];
+	struct pollfd pfd[65];
+	struct pobj *q[65];
+	struct nio_smmu *asmmu = NULL;
+	bool audit = false;
 	uint64_t count = 0, timeout = 0, seen = 0;
 	const char *src = NULL;
 	struct session s;
@@ -60,6 +64,8 @@ static int do_events_watch(int argc, char **argv)
 		} else if (!strcmp(argv[i], "timeout") && i + 1 < argc) {
 			if (parse_u64(argv[++i], INT32_MAX, &timeout))
 				return err_usage("events watch: bad timeout \"%s\"", argv[i]);
+		} else if (!strcmp(argv[i], "audit")) {
+			audit = true;
 		} else if (!src) {
 			src = argv[i];
 		} else {
@@ -67,9 +73,12 @@ static int do_events_watch(int argc, char **argv)
 					 argv[i]);
 		}
 	}
-	if (!src)
+	if (!src && !audit)
 		return err_usage("events watch: missing PLAN (it must create a "
-				 "vEVENTQ or a fault queue)");
+				 "vEVENTQ or a fault queue) or \"audit\"");
+	memset(&s, 0, sizeof(s));
+	if (!src)
+		goto watch;
 	plan = load_json_arg(src, msg, sizeof(msg));
 	if (!plan)
 		return err_report(EXIT_USAGE, errno, NULL, "events watch: %s", msg);
@@ -100,10 +109,24 @@ static int do_events_watch(int argc, char **argv)
 		pfd[nq].events = POLLIN;
 		nq++;
 	}
-	if (!nq) {
+	if (!nq && !audit) {
 		session_close(&s);
 		return err_usage("events watch: the plan created no vEVENTQ or "
 				 "fault queue");
+	}
+watch:
+	if (audit) {
+		int fd = audit_watch_open(&asmmu);
+
+		if (fd < 0) {
+			if (src)
+				session_close(&s);
+			return -fd;
+		}
+		q[nq] = NULL;
+		pfd[nq].fd = fd;
+		pfd[nq].events = POLLIN;
+		nq++;
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -130,7 +153,17 @@ static int do_events_watch(int argc, char **argv)
 		for (int i = 0; i < nq && (!count || seen < count); i++) {
 			if (!(pfd[i].revents & POLLIN))
 				continue;
-			if (q[i]->kind == K_VEVENTQ) {
+			if (!q[i]) {
+				int r = audit_watch_emit(asmmu, count ?
+							 count - seen : UINT64_MAX);
+
+				if (r < 0) {
+					ret = err_lib(r, "events watch: audit");
+					stop_watch = 1;
+				} else {
+					seen += (uint64_t)r;
+				}
+			} else if (q[i]->kind == K_VEVENTQ) {
 				struct nio_vevent e[16];
 				int r = nio_veventq_read(s.ctx, q[i]->id, e, 16);
 
@@ -165,12 +198,17 @@ static int do_events_watch(int argc, char **argv)
 			}
 		}
 	}
-	session_close(&s);
+	if (src)
+		session_close(&s);
+	if (asmmu)
+		audit_watch_close(asmmu);
 	return ret;
 }
 
 const struct cmd events_cmds[] = {
-	{ "watch", do_events_watch, "{ PLAN | - } [ count N ] [ timeout MS ]",
-	  "run PLAN and stream its vEVENTQ and fault records" },
+	{ "watch", do_events_watch,
+	  "[ PLAN | - ] [ audit ] [ count N ] [ timeout MS ]",
+	  "run PLAN and stream its vEVENTQ and fault records, and with "
+	  "\"audit\" nestiommu.ko's stale TLB/CD uses" },
 	{ 0 },
 };

@@ -53,6 +53,10 @@
 #pragma weak nio_smmu_inject_fail
 #pragma weak nio_smmu_inject_dma_delay
 #pragma weak nio_smmu_inject_get
+#pragma weak nio_smmu_audit_set
+#pragma weak nio_smmu_audit_get
+#pragma weak nio_smmu_audit_subscribe
+#pragma weak nio_smmu_audit_next
 #define SMMU_CLIENT (nio_smmu_open != NULL)
 #else
 #define SMMU_CLIENT 1
@@ -436,6 +440,216 @@ static int do_smmu_reset(int argc, char **argv)
 	nio_smmu_close(smmu);
 	out_emit(NULL);
 	return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* smmu audit: the invalidation audit (nestiommu(4))                    */
+
+static const char *const audit_counter_names[NIO_SMMU_AUDIT_CNT_MAX + 1] = {
+	[NIO_SMMU_AUDIT_CNT_CHECKS] = "checks",
+	[NIO_SMMU_AUDIT_CNT_STALE_TLB] = "stale-tlb",
+	[NIO_SMMU_AUDIT_CNT_STALE_CD] = "stale-cd",
+	[NIO_SMMU_AUDIT_CNT_DROPPED] = "dropped",
+	[NIO_SMMU_AUDIT_CNT_TLBI_NOOP] = "tlbi-noop",
+	[NIO_SMMU_AUDIT_CNT_CFGI_NOOP] = "cfgi-noop",
+	[NIO_SMMU_AUDIT_CNT_TLBI_BROAD] = "tlbi-broad",
+	[NIO_SMMU_AUDIT_CNT_CFGI_BROAD] = "cfgi-broad",
+};
+
+static struct json_object *perm_json(uint32_t perm, bool s2)
+{
+	struct json_object *p = json_object_new_object();
+
+	J_BOOL(p, "s1-read", perm & 1);
+	J_BOOL(p, "s1-write", perm & 2);
+	if (s2) {
+		J_BOOL(p, "s2-read", perm & 4);
+		J_BOOL(p, "s2-write", perm & 8);
+	}
+	return p;
+}
+
+/* One stale use as JSON (smmu audit, events watch audit) */
+static struct json_object *audit_rec_json(const struct nio_smmu_audit_rec *r)
+{
+	struct json_object *o = json_object_new_object(), *c, *f, *l;
+	bool cd = r->cache == NIO_SMMU_AUDIT_CD;
+	const char *name;
+
+	J_U32(o, "instance", r->instance);
+	J_U64(o, "seq", r->seq);
+	J_STR(o, "cache", cd ? "cd" : "tlb");
+	J_U64(o, "time-ns", r->time_ns);
+	J_HEX32(o, "sid", r->sid);
+	if (r->has_vsid)
+		J_HEX32(o, "vsid", r->vsid);
+	else
+		J_STR(o, "vsid", NULL);
+	if (r->ssid == NIO_SMMU_NO_PASID)
+		J_STR(o, "ssid", NULL);
+	else
+		J_U32(o, "ssid", r->ssid);
+	J_U32(o, "vmid", r->vmid);
+	J_U32(o, "asid", r->asid);
+	J_ADDR(o, "va", r->va);
+	J_STR(o, "access", r->write ? "write" : "read");
+	c = json_object_new_object();
+	f = json_object_new_object();
+	if (cd) {
+		J_ADDR(c, "ttb0", r->ipa);
+		J_U32(c, "asid", r->asid);
+	} else {
+		J_ADDR(c, "ipa", r->ipa);
+		/* pa 0: only stage 1 was cached for this 4 KiB page */
+		if (r->pa)
+			J_ADDR(c, "pa", r->pa);
+		json_object_object_add(c, "perm", perm_json(r->perm, r->pa));
+	}
+	if (r->fault) {
+		name = nio_smmuv3_name(NIO_SMMUV3_NAME_EVENT, r->fault);
+		if (name)
+			J_STR(f, "fault", name);
+		else
+			J_U32(f, "fault", r->fault);
+	} else if (cd) {
+		J_ADDR(f, "ttb0", r->fresh_ipa);
+		J_U32(f, "asid", r->fresh_asid);
+	} else {
+		J_ADDR(f, "ipa", r->fresh_ipa);
+		if (r->pa)
+			J_ADDR(f, "pa", r->fresh_pa);
+		json_object_object_add(f, "perm", perm_json(r->fresh_perm, r->pa));
+	}
+	json_object_object_add(o, "cached", c);
+	json_object_object_add(o, "fresh", f);
+	if (r->inv_op) {
+		l = json_object_new_object();
+		name = nio_smmuv3_name(NIO_SMMUV3_NAME_OPCODE, r->inv_op);
+		if (name)
+			J_STR(l, "command", name);
+		else
+			J_U32(l, "command", r->inv_op);
+		J_U64(l, "time-ns", r->inv_time_ns);
+		J_U64(l, "ns-before-use", r->time_ns - r->inv_time_ns);
+		json_object_object_add(o, "last-invalidation", l);
+	} else {
+		J_STR(o, "last-invalidation", NULL);
+	}
+	return o;
+}
+
+/*
+ * smmu audit [ INSTANCE ] [ on | off | clear ]: change the audit (every
+ * instance when none is named), then show its state and stale uses.
+ */
+static int do_smmu_audit(int argc, char **argv)
+{
+	static const char usage[] = "smmu audit: expected [ INSTANCE ] "
+				    "[ on | off | clear ]";
+	struct nio_smmu_audit_state *st = NULL;
+	struct nio_smmu_audit_rec *rec = NULL;
+	const char *action = NULL;
+	struct json_object *a;
+	struct nio_smmu *smmu;
+	size_t ns = 0, nr = 0;
+	uint32_t only = 0;
+	bool has_inst = false;
+	int ret, i = 0;
+
+	if (i < argc && !parse_instance(argv[i], &only)) {
+		has_inst = true;
+		i++;
+	}
+	if (i < argc)
+		action = argv[i++];
+	if (i < argc || (action && strcmp(action, "on") &&
+			 strcmp(action, "off") && strcmp(action, "clear")))
+		return err_usage("%s", usage);
+	if ((ret = smmu_connect("smmu audit", &smmu)))
+		return ret;
+	if (action) {
+		ret = nio_smmu_audit_set(smmu, has_inst ? (int)only : -1,
+					 !strcmp(action, "on") ? 1 :
+					 !strcmp(action, "off") ? 0 : -1,
+					 !strcmp(action, "clear"));
+		if (ret < 0)
+			return smmu_fail(smmu, ret, "smmu audit");
+	}
+	ret = nio_smmu_audit_get(smmu, has_inst ? (int)only : -1, &st, &ns,
+				 &rec, &nr);
+	if (ret < 0)
+		return smmu_fail(smmu, ret, "smmu audit");
+	nio_smmu_close(smmu);
+	a = json_object_new_array();
+	for (size_t k = 0; k < ns; k++) {
+		struct json_object *o = json_object_new_object(), *c, *r;
+
+		J_U32(o, "instance", st[k].instance);
+		J_BOOL(o, "enabled", st[k].enabled);
+		J_U32(o, "ring-size", st[k].ring_size);
+		J_U64(o, "records", st[k].records);
+		c = json_object_new_object();
+		for (int n = 1; n <= NIO_SMMU_AUDIT_CNT_MAX; n++)
+			j_u64(c, audit_counter_names[n], st[k].counters[n]);
+		json_object_object_add(o, "counters", c);
+		r = json_object_new_array();
+		for (size_t m = 0; m < nr; m++)
+			if (rec[m].instance == st[k].instance)
+				json_object_array_add(r, audit_rec_json(&rec[m]));
+		json_object_object_add(o, "stale-uses", r);
+		json_object_array_add(a, o);
+	}
+	free(st);
+	free(rec);
+	out_emit(a);
+	return EXIT_OK;
+}
+
+/* events watch ... audit: subscribe; returns the descriptor to poll */
+int audit_watch_open(struct nio_smmu **out)
+{
+	int ret;
+
+	if ((ret = smmu_connect("events watch audit", out)))
+		return -ret;
+	ret = nio_smmu_audit_subscribe(*out);
+	if (ret < 0) {
+		ret = smmu_fail(*out, ret, "events watch audit: subscribe");
+		*out = NULL;
+		return -ret;
+	}
+	return ret;
+}
+
+/* Emit the stale uses that arrived (at most @max); returns how many */
+int audit_watch_emit(struct nio_smmu *smmu, uint64_t max)
+{
+	struct nio_smmu_audit_rec r;
+	uint64_t n = 0;
+	int ret;
+
+	while (n < max && (ret = nio_smmu_audit_next(smmu, &r)) != -EAGAIN) {
+		struct json_object *o;
+
+		if (ret == -ENOBUFS) {
+			o = json_object_new_object();
+			J_STR(o, "kind", "stale-use-lost");
+			out_emit(o);
+			continue;
+		}
+		if (ret < 0)
+			return ret;
+		o = audit_rec_json(&r);
+		J_STR(o, "kind", "stale-use");
+		out_emit(o);
+		n++;
+	}
+	return (int)n;
+}
+
+void audit_watch_close(struct nio_smmu *smmu)
+{
+	nio_smmu_close(smmu);
 }
 
 /*
@@ -916,6 +1130,8 @@ const struct cmd smmu_cmds[] = {
 	{ "tlb", do_smmu_tlb, "INSTANCE", "dump TLB and configuration caches" },
 	{ "counters", do_smmu_counters, "[ INSTANCE ]", "show counters" },
 	{ "reset", do_smmu_reset, "[ INSTANCE ]", "zero the counters" },
+	{ "audit", do_smmu_audit, "[ INSTANCE ] [ on | off | clear ]",
+	  "invalidation audit: stale TLB/CD uses and over-invalidation" },
 	{ "remove", do_smmu_remove, "[ INSTANCE ]",
 	  "remove the endpoints (before rmmod)" },
 	{ "inject", do_smmu_inject,

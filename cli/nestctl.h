@@ -153,6 +153,11 @@ extern const struct cmd replay_cmds[];
 extern const struct cmd events_cmds[];
 /* module.c */
 extern const struct cmd smmu_cmds[], msi_cmds[], dma_cmds[];
+/* events watch ... audit (module.c): the module's stale-use stream */
+struct nio_smmu;
+int audit_watch_open(struct nio_smmu **out);	/* fd, or -(exit code) */
+int audit_watch_emit(struct nio_smmu *smmu, uint64_t max);
+void audit_watch_close(struct nio_smmu *smmu);
 
 /* sysfs.c: hw_info decoding, shared with plans */
 struct nio_hw_info;

@@ -5,7 +5,8 @@
  * (libnestiommu-smmu.so.1, pkg-config libnestiommu-smmu, -lnestiommu-smmu),
  * the way libnl ships libnl-genl, so that libnestiommu needs only libc.
  * Every function here is in version NESTIOMMU_SMMU_0.1 (since 0.1), but
- * the fault injection calls, in NESTIOMMU_SMMU_0.2.
+ * the fault injection calls, in NESTIOMMU_SMMU_0.2, and the invalidation
+ * audit's (nio_smmu_audit_*), in NESTIOMMU_SMMU_0.3.
  *
  * Every operation needs CAP_NET_ADMIN (the module refuses others with
  * -EPERM); DMA, the device and TLB dumps (host physical addresses) and
@@ -246,6 +247,113 @@ struct nio_smmu_inject {
 
 NIO_API int nio_smmu_inject_get(struct nio_smmu *smmu, uint32_t instance,
 				uint32_t device, struct nio_smmu_inject *out);
+
+/* ------------------------------------------------------------------ */
+/* Invalidation audit (NESTIOMMU_SMMU_0.3)                              */
+
+/*
+ * Per instance, off by default.  While on, every TLB and CD-cache hit of
+ * the module is checked against a fresh walk of the guest's tables; when
+ * they differ (address, permission, or the fresh walk faults) the guest
+ * changed a PTE or CD without the TLBI or CFGI that hardware needs, and the
+ * module records a "stale use" (the DMA still uses the cached entry).  The
+ * last NIO_SMMU_AUDIT_RING records of an instance are kept (older ones are
+ * counted in NIO_SMMU_AUDIT_CNT_DROPPED) and each is also multicast to
+ * subscribers (nio_smmu_audit_subscribe()).  Everything here needs
+ * CAP_SYS_ADMIN (records carry host physical addresses); a module built
+ * without the audit (NIO_AUDIT=0) answers -EOPNOTSUPP.
+ */
+#define NIO_SMMU_AUDIT_RING	256
+
+enum nio_smmu_audit_cache {
+	NIO_SMMU_AUDIT_TLB,		/* a TLB entry (stage 1 and 2) */
+	NIO_SMMU_AUDIT_CD,		/* a cached context descriptor */
+};
+
+/* Index into nio_smmu_audit_state.counters */
+enum nio_smmu_audit_counter {
+	NIO_SMMU_AUDIT_CNT_CHECKS = 1,	/* cache hits checked by a fresh walk */
+	NIO_SMMU_AUDIT_CNT_STALE_TLB,	/* stale uses of TLB entries */
+	NIO_SMMU_AUDIT_CNT_STALE_CD,	/* stale uses of cached CDs */
+	NIO_SMMU_AUDIT_CNT_DROPPED,	/* records overwritten in the ring */
+	NIO_SMMU_AUDIT_CNT_TLBI_NOOP,	/* TLBIs that dropped nothing */
+	NIO_SMMU_AUDIT_CNT_CFGI_NOOP,	/* CFGI_CD(_ALL) that dropped nothing */
+	/* TLBI_NH_ALL/NSNH_ALL when the VMID's entries were all of one ASID */
+	NIO_SMMU_AUDIT_CNT_TLBI_BROAD,
+	/* CFGI_CD_ALL when the StreamID's cached CDs were all of one SSID */
+	NIO_SMMU_AUDIT_CNT_CFGI_BROAD,
+	NIO_SMMU_AUDIT_CNT_MAX = NIO_SMMU_AUDIT_CNT_CFGI_BROAD,
+};
+
+struct nio_smmu_audit_state {
+	uint32_t instance;
+	bool enabled;
+	uint32_t ring_size;		/* records kept */
+	uint64_t records;		/* stale uses since the last clear */
+	uint64_t counters[NIO_SMMU_AUDIT_CNT_MAX + 1];
+};
+
+/* One stale use.  Times are CLOCK_MONOTONIC nanoseconds. */
+struct nio_smmu_audit_rec {
+	uint32_t instance;
+	uint64_t seq;			/* from 0 since the last clear */
+	enum nio_smmu_audit_cache cache;
+	uint64_t time_ns;
+	uint32_t sid;			/* physical StreamID */
+	bool has_vsid;
+	uint32_t vsid;			/* virtual StreamID (vDEVICE) */
+	uint32_t ssid;			/* NIO_SMMU_NO_PASID: none */
+	uint32_t vmid;
+	uint32_t asid;			/* of the cached entry or CD */
+	uint32_t fresh_asid;		/* CD records: the CD's ASID now */
+	uint64_t va;			/* input address of the access */
+	bool write;
+	/*
+	 * What the cache gave and what the tables say now.  TLB: IPA and PA
+	 * of the 4 KiB page, perm bits 0-1 stage 1 R/W, 2-3 stage 2 R/W (pa
+	 * and stage 2 bits 0 when only stage 1 was cached).  CD: ipa is the
+	 * CD's TTB0, pa and perm 0.
+	 */
+	uint64_t ipa, pa;
+	uint32_t perm;
+	uint64_t fresh_ipa, fresh_pa;
+	uint32_t fresh_perm;
+	uint32_t fault;			/* fresh walk's fault (event ID), 0: none */
+	/*
+	 * The newest of the instance's last 64 invalidation commands that
+	 * covered this address (TLB) or CD (CFGI): its SMMUv3 opcode and
+	 * time; inv_op 0 when none did.
+	 */
+	uint32_t inv_op;
+	uint64_t inv_time_ns;
+};
+
+/*
+ * Turn the audit of an instance (instance < 0: every instance) on
+ * (enable 1) or off (0), or leave it (-1); clear: empty the ring and zero
+ * the audit counters and the invalidation history.
+ */
+NIO_API int nio_smmu_audit_set(struct nio_smmu *smmu, int instance,
+			       int enable, bool clear);
+/*
+ * State of one instance (instance < 0: every instance) and the records in
+ * its ring, oldest first.  *states and *recs are malloc()ed (the caller
+ * free()s both; NULL on failure); recs may be NULL to skip the records.
+ */
+NIO_API int nio_smmu_audit_get(struct nio_smmu *smmu, int instance,
+			       struct nio_smmu_audit_state **states,
+			       size_t *nstates,
+			       struct nio_smmu_audit_rec **recs, size_t *nrecs);
+/*
+ * Subscribe this handle to the stale uses of every instance as they
+ * happen: returns a descriptor (>= 0) to poll for POLLIN, owned by the
+ * handle; nio_smmu_audit_next() reads one record without blocking
+ * (-EAGAIN: none; -ENOBUFS: records were lost because the socket's
+ * buffer overflowed, the next call goes on).
+ */
+NIO_API int nio_smmu_audit_subscribe(struct nio_smmu *smmu);
+NIO_API int nio_smmu_audit_next(struct nio_smmu *smmu,
+				struct nio_smmu_audit_rec *rec);
 
 #ifdef __cplusplus
 }

@@ -34,6 +34,13 @@ _Static_assert((int)NIO_SMMU_CNT_INV_REJECTED ==
 _Static_assert((int)NIO_SMMU_DOMAIN_NESTED == (int)NESTIOMMU_DOMAIN_NESTED,
 	       "domains");
 _Static_assert((int)NIO_SMMU_BENCH_INVAL == (int)NESTIOMMU_BENCH_INVAL, "bench");
+_Static_assert(NIO_SMMU_AUDIT_RING == NESTIOMMU_AUDIT_RING, "audit ring");
+_Static_assert((int)NIO_SMMU_AUDIT_CNT_MAX == (int)NESTIOMMU_AUDIT_CNT_MAX,
+	       "audit counters");
+_Static_assert((int)NIO_SMMU_AUDIT_CNT_TLBI_NOOP ==
+	       (int)NESTIOMMU_AUDIT_CNT_TLBI_NOOP, "audit counters");
+_Static_assert((int)NIO_SMMU_AUDIT_CD == (int)NESTIOMMU_AUDIT_CACHE_CD,
+	       "audit cache");
 _Static_assert((int)NIO_SMMU_INJECT_MAX == (int)NESTIOMMU_INJECT_MAX, "inject");
 _Static_assert((int)NIO_SMMU_INJECT_NESTED_ALLOC ==
 	       (int)NESTIOMMU_INJECT_NESTED_ALLOC, "inject");
@@ -51,6 +58,7 @@ struct nio_smmu {
 	pthread_mutex_t lock;	/* one request at a time on sk */
 	struct nl_sock *sk;
 	int family;
+	struct nl_sock *ev;	/* audit subscription (nio_smmu_audit_subscribe) */
 	char err[256];		/* the running request's message (lock) */
 };
 
@@ -73,6 +81,9 @@ struct nio_req {
 	void *buf;
 	size_t len;
 	uint64_t u64;
+	/* second kind of dump item (audit records) */
+	void *items2;
+	size_t n2;
 	/* filter */
 	uint32_t instance;
 	uint32_t index;
@@ -157,6 +168,8 @@ NIO_API void nio_smmu_close(struct nio_smmu *smmu)
 	if (last_err.smmu == smmu)
 		last_err.smmu = NULL;
 	nl_socket_free(smmu->sk);
+	if (smmu->ev)
+		nl_socket_free(smmu->ev);
 	pthread_mutex_destroy(&smmu->lock);
 	free(smmu);
 }
@@ -808,4 +821,202 @@ NIO_API int nio_smmu_inject_get(struct nio_smmu *smmu, uint32_t instance,
 	if (!req.found)
 		return nio_fail(-EPROTO);
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Invalidation audit (NESTIOMMU_SMMU_0.3)                             */
+
+NIO_API int nio_smmu_audit_set(struct nio_smmu *smmu, int instance,
+			       int enable, bool clear)
+{
+	struct nl_msg *msg;
+	struct nio_req req = { 0 };
+
+	if (enable < -1 || enable > 1 || (enable < 0 && !clear))
+		return nio_fail(-EINVAL);
+	msg = nio_msg(smmu, NESTIOMMU_CMD_AUDIT_SET, NLM_F_ACK);
+	if (instance >= 0)
+		NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_INSTANCE,
+					 (uint32_t)instance));
+	if (enable >= 0)
+		NIO_PUT(msg, nla_put_u8(msg, NESTIOMMU_ATTR_AUDIT_ENABLE,
+					(uint8_t)enable));
+	if (clear)
+		NIO_PUT(msg, nla_put_flag(msg, NESTIOMMU_ATTR_AUDIT_CLEAR));
+	return nio_doit(smmu, msg, &req);
+}
+
+static int nio_fill_audit_rec(struct nio_smmu_audit_rec *r, struct nlattr *a)
+{
+	struct nlattr *t[NESTIOMMU_ATTR_MAX + 1];
+
+	if (nla_parse_nested(t, NESTIOMMU_ATTR_MAX, a, NULL))
+		return -EPROTO;
+	memset(r, 0, sizeof(*r));
+	r->instance = nio_u32(t, NESTIOMMU_ATTR_INSTANCE);
+	r->seq = nio_u64(t, NESTIOMMU_ATTR_AUDIT_SEQ);
+	r->cache = (enum nio_smmu_audit_cache)nio_u32(t, NESTIOMMU_ATTR_AUDIT_CACHE);
+	r->time_ns = nio_u64(t, NESTIOMMU_ATTR_AUDIT_TIME);
+	r->sid = nio_u32(t, NESTIOMMU_ATTR_SID);
+	r->has_vsid = !!t[NESTIOMMU_ATTR_VSID];
+	r->vsid = nio_u32(t, NESTIOMMU_ATTR_VSID);
+	r->ssid = t[NESTIOMMU_ATTR_PASID] ? nla_get_u32(t[NESTIOMMU_ATTR_PASID])
+					  : NIO_SMMU_NO_PASID;
+	r->vmid = nio_u32(t, NESTIOMMU_ATTR_VMID);
+	r->asid = nio_u32(t, NESTIOMMU_ATTR_ASID);
+	r->fresh_asid = nio_u32(t, NESTIOMMU_ATTR_AUDIT_FRESH_ASID);
+	r->va = nio_u64(t, NESTIOMMU_ATTR_IOVA);
+	r->write = !!t[NESTIOMMU_ATTR_WRITE];
+	r->ipa = nio_u64(t, NESTIOMMU_ATTR_IPA);
+	r->pa = nio_u64(t, NESTIOMMU_ATTR_PA);
+	r->perm = nio_u32(t, NESTIOMMU_ATTR_PERM);
+	r->fresh_ipa = nio_u64(t, NESTIOMMU_ATTR_AUDIT_FRESH_IPA);
+	r->fresh_pa = nio_u64(t, NESTIOMMU_ATTR_AUDIT_FRESH_PA);
+	r->fresh_perm = nio_u32(t, NESTIOMMU_ATTR_AUDIT_FRESH_PERM);
+	r->fault = nio_u32(t, NESTIOMMU_ATTR_AUDIT_FAULT);
+	r->inv_op = nio_u32(t, NESTIOMMU_ATTR_AUDIT_INV_OP);
+	r->inv_time_ns = nio_u64(t, NESTIOMMU_ATTR_AUDIT_INV_TIME);
+	return 0;
+}
+
+static int nio_parse_audit(struct nio_req *req, struct nlattr **tb)
+{
+	struct nlattr *a;
+	int rem;
+
+	if (tb[NESTIOMMU_ATTR_AUDIT_REC]) {
+		struct nio_smmu_audit_rec *r;
+		void *items;
+
+		if (!req->buf)		/* records not wanted */
+			return 0;
+		items = realloc(req->items2, (req->n2 + 1) * sizeof(*r));
+		if (!items)
+			return -ENOMEM;
+		req->items2 = items;
+		r = (struct nio_smmu_audit_rec *)items + req->n2++;
+		return nio_fill_audit_rec(r, tb[NESTIOMMU_ATTR_AUDIT_REC]);
+	}
+	if (tb[NESTIOMMU_ATTR_AUDIT_BUILT]) {
+		struct nio_smmu_audit_state *st = nio_push(req);
+
+		if (!st)
+			return -ENOMEM;
+		st->instance = nio_u32(tb, NESTIOMMU_ATTR_INSTANCE);
+		st->enabled = tb[NESTIOMMU_ATTR_AUDIT_ENABLE] &&
+			      nla_get_u8(tb[NESTIOMMU_ATTR_AUDIT_ENABLE]);
+		st->ring_size = nio_u32(tb, NESTIOMMU_ATTR_AUDIT_RING_SIZE);
+		st->records = nio_u64(tb, NESTIOMMU_ATTR_AUDIT_SEQ);
+		if (tb[NESTIOMMU_ATTR_AUDIT_COUNTERS]) {
+			nla_for_each_nested(a, tb[NESTIOMMU_ATTR_AUDIT_COUNTERS],
+					    rem) {
+				int t = nla_type(a);
+
+				if (t > 0 && t <= NIO_SMMU_AUDIT_CNT_MAX &&
+				    nla_len(a) == sizeof(uint64_t))
+					st->counters[t] = nla_get_u64(a);
+			}
+		}
+	}
+	return 0;
+}
+
+NIO_API int nio_smmu_audit_get(struct nio_smmu *smmu, int instance,
+			       struct nio_smmu_audit_state **states,
+			       size_t *nstates,
+			       struct nio_smmu_audit_rec **recs, size_t *nrecs)
+{
+	struct nio_req req = { .parse = nio_parse_audit,
+			       .size = sizeof(**states) };
+	struct nl_msg *msg;
+	int ret;
+
+	if (recs) {
+		if (!nrecs)
+			return nio_fail(-EINVAL);
+		*recs = NULL;
+		*nrecs = 0;
+		req.buf = &req;		/* a marker: records wanted */
+	}
+	msg = nio_msg(smmu, NESTIOMMU_CMD_AUDIT_GET, NLM_F_DUMP);
+	if (instance >= 0)
+		NIO_PUT(msg, nla_put_u32(msg, NESTIOMMU_ATTR_INSTANCE,
+					 (uint32_t)instance));
+	ret = nio_dump(smmu, msg, &req, (void **)states, nstates);
+	if (ret) {
+		free(req.items2);
+		return ret;
+	}
+	if (recs) {
+		*recs = req.items2;
+		*nrecs = req.n2;
+	}
+	return 0;
+}
+
+NIO_API int nio_smmu_audit_subscribe(struct nio_smmu *smmu)
+{
+	struct nl_sock *ev;
+	int grp, ret;
+
+	if (!smmu)
+		return nio_fail(-EINVAL);
+	if (smmu->ev)
+		return nl_socket_get_fd(smmu->ev);
+	pthread_mutex_lock(&smmu->lock);
+	grp = genl_ctrl_resolve_grp(smmu->sk, NESTIOMMU_GENL_NAME,
+				    NESTIOMMU_AUDIT_MCGRP);
+	pthread_mutex_unlock(&smmu->lock);
+	if (grp < 0)
+		return nio_fail(-EOPNOTSUPP);
+	ev = nl_socket_alloc();
+	if (!ev)
+		return nio_fail(-ENOMEM);
+	nl_socket_disable_seq_check(ev);
+	ret = genl_connect(ev);
+	if (!ret)
+		ret = nl_socket_add_membership(ev, grp);
+	if (!ret)
+		ret = nl_socket_set_nonblocking(ev);
+	if (ret) {
+		nl_socket_free(ev);
+		return nio_fail(ret == -NLE_PERM ? -EPERM :
+				nio_errno_from_nl(ret));
+	}
+	smmu->ev = ev;
+	return nl_socket_get_fd(ev);
+}
+
+NIO_API int nio_smmu_audit_next(struct nio_smmu *smmu,
+				struct nio_smmu_audit_rec *rec)
+{
+	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct nlattr *tb[NESTIOMMU_ATTR_MAX + 1];
+	struct nlmsghdr *nlh;
+	ssize_t n;
+	int len;
+
+	if (!smmu || !rec || !smmu->ev)
+		return nio_fail(-EINVAL);
+	for (;;) {
+		n = recv(nl_socket_get_fd(smmu->ev), buf, sizeof(buf),
+			 MSG_DONTWAIT);
+		if (n < 0)
+			return nio_fail(errno == EWOULDBLOCK ? -EAGAIN : -errno);
+		len = (int)n;
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			struct genlmsghdr *g = nlmsg_data(nlh);
+
+			if (nlh->nlmsg_type != smmu->family ||
+			    g->cmd != NESTIOMMU_CMD_AUDIT_EVENT)
+				continue;
+			if (genlmsg_parse(nlh, 0, tb, NESTIOMMU_ATTR_MAX, NULL) < 0 ||
+			    !tb[NESTIOMMU_ATTR_AUDIT_REC])
+				return nio_fail(-EPROTO);
+			if (nio_fill_audit_rec(rec, tb[NESTIOMMU_ATTR_AUDIT_REC]))
+				return nio_fail(-EPROTO);
+			return 0;
+		}
+	}
 }
