@@ -15,14 +15,23 @@ fi
 	{ echo "run.sh: no built kernel (run tests/vm/build-kernel.sh)" >&2; exit 125; }
 echo "run.sh: kernel $KBUILD" >&2
 make -s -C "$KBUILD" M="$TOP/kernel" NIO_UBSAN_SHIFT=1 -j2 modules
+# The same module without the invalidation audit's code (NIO_AUDIT=0), in a
+# copy of the sources, for nio_audit's benchmark (no audit / off / on)
+NOAUDIT="$TOP/tests/module/build/noaudit"
+rm -rf "$NOAUDIT"
+mkdir -p "$NOAUDIT"
+cp "$TOP"/kernel/*.c "$TOP"/kernel/*.h "$TOP/kernel/Kbuild" "$NOAUDIT/"
+make -s -C "$KBUILD" M="$NOAUDIT" NIO_AUDIT=0 -j2 modules
 make -s -C "$TOP/tests/module" -f Makefile.nio KBUILD="$KBUILD"
 PROGS=""
 for p in "$TOP"/tests/module/build/nio_*; do
+	[ -f "$p" ] || continue
 	PROGS="$PROGS --prog $p"
 done
 # shellcheck disable=SC2086
 exec "$TOP/tests/vm/run-vm.sh" --timeout "${NIO_VM_TIMEOUT:-900}" \
 	--kernel "$KBUILD/arch/x86/boot/bzImage" \
 	--file "$TOP/kernel/nestiommu.ko:/lib/nestiommu.ko" \
+	--file "$NOAUDIT/nestiommu.ko:/lib/nestiommu-noaudit.ko" \
 	--file "$TOP/tests/module/vm-run.sh:/usr/local/bin/vm-run.sh" $PROGS \
 	-- sh /usr/local/bin/vm-run.sh "$@"

@@ -16,7 +16,7 @@ unload() {
 	[ -e /sys/module/nestiommu ] && fail "module still loaded"
 }
 
-TESTS=${*:-"nio_basic nio_viommu nio_nested nio_granule nio_vmm nio_inject nio_teardown nio_stress nio_bench nio_race nio_remove nio_pci"}
+TESTS=${*:-"nio_basic nio_viommu nio_nested nio_granule nio_vmm nio_inject nio_teardown nio_stress nio_bench nio_race nio_remove nio_pci nio_audit"}
 
 step "insmod instances=2"
 insmod $KO instances=2 || { echo "Bail out! insmod failed"; exit 2; }
@@ -83,6 +83,19 @@ if command -v nio_granule >/dev/null; then
 	NIO_GRANULES=16k nio_granule || fail "nio_granule granules=16k"
 	unload
 fi
+
+case " $TESTS " in *" nio_audit "*)
+	if command -v nio_audit >/dev/null && [ -f /lib/nestiommu-noaudit.ko ]; then
+		step "invalidation audit benchmark: module built without it, then off and on"
+		insmod /lib/nestiommu-noaudit.ko || fail "insmod nestiommu-noaudit.ko"
+		nio_audit bench-base /tmp/audit-base || fail "nio_audit bench-base"
+		unload
+		insmod $KO || fail "insmod"
+		nio_audit bench /tmp/audit-base || fail "nio_audit bench"
+		unload
+	fi
+	;;
+esac
 
 if command -v nio_lifetime >/dev/null; then
 	step "nio_lifetime (module refs of domains and vIOMMUs)"
