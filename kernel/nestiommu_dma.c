@@ -980,16 +980,18 @@ static noinline void nio_audit_tlb(struct nio_xlate *x, u64 va, bool write,
 	}
 	rec.fresh_ipa = f.ipa & ~(BIT_ULL(NIO_S2_SHIFT) - 1);
 	rec.fresh_perm = f.s1perm;
-	if (rec.fresh_ipa != rec.ipa || f.s1perm != r->s1perm)
-		goto stale;
-	if (!s2 || nio_in_msi_window(smmu, rec.fresh_ipa))
-		return;
-	if (nio_pt_walk(x->s2, rec.fresh_ipa, &rec.fresh_pa, &perm, NULL)) {
-		rec.fault = EVT_ID_TRANSLATION_FAULT;
-		goto stale;
+	/* Stage 2 of the fresh IPA, for the record even when it differs */
+	if (s2 && !nio_in_msi_window(smmu, rec.fresh_ipa)) {
+		if (nio_pt_walk(x->s2, rec.fresh_ipa, &rec.fresh_pa, &perm,
+				NULL)) {
+			rec.fault = EVT_ID_TRANSLATION_FAULT;
+			goto stale;
+		}
+		rec.fresh_perm |= perm << 2;
+		if (rec.fresh_pa != r->pa || perm != r->s2perm)
+			goto stale;
 	}
-	rec.fresh_perm |= perm << 2;
-	if (rec.fresh_pa == r->pa && perm == r->s2perm)
+	if (rec.fresh_ipa == rec.ipa && f.s1perm == r->s1perm)
 		return;
 stale:
 	nio_audit_record(x->master, &rec);

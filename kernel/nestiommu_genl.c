@@ -967,6 +967,26 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/* CAP_SYS_ADMIN, and an unknown INSTANCE is an error of its own */
+static int nio_audit_dump_start(struct netlink_callback *cb)
+{
+	const struct genl_info *info = genl_info_dump(cb);
+	struct nlattr *only = info->attrs[NESTIOMMU_ATTR_INSTANCE];
+	int ret;
+
+	ret = nio_sys_admin(cb->skb, cb->extack);
+	if (ret || !only)
+		return ret;
+	mutex_lock(&nio_global_lock);
+	if (nla_get_u32(only) >= nio_nr_instances ||
+	    !nio_smmus[nla_get_u32(only)]) {
+		NL_SET_ERR_MSG(cb->extack, "no such instance");
+		ret = -ENODEV;
+	}
+	mutex_unlock(&nio_global_lock);
+	return ret;
+}
+
 /*
  * Per instance: one state message, then one message per record in the
  * ring, oldest first.  args[0]: instance, args[1]: 0 state, 1 records,
@@ -982,12 +1002,6 @@ static int nio_audit_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	int ret = 0;
 
 	mutex_lock(&nio_global_lock);
-	if (only && (nla_get_u32(only) >= nio_nr_instances ||
-		     !nio_smmus[nla_get_u32(only)])) {
-		mutex_unlock(&nio_global_lock);
-		NL_SET_ERR_MSG(cb->extack, "no such instance");
-		return -ENODEV;
-	}
 	for (i = cb->args[0]; i < nio_nr_instances; i++) {
 		struct nio_smmu *smmu = nio_smmus[i];
 		u64 next;
@@ -1037,10 +1051,15 @@ static int nio_audit_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return -EOPNOTSUPP;
 }
 
-static int nio_audit_dump(struct sk_buff *skb, struct netlink_callback *cb)
+static int nio_audit_dump_start(struct netlink_callback *cb)
 {
 	NL_SET_ERR_MSG(cb->extack,
 		       "nestiommu.ko was built without the audit (NIO_AUDIT=0)");
+	return -EOPNOTSUPP;
+}
+
+static int nio_audit_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
 	return -EOPNOTSUPP;
 }
 #endif
@@ -1127,7 +1146,7 @@ static const struct genl_ops nio_genl_ops[] = {
 	},
 	{
 		.cmd	= NESTIOMMU_CMD_AUDIT_GET,
-		.start	= nio_sys_admin_start,
+		.start	= nio_audit_dump_start,
 		.dumpit	= nio_audit_dump,
 		.flags	= GENL_ADMIN_PERM,
 	},

@@ -44,6 +44,7 @@ run_suite kselftest-iommufd "$top_srcdir/tests/vm/kselftest.sh"
 run_suite libnestiommu "$top_srcdir/tests/kernel/run.sh"
 run_suite nestiommu.ko "$top_srcdir/tests/module/run.sh"
 run_suite nestctl-mock "$top_srcdir/tests/cli/vm-mock-session-vm.sh"
+run_suite nestctl-audit "$top_srcdir/tests/cli/audit-vm.sh"
 run_suite nested-session "$top_srcdir/tests/nested-session-vm.sh"
 run_suite guest-layout "$top_srcdir/tests/cli/vm-guest-layout-vm.sh"
 # nestctl smmu inject against a VMM kept by nestctl apply ... keep
