@@ -401,8 +401,8 @@ static void test_refusals(void)
 /* ------------------------------------------------------------------ */
 /* Benchmark                                                          */
 
-#define BENCH_HIT_ITERS	200000
-#define BENCH_DMA_ITERS	200
+#define BENCH_HIT_ITERS	20000
+#define BENCH_DMA_ITERS	100
 #define BENCH_RUNS	5
 
 static double now_s(void)
@@ -419,16 +419,25 @@ static bool measure(double *hit, double *mibs)
 	static uint8_t buf[32768];
 	uint64_t ns = 0;
 	double t0, t;
-	int i;
+	int i, ret;
 
-	if (nio_smmu_bench(ctl, 0, 0, NIO_SMMU_BENCH_HIT, NIO_SMMU_NO_PASID,
-			   VA0, BENCH_HIT_ITERS, 0, &ns))
+	ret = nio_smmu_bench(ctl, 0, 0, NIO_SMMU_BENCH_HIT, NIO_SMMU_NO_PASID,
+			     VA0, BENCH_HIT_ITERS, 0, &ns);
+	if (ret) {
+		printf("# bench HIT: %s (%s)\n", strerror(-ret),
+		       nio_smmu_last_error(ctl));
 		return false;
+	}
 	*hit = (double)ns / BENCH_HIT_ITERS;
 	t0 = now_s();
-	for (i = 0; i < BENCH_DMA_ITERS; i++)
-		if (rd(VA0, buf, sizeof(buf)))
+	for (i = 0; i < BENCH_DMA_ITERS; i++) {
+		ret = rd(VA0, buf, sizeof(buf));
+		if (ret) {
+			printf("# DMA read %d: %s (%s)\n", i, strerror(-ret),
+			       nio_smmu_last_error(ctl));
 			return false;
+		}
+	}
 	t = now_s() - t0;
 	*mibs = BENCH_DMA_ITERS * sizeof(buf) / t / (1 << 20);
 	return true;
