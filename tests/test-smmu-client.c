@@ -64,6 +64,17 @@ START_TEST(test_null_handle)
 		ck_fails(nio_smmu_inject_dma_delay(NULL, 0, 0, 0), EINVAL);
 		ck_fails(nio_smmu_inject_get(NULL, 0, 0, &st), EINVAL);
 	}
+	{
+		struct nio_smmu_audit_state *st = (void *)1;
+		struct nio_smmu_audit_rec *rec = (void *)1, one_rec;
+
+		ck_fails(nio_smmu_audit_set(NULL, -1, 1, false), EINVAL);
+		ck_fails(nio_smmu_audit_get(NULL, -1, &st, &n, &rec, &n),
+			 EINVAL);
+		ck_assert_ptr_null(rec);
+		ck_fails(nio_smmu_audit_subscribe(NULL), EINVAL);
+		ck_fails(nio_smmu_audit_next(NULL, &one_rec), EINVAL);
+	}
 	ck_assert_str_eq(nio_smmu_last_error(NULL), "");
 	nio_smmu_close(NULL);
 }
