@@ -109,9 +109,9 @@ static bool audit(struct nio_smmu_audit_state *st,
 	int ret;
 
 	ret = nio_smmu_audit_get(ctl, 0, &s, &n, recs, nrecs);
-	NT_CHECK(!ret && n == 1, "audit get instance 0 (%d, %zu states)",
-		 ret, n);
 	if (ret || n != 1) {
+		printf("# audit get of instance 0: %d (%s), %zu states\n", ret,
+		       nio_smmu_last_error(ctl), n);
 		free(s);
 		return false;
 	}
@@ -402,7 +402,7 @@ static void test_refusals(void)
 /* Benchmark                                                          */
 
 #define BENCH_HIT_ITERS	20000
-#define BENCH_DMA_ITERS	100
+#define BENCH_DMA_ITERS	400
 #define BENCH_RUNS	5
 
 static double now_s(void)
@@ -413,10 +413,10 @@ static double now_s(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* ns per TLB hit and MiB/s of 32 KiB DMA reads; false on a failure */
+/* ns per TLB hit and MiB/s of 4 KiB DMA reads; false on a failure */
 static bool measure(double *hit, double *mibs)
 {
-	static uint8_t buf[32768];
+	static uint8_t buf[4096];
 	uint64_t ns = 0;
 	double t0, t;
 	int i, ret;
@@ -431,7 +431,7 @@ static bool measure(double *hit, double *mibs)
 	*hit = (double)ns / BENCH_HIT_ITERS;
 	t0 = now_s();
 	for (i = 0; i < BENCH_DMA_ITERS; i++) {
-		ret = rd(VA0, buf, sizeof(buf));
+		ret = rd(VA0 + (i % 8) * sizeof(buf), buf, sizeof(buf));
 		if (ret) {
 			printf("# DMA read %d: %s (%s)\n", i, strerror(-ret),
 			       nio_smmu_last_error(ctl));
@@ -447,7 +447,7 @@ static void bench_map_data(void)
 {
 	unsigned int i;
 
-	/* 8 pages from VA0 (32 KiB per DMA) */
+	/* 8 pages from VA0, read in turn */
 	for (i = 0; i < 8; i++)
 		set_pte(i, DATA_OFF + i * 0x1000);
 }
@@ -512,7 +512,7 @@ static int bench(const char *base)
 	       "audit on");
 	printf("# %-22s %12.1f %12.1f %12.1f\n", "TLB hit, ns", bhit, hit[0],
 	       hit[1]);
-	printf("# %-22s %12.2f %12.2f %12.2f\n", "DMA 32 KiB reads, MiB/s",
+	printf("# %-22s %12.2f %12.2f %12.2f\n", "DMA 4 KiB reads, MiB/s",
 	       bmibs, mibs[0], mibs[1]);
 	printf("# %-22s %12s %12.3f %12.3f\n", "hit time / no audit", "1",
 	       hit[0] / bhit, hit[1] / bhit);
