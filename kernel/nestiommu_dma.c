@@ -1408,6 +1408,35 @@ static int nio_bench_inval(struct nio_smmu *smmu, u32 iters, u32 entries,
 	return ret;
 }
 
+/* @iters DMA reads of 4 KiB at @iova, after one warm-up */
+static int nio_bench_dma(struct nio_master *master, u32 pasid, u64 iova,
+			 u32 iters, u64 *ns)
+{
+	u64 evt[EVTQ_ENT_DWORDS], t0;
+	bool has_evt;
+	void *buf;
+	u32 i;
+	int ret;
+
+	buf = kmalloc(SZ_4K, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	ret = nio_dma(master, pasid, iova, buf, SZ_4K, false, evt, &has_evt);
+	t0 = ktime_get_ns();
+	for (i = 0; i < iters && !ret; i++) {
+		ret = nio_dma(master, pasid, iova, buf, SZ_4K, false, evt,
+			      &has_evt);
+		if (!ret && !(i % 1024)) {
+			if (fatal_signal_pending(current))
+				ret = -EINTR;
+			cond_resched();
+		}
+	}
+	*ns = ktime_get_ns() - t0;
+	kfree(buf);
+	return ret;
+}
+
 int nio_bench(struct nio_master *master, u32 mode, u32 pasid, u64 iova,
 	      u32 iters, u32 entries, u64 *ns)
 {
@@ -1419,6 +1448,8 @@ int nio_bench(struct nio_master *master, u32 mode, u32 pasid, u64 iova,
 		return nio_bench_xlate(master, mode, pasid, iova, iters, ns);
 	case NESTIOMMU_BENCH_INVAL:
 		return nio_bench_inval(master->smmu, iters, entries, ns);
+	case NESTIOMMU_BENCH_DMA:
+		return nio_bench_dma(master, pasid, iova, iters, ns);
 	default:
 		return -EINVAL;
 	}

@@ -164,6 +164,12 @@ enum nestiommu_bench_mode {
 	 * ITERS rounds of (fill 16 entries of ASID, TLBI_NH_ASID) are timed.
 	 */
 	NESTIOMMU_BENCH_INVAL,
+	/*
+	 * ITERS DMA reads of 4 KiB at IOVA through nio_dma() (translation,
+	 * TLB or walk, and the copy), after one warm-up: DMA throughput
+	 * without netlink in the way (the invalidation audit's benchmark)
+	 */
+	NESTIOMMU_BENCH_DMA,
 };
 
 /* What NESTIOMMU_CMD_INJECT_FAIL makes fail on the vIOMMU */

@@ -34,6 +34,7 @@ _Static_assert((int)NIO_SMMU_CNT_INV_REJECTED ==
 _Static_assert((int)NIO_SMMU_DOMAIN_NESTED == (int)NESTIOMMU_DOMAIN_NESTED,
 	       "domains");
 _Static_assert((int)NIO_SMMU_BENCH_INVAL == (int)NESTIOMMU_BENCH_INVAL, "bench");
+_Static_assert((int)NIO_SMMU_BENCH_DMA == (int)NESTIOMMU_BENCH_DMA, "bench");
 _Static_assert(NIO_SMMU_AUDIT_RING == NESTIOMMU_AUDIT_RING, "audit ring");
 _Static_assert((int)NIO_SMMU_AUDIT_CNT_MAX == (int)NESTIOMMU_AUDIT_CNT_MAX,
 	       "audit counters");
