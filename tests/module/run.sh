@@ -21,7 +21,7 @@ NOAUDIT="$TOP/tests/module/build/noaudit"
 rm -rf "$NOAUDIT"
 mkdir -p "$NOAUDIT"
 cp "$TOP"/kernel/*.c "$TOP"/kernel/*.h "$TOP/kernel/Kbuild" "$NOAUDIT/"
-make -s -C "$KBUILD" M="$NOAUDIT" NIO_AUDIT=0 -j2 modules
+make -s -C "$KBUILD" M="$NOAUDIT" NIO_UBSAN_SHIFT=1 NIO_AUDIT=0 -j2 modules
 make -s -C "$TOP/tests/module" -f Makefile.nio KBUILD="$KBUILD"
 PROGS=""
 for p in "$TOP"/tests/module/build/nio_*; do
