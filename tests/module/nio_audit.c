@@ -544,14 +544,17 @@ static int bench_report(const char *file)
 	printf("# %-22s %12s %12.3f %12.3f\n", "DMA rate / no audit", "1",
 	       mibs[1] / mibs[0], mibs[2] / mibs[0]);
 	/*
-	 * Off costs one predictable branch per hit: allow TCG's noise on a
-	 * shared machine, not a fresh walk (50 to 250 times a hit)
+	 * Off costs one predictable branch per hit (1.00 on a quiet
+	 * machine); under TCG on a loaded shared machine the best of three
+	 * module loads still varies by 20% or more, so the bound is what
+	 * noise cannot reach and any real work on the hit path would: a
+	 * fresh walk is 50 to 250 times a hit.
 	 */
-	NT_CHECK(hit[1] / hit[0] < 1.25,
-		 "audit off: TLB hit within 1.25x of no audit code (%.3f)",
+	NT_CHECK(hit[1] / hit[0] < 1.5,
+		 "audit off: TLB hit within 1.5x of no audit code (%.3f)",
 		 hit[1] / hit[0]);
-	NT_CHECK(mibs[1] / mibs[0] > 0.8,
-		 "audit off: DMA rate at least 0.8x of no audit code (%.3f)",
+	NT_CHECK(mibs[1] / mibs[0] > 0.67,
+		 "audit off: DMA rate at least 0.67x of no audit code (%.3f)",
 		 mibs[1] / mibs[0]);
 	NT_CHECK(hit[2] / hit[1] > 5,
 		 "audit on: a hit costs a fresh walk (%.1fx off)",
