@@ -74,7 +74,7 @@ enum nio_smmu_bench_mode {
 	NIO_SMMU_BENCH_HIT,	/* translations that hit the TLB */
 	NIO_SMMU_BENCH_MISS,	/* full nested walks (TLB entry dropped) */
 	NIO_SMMU_BENCH_INVAL,	/* TLBI_NH_ASID with N other entries cached */
-	/* DMA reads of 4 KiB at iova inside the module (since 0.2) */
+	/* DMA reads of 4 KiB at iova inside the module */
 	NIO_SMMU_BENCH_DMA,
 };
 
