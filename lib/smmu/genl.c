@@ -1005,8 +1005,8 @@ NIO_API int nio_smmu_audit_next(struct nio_smmu *smmu,
 		if (n < 0)
 			return nio_fail(errno == EWOULDBLOCK ? -EAGAIN : -errno);
 		len = (int)n;
-		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
-		     nlh = NLMSG_NEXT(nlh, len)) {
+		for (nlh = (struct nlmsghdr *)buf; nlmsg_ok(nlh, len);
+		     nlh = nlmsg_next(nlh, &len)) {
 			struct genlmsghdr *g = nlmsg_data(nlh);
 
 			if (nlh->nlmsg_type != smmu->family ||
