@@ -1066,7 +1066,7 @@ static int do_smmu_inject(int argc, char **argv)
 	int i, ret = 0;
 
 	if (argc < 2)
-		return err_usage("smmu inject: expected event|fail|delay|show DEVICE ...");
+		return err_usage("smmu inject: expected event DEVICE FIELDS [ count N | overflow ] [ raw ], fail DEVICE { invalidate | nested-alloc } errno E [ count N ] [ skip S ], delay DEVICE US or show DEVICE");
 	for (i = 0; verbs[i]; i++)
 		if (!strcmp(argv[0], verbs[i]))
 			break;
@@ -1135,7 +1135,7 @@ const struct cmd smmu_cmds[] = {
 	{ "remove", do_smmu_remove, "[ INSTANCE ]",
 	  "remove the endpoints (before rmmod)" },
 	{ "inject", do_smmu_inject,
-	  "{ event DEVICE FIELDS [ count N | overflow ] [ raw ] | fail DEVICE { invalidate | nested-alloc } errno E [ count N ] [ skip S ] | delay DEVICE US | show DEVICE }",
+	  "{ event | fail | delay | show } DEVICE ...",
 	  "inject events, failures and DMA delays (VMM tests)" },
 	{ 0 },
 };
