@@ -257,6 +257,11 @@ run_one() {  # DEVICE PROPS END
 			return
 		fi
 	fi
+	if [ "$DEV" = nestiommu ]; then
+		# nestiommu.ko's invalidation audit watches the guest driver
+		check "$L nestctl smmu audit 0 on (and clear)" \
+			sh -c 'nestctl -j smmu audit 0 on >/dev/null && nestctl -j smmu audit 0 clear >/dev/null'
+	fi
 	rm -f "$W/ser.in" "$W/ser.out" "$W/qemu.log"
 	mkfifo "$W/ser.in" "$W/ser.out"
 	note "$L QEMU: -M virt,gic-version=3 -accel kvm -cpu host $* -device $SMMU -device vfio-pci,host=$BDF,iommufd=iommufd0"
@@ -349,6 +354,16 @@ run_one() {  # DEVICE PROPS END
 	fi
 	# --- after QEMU: nothing of it is left ---
 	tap "$(kill -0 "$QPID" 2>/dev/null; [ $? != 0 ]; echo $?)" "$L the QEMU process is gone"
+	if [ "$DEV" = nestiommu ]; then
+		# guestfw's check_tlb moves the PTE of VA 0x12340000 twice
+		# without a TLBI and has the device DMA there each time: the audit
+		# saw exactly those two stale uses, and nothing else of guestfw's
+		au=$(nestctl -j smmu audit 0 off 2>&1)
+		note "  nestctl -j smmu audit 0: $(printf '%s' "$au" | sed 's/"stale-uses".*//')"
+		tap "$(printf '%s' "$au" | grep -q '"stale-tlb":2,"stale-cd":0,' &&
+			[ "$(printf '%s' "$au" | grep -o '"cache":"tlb"[^}]*"va-hex":"0x12340000"' | wc -l)" = 2 ]; echo $?)" \
+			"$L invalidation audit: the two DMAs after guestfw's PTE moves without TLBI are the only stale uses, at VA 0x12340000"
+	fi
 	# the device is free: a fresh context binds it (VFIO_DEVICE_BIND_IOMMUFD)
 	hw=$(nestctl -j hw-info "${cdev:-$BDF}" 2>&1)
 	tap "$(printf '%s' "$hw" | grep -q '"error"'; [ $? != 0 ] && [ -n "$hw" ]; echo $?)" \
