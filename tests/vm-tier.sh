@@ -1,6 +1,10 @@
 #!/bin/sh
 # make check's VM tier: everything that needs a real iommufd kernel runs in
-# the testbed VM (tests/vm).  Each suite prints its own totals.
+# the testbed VM (tests/vm).  Each suite prints its own totals; at the end
+# a summary block ("==== VM tier: every suite" ... "==== VM tier:
+# end") gives each suite's status, wall time, TAP ok/not-ok counts and
+# its "Totals:"/"passed, failed" lines, which scripts/test.sh copies from
+# this test's log into the output CI prints.
 # NESTIOMMU_VM=skip skips the tier (exit 77) with a message, never silently.
 set -eu
 srcdir=${srcdir:-$(dirname "$0")}
@@ -22,19 +26,43 @@ done
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
 status=0
+tier_start=$(date +%s)
+work=$(mktemp -d "${TMPDIR:-/tmp}/nestiommu-vmtier.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+summary=$work/summary
+: >"$summary"
 run_suite() {
 	name=$1
 	shift
 	echo "=== VM suite: $name"
 	start=$(date +%s)
-	rc=0
-	"$@" || rc=$?
+	# the suite's output (both streams) to the log as before, and to a
+	# file for the summary; its exit status through a file (a pipe's
+	# status is tee's in sh)
+	{ rc=0; "$@" 2>&1 || rc=$?; echo "$rc" >"$work/rc"; } | tee "$work/out"
+	rc=$(cat "$work/rc")
 	took=$(($(date +%s) - start))
 	case $rc in
-	0) echo "=== VM suite $name: PASS ($took s)" ;;
-	77) echo "=== VM suite $name: SKIP ($took s, see its message above)" ;;
-	*) echo "=== VM suite $name: FAIL, exit $rc ($took s)"; status=1 ;;
+	0) verdict=PASS; echo "=== VM suite $name: PASS ($took s)" ;;
+	77) verdict=SKIP; echo "=== VM suite $name: SKIP ($took s, see its message above)" ;;
+	*) verdict="FAIL (exit $rc)"; echo "=== VM suite $name: FAIL, exit $rc ($took s)"; status=1 ;;
 	esac
+	# TAP results (the arm64 guest's own lines carry "guest| ")
+	ok=$(grep -cE '^(guest\| )?ok [0-9]' "$work/out" || true)
+	nok=$(grep -cE '^(guest\| )?not ok [0-9]' "$work/out" || true)
+	{
+		printf '%-24s %s, %s s, TAP: %s ok, %s not ok\n' "$name" "$verdict" "$took" "$ok" "$nok"
+		# the programs' own counts: kselftest-style Totals (a suite's
+		# labelled summary lines when it prints them, else the raw
+		# ones), "N passed, M failed", "N checks", "N cases compared",
+		# "N operations"
+		if grep -qE '^[^#[:space:]][^:]*:? .*# Totals:|^[^#[:space:]].*PASS # Totals:' "$work/out"; then
+			grep -E '^[^#[:space:]][^:]*:? .*# Totals:|^[^#[:space:]].*PASS # Totals:' "$work/out"
+		else
+			grep -E '^# Totals:' "$work/out" || true
+		fi
+		grep -E '[0-9]+ passed, [0-9]+ failed|[0-9]+ of [0-9]+ checks failed|[0-9]+ cases compared|: PASS: [0-9]+ checks|operations ran|(fail|failed)=[0-9]+$' "$work/out" || true
+	} | sed 's/^/  /; 1s/^  //' >>"$summary"
 }
 
 # A cold cache builds the testbed kernel first (about 6 minutes).
@@ -55,4 +83,8 @@ run_suite arm64-upstream-smmuv3 "$top_srcdir/tests/arm64/run.sh"
 # upstream arm-smmu-v3 and over a nestiommu.ko PCIe function;
 # NESTIOMMU_QEMU_ACCEL=skip skips it
 run_suite qemu-accel-smmuv3 "$top_srcdir/tests/qemu-accel/run.sh"
+
+echo "==== VM tier: every suite ($(($(date +%s) - tier_start)) s)"
+cat "$summary"
+echo "==== VM tier: end"
 exit $status
