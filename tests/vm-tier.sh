@@ -36,11 +36,15 @@ run_suite() {
 	shift
 	echo "=== VM suite: $name"
 	start=$(date +%s)
-	# the suite's output (both streams) to the log as before, and to a
-	# file for the summary; its exit status through a file (a pipe's
-	# status is tee's in sh)
-	{ rc=0; "$@" 2>&1 || rc=$?; echo "$rc" >"$work/rc"; } | tee "$work/out"
-	rc=$(cat "$work/rc")
+	# the suite's output (both streams) into a file for the summary,
+	# streamed to the log as it comes; no pipe, so a process the suite
+	# leaves behind with its stdout cannot hold the tier
+	: >"$work/out"
+	"$@" >"$work/out" 2>&1 &
+	pid=$!
+	tail -n +1 -f --pid="$pid" "$work/out"
+	rc=0
+	wait "$pid" || rc=$?
 	took=$(($(date +%s) - start))
 	case $rc in
 	0) verdict=PASS; echo "=== VM suite $name: PASS ($took s)" ;;
