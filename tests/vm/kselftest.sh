@@ -10,7 +10,8 @@
 #   (cached in <builddir>/kselftest-iommu/), boots the VM with hugepages
 #   reserved, runs them, prints each program's "# Totals:" line and its run
 #   time, and exits nonzero on any failure (a failing case, a kernel splat,
-#   a timeout) other than the explicitly known ones listed in KNOWN_FAIL.
+#   a timeout) other than the explicitly known ones listed in KNOWN_FAIL
+#   (none today).
 #
 #   --timeout S     VM time limit (default 1800; fail_nth is slow under TCG)
 #   --no-fail-nth   run only iommufd (fast), not iommufd_fail_nth
@@ -40,27 +41,11 @@ done
 # reported but tolerated; a listed case that passes is reported too (the
 # list must then shrink). Keep it empty unless a case really cannot pass.
 #
-# dmabuf_simple/dmabuf_revoke (4 variants each): a kernel bug, no config
-# can fix it. In 7.3.4's drivers/iommu/iommufd/selftest.c,
-# iommufd_test_dmabuf_get() installs the new dma-buf fd (rc = dma_buf_fd())
-# but ends with "return 0;" instead of "return rc;", while the selftest
-# (iommufd_utils.h, _test_cmd_get_dmabuf) takes the ioctl's return value as
-# the fd. It then uses fd 0 (/dev/null): map_file of a non-dma-buf succeeds
-# where EINVAL is expected, revoke fails with EINVAL. Verified in the VM: the
-# ioctl returns 0 and /proc/self/fd shows the "/dmabuf:" fd; a copy of the
-# selftest that looks the fd up in /proc/self/fd passes all 8 cases, so the
-# dma-buf support of this kernel is otherwise fine.
-DMABUF_BUG="kernel bug: IOMMU_TEST_OP_DMABUF_GET returns 0, not the dma-buf fd"
-KNOWN_FAIL=(
-	"iommufd_ioas.no_domain.dmabuf_simple  $DMABUF_BUG"
-	"iommufd_ioas.no_domain.dmabuf_revoke  $DMABUF_BUG"
-	"iommufd_ioas.mock_domain.dmabuf_simple  $DMABUF_BUG"
-	"iommufd_ioas.mock_domain.dmabuf_revoke  $DMABUF_BUG"
-	"iommufd_ioas.two_mock_domain.dmabuf_simple  $DMABUF_BUG"
-	"iommufd_ioas.two_mock_domain.dmabuf_revoke  $DMABUF_BUG"
-	"iommufd_ioas.mock_domain_limit.dmabuf_simple  $DMABUF_BUG"
-	"iommufd_ioas.mock_domain_limit.dmabuf_revoke  $DMABUF_BUG"
-)
+# Empty: the 8 dmabuf_simple/dmabuf_revoke cases that 7.3.4 fails (its
+# iommufd_test_dmabuf_get() returns 0 instead of the dma-buf fd) pass
+# since tests/vm/build-kernel.sh builds the testbed kernel with
+# tests/vm/iommufd-dmabuf-fd.patch (see there).
+KNOWN_FAIL=()
 
 BUILD=$("$HERE/build-kernel.sh") || die "kernel build failed"
 SRC=$("$HERE/fetch-kernel-source.sh")
