@@ -362,7 +362,7 @@ static void op_once(void)
 		account(op, ctxs[c].fd < 0 ? -1 : 0, "open /dev/iommu");
 		return;
 	case 1: /* ctx-close */
-		if (c < 0 || !one_in(4))	/* rarer: it drops everything */
+		if (c < 0 || !one_in(16))	/* rarer: it drops everything */
 			return;
 		ctx_close(c);
 		account(op, 0, "close iommufd");
@@ -377,7 +377,7 @@ static void op_once(void)
 		return;
 	case 3: /* dev-close */
 		d = rnd(NDEV);
-		if (devs[d].fd < 0 || !one_in(2))
+		if (devs[d].fd < 0 || !one_in(8))	/* rarer: it unbinds */
 			return;
 		dev_close(d);
 		account(op, 0, "close endpoint cdev");
