@@ -196,6 +196,7 @@ struct nio_smmu;
 struct nio_viommu;
 struct nio_pci_fn;
 struct nio_pci_host;
+struct nio_tlb_asid;
 
 /* A paging domain: a stage 2 (NEST_PARENT) or a plain one-stage domain */
 struct nio_domain {
@@ -321,7 +322,17 @@ struct nio_tlb_entry {
 	/* in smmu->tlb_hash: changed under tlb_lock, read under RCU-sched */
 	struct hlist_node hnode;
 	struct rcu_head rcu;
+	/*
+	 * The invalidation indexes, under tlb_lock: smmu->leaf_hash by
+	 * (VMID, ASID, leaf_va, leaf_shift) for TLBI_NH_VA, smmu->vaa_hash
+	 * by (VMID, leaf_va, leaf_shift) for TLBI_NH_VAA.  All the granule
+	 * pages of one block share a key, so a TLBI finds a block by its
+	 * base at each leaf size (nio_tlb_inv_leaves()).
+	 */
+	struct hlist_node leaf_node;
+	struct hlist_node vaa_node;
 	struct list_head asid_node;	/* in its nio_tlb_asid */
+	struct nio_tlb_asid *group;	/* that nio_tlb_asid */
 	u64 va;				/* granule page aligned input address */
 	u64 ipa;			/* its stage 1 output */
 	u64 leaf_va;			/* the stage 1 page or block it is in */
@@ -337,6 +348,7 @@ struct nio_tlb_entry {
 struct nio_tlb_asid {
 	struct hlist_node hnode;	/* in smmu->asid_hash */
 	struct list_head entries;
+	unsigned long count;		/* of entries */
 	u16 vmid;
 	u16 asid;
 };
@@ -387,7 +399,12 @@ struct nio_smmu {
 	 */
 	u64 tlb_gen;
 	struct hlist_head *tlb_hash;	/* 1 << NIO_TLB_HASH_BITS */
+	struct hlist_head *leaf_hash;	/* 1 << NIO_TLB_HASH_BITS */
+	struct hlist_head *vaa_hash;	/* 1 << NIO_TLB_HASH_BITS */
 	struct hlist_head *asid_hash;	/* 1 << NIO_ASID_HASH_BITS */
+	/* Entries per leaf size (log2), and the sizes that have any */
+	unsigned long tlb_nr_leaf[BITS_PER_LONG_LONG];
+	u64 tlb_leaf_mask;
 
 	atomic64_t cnt[__NESTIOMMU_CNT_MAX];
 #ifdef NIO_AUDIT
@@ -467,10 +484,10 @@ int nio_inject_event(struct nio_master *master, const u64 *evt, u32 count,
 u32 nio_idr5_granules(void);
 int nio_tlb_init(struct nio_smmu *smmu);
 void nio_tlb_destroy(struct nio_smmu *smmu);
-void __nio_tlb_inv_vmid(struct nio_smmu *smmu, u16 vmid);
-void __nio_tlb_inv_asid(struct nio_smmu *smmu, u16 vmid, u16 asid);
-void __nio_tlb_inv_va(struct nio_smmu *smmu, u16 vmid, u16 asid,
-		      bool all_asid, u64 va, u64 size);
+unsigned long __nio_tlb_inv_vmid(struct nio_smmu *smmu, u16 vmid);
+unsigned long __nio_tlb_inv_asid(struct nio_smmu *smmu, u16 vmid, u16 asid);
+unsigned long __nio_tlb_inv_va(struct nio_smmu *smmu, u16 vmid, u16 asid,
+			       bool all_asid, u64 va, u64 size);
 void nio_tlb_inv_vmid(struct nio_smmu *smmu, u16 vmid);
 void nio_tlb_inv_asid(struct nio_smmu *smmu, u16 vmid, u16 asid);
 void nio_tlb_inv_va(struct nio_smmu *smmu, u16 vmid, u16 asid, bool all_asid,

@@ -173,6 +173,24 @@ static inline u32 nio_tlb_hash(u16 vmid, u16 asid, u8 gshift, u64 va)
 		       NIO_TLB_HASH_BITS);
 }
 
+/*
+ * The invalidation indexes: (VMID, ASID, leaf) and (VMID, leaf).  The tag
+ * is scrambled before it meets the page number, so keys that differ only
+ * in how their bits are split between tag and address do not collide.
+ */
+static inline u32 nio_leaf_hash(u16 vmid, u16 asid, u8 shift, u64 leaf_va)
+{
+	u64 tag = ((u64)vmid << 32) | ((u64)asid << 8) | shift;
+
+	return hash_64((leaf_va >> NIO_S2_SHIFT) ^ (tag * GOLDEN_RATIO_64),
+		       NIO_TLB_HASH_BITS);
+}
+
+static inline u32 nio_vaa_hash(u16 vmid, u8 shift, u64 leaf_va)
+{
+	return nio_leaf_hash(vmid, 0, shift, leaf_va);
+}
+
 static inline u32 nio_asid_hash(u16 vmid, u16 asid)
 {
 	return hash_32(((u32)vmid << 16) | asid, NIO_ASID_HASH_BITS);
@@ -211,6 +229,18 @@ static int nio_tlb_caches_create(void)
 	return 0;
 }
 
+static void nio_tlb_free_hashes(struct nio_smmu *smmu)
+{
+	kvfree(smmu->tlb_hash);
+	kvfree(smmu->leaf_hash);
+	kvfree(smmu->vaa_hash);
+	kvfree(smmu->asid_hash);
+	smmu->tlb_hash = NULL;
+	smmu->leaf_hash = NULL;
+	smmu->vaa_hash = NULL;
+	smmu->asid_hash = NULL;
+}
+
 int nio_tlb_init(struct nio_smmu *smmu)
 {
 	unsigned int i;
@@ -218,12 +248,20 @@ int nio_tlb_init(struct nio_smmu *smmu)
 	spin_lock_init(&smmu->tlb_lock);
 	smmu->tlb_hash = kvmalloc_array(1U << NIO_TLB_HASH_BITS,
 					sizeof(*smmu->tlb_hash), GFP_KERNEL);
+	smmu->leaf_hash = kvmalloc_array(1U << NIO_TLB_HASH_BITS,
+					 sizeof(*smmu->leaf_hash), GFP_KERNEL);
+	smmu->vaa_hash = kvmalloc_array(1U << NIO_TLB_HASH_BITS,
+					sizeof(*smmu->vaa_hash), GFP_KERNEL);
 	smmu->asid_hash = kvmalloc_array(1U << NIO_ASID_HASH_BITS,
 					 sizeof(*smmu->asid_hash), GFP_KERNEL);
-	if (!smmu->tlb_hash || !smmu->asid_hash)
+	if (!smmu->tlb_hash || !smmu->leaf_hash || !smmu->vaa_hash ||
+	    !smmu->asid_hash)
 		goto err;
-	for (i = 0; i < (1U << NIO_TLB_HASH_BITS); i++)
+	for (i = 0; i < (1U << NIO_TLB_HASH_BITS); i++) {
 		INIT_HLIST_HEAD(&smmu->tlb_hash[i]);
+		INIT_HLIST_HEAD(&smmu->leaf_hash[i]);
+		INIT_HLIST_HEAD(&smmu->vaa_hash[i]);
+	}
 	for (i = 0; i < (1U << NIO_ASID_HASH_BITS); i++)
 		INIT_HLIST_HEAD(&smmu->asid_hash[i]);
 
@@ -236,10 +274,7 @@ int nio_tlb_init(struct nio_smmu *smmu)
 	mutex_unlock(&nio_tlb_cache_lock);
 	return 0;
 err:
-	kvfree(smmu->tlb_hash);
-	kvfree(smmu->asid_hash);
-	smmu->tlb_hash = NULL;
-	smmu->asid_hash = NULL;
+	nio_tlb_free_hashes(smmu);
 	return -ENOMEM;
 }
 
@@ -248,10 +283,7 @@ void nio_tlb_destroy(struct nio_smmu *smmu)
 	if (!smmu->tlb_hash)
 		return;
 	nio_tlb_inv_all(smmu);
-	kvfree(smmu->tlb_hash);
-	kvfree(smmu->asid_hash);
-	smmu->tlb_hash = NULL;
-	smmu->asid_hash = NULL;
+	nio_tlb_free_hashes(smmu);
 	mutex_lock(&nio_tlb_cache_lock);
 	/* kmem_cache_destroy() waits for the kfree_rcu() of their entries */
 	if (!--nio_tlb_cache_users)
@@ -274,19 +306,43 @@ static struct nio_tlb_asid *nio_tlb_find_asid(struct nio_smmu *smmu, u16 vmid,
 static void nio_tlb_del(struct nio_smmu *smmu, struct nio_tlb_entry *e)
 {
 	hlist_del_rcu(&e->hnode);
+	hlist_del(&e->leaf_node);
+	hlist_del(&e->vaa_node);
 	list_del(&e->asid_node);
+	e->group->count--;
+	if (!--smmu->tlb_nr_leaf[e->leaf_shift])
+		smmu->tlb_leaf_mask &= ~BIT_ULL(e->leaf_shift);
 	kfree_rcu(e, rcu);
 	smmu->tlb_count--;
 }
 
-static void nio_tlb_del_group(struct nio_smmu *smmu, struct nio_tlb_asid *g)
+static void nio_tlb_free_group(struct nio_tlb_asid *g)
 {
+	hlist_del(&g->hnode);
+	kfree(g);
+}
+
+/* Delete one entry, and its (VMID, ASID) group once it is empty */
+static void nio_tlb_del_one(struct nio_smmu *smmu, struct nio_tlb_entry *e)
+{
+	struct nio_tlb_asid *g = e->group;
+
+	nio_tlb_del(smmu, e);
+	if (!g->count)
+		nio_tlb_free_group(g);
+}
+
+/* Returns the number of entries it dropped */
+static unsigned long nio_tlb_del_group(struct nio_smmu *smmu,
+				       struct nio_tlb_asid *g)
+{
+	unsigned long n = g->count;
 	struct nio_tlb_entry *e, *tmp;
 
 	list_for_each_entry_safe(e, tmp, &g->entries, asid_node)
 		nio_tlb_del(smmu, e);
-	hlist_del(&g->hnode);
-	kfree(g);
+	nio_tlb_free_group(g);
+	return n;
 }
 
 /*
@@ -321,9 +377,14 @@ void nio_tlb_inv_all(struct nio_smmu *smmu)
 	spin_unlock(&smmu->tlb_lock);
 }
 
-/* The __ variants expect smmu->tlb_lock held (a batch of commands). */
-void __nio_tlb_inv_vmid(struct nio_smmu *smmu, u16 vmid)
+/*
+ * The __ variants expect smmu->tlb_lock held (a batch of commands) and
+ * return the work they did (buckets, entries and probes visited), so that
+ * a batch can bound how long it holds the lock.
+ */
+unsigned long __nio_tlb_inv_vmid(struct nio_smmu *smmu, u16 vmid)
 {
+	unsigned long work = 1U << NIO_ASID_HASH_BITS;
 	struct nio_tlb_asid *g;
 	struct hlist_node *tmp;
 	unsigned int i;
@@ -332,7 +393,8 @@ void __nio_tlb_inv_vmid(struct nio_smmu *smmu, u16 vmid)
 	for (i = 0; i < (1U << NIO_ASID_HASH_BITS); i++)
 		hlist_for_each_entry_safe(g, tmp, &smmu->asid_hash[i], hnode)
 			if (g->vmid == vmid)
-				nio_tlb_del_group(smmu, g);
+				work += nio_tlb_del_group(smmu, g);
+	return work;
 }
 
 void nio_tlb_inv_vmid(struct nio_smmu *smmu, u16 vmid)
@@ -360,14 +422,13 @@ unsigned int nio_tlb_vmid_asids(struct nio_smmu *smmu, u16 vmid)
 #endif
 
 /* Costs O(entries of this ASID), whatever else is cached */
-void __nio_tlb_inv_asid(struct nio_smmu *smmu, u16 vmid, u16 asid)
+unsigned long __nio_tlb_inv_asid(struct nio_smmu *smmu, u16 vmid, u16 asid)
 {
 	struct nio_tlb_asid *g;
 
 	nio_tlb_gen_bump(smmu);
 	g = nio_tlb_find_asid(smmu, vmid, asid);
-	if (g)
-		nio_tlb_del_group(smmu, g);
+	return 1 + (g ? nio_tlb_del_group(smmu, g) : 0);
 }
 
 void nio_tlb_inv_asid(struct nio_smmu *smmu, u16 vmid, u16 asid)
@@ -378,49 +439,131 @@ void nio_tlb_inv_asid(struct nio_smmu *smmu, u16 vmid, u16 asid)
 }
 
 /*
- * Drop the entries whose stage 1 page or block intersects [va, va + size):
- * an invalidation of any address of a 64 KiB page or of a block drops the
- * whole of it, whichever granule the command named.
+ * Drop the entries whose stage 1 page or block intersects [va, last]: an
+ * invalidation of any address of a 64 KiB page or of a block drops the
+ * whole of it, whichever granule the command named.  The walk: every entry
+ * of the group.
  */
-static void nio_tlb_inv_group_range(struct nio_smmu *smmu,
-				    struct nio_tlb_asid *g, u64 va, u64 size)
+static unsigned long nio_tlb_inv_group_range(struct nio_smmu *smmu,
+					     struct nio_tlb_asid *g, u64 va,
+					     u64 last)
 {
-	u64 last = size - 1 > U64_MAX - va ? U64_MAX : va + size - 1;
+	unsigned long work = g->count;
 	struct nio_tlb_entry *e, *tmp;
 
 	list_for_each_entry_safe(e, tmp, &g->entries, asid_node)
 		if (e->leaf_va <= last &&
 		    va <= e->leaf_va + (BIT_ULL(e->leaf_shift) - 1))
 			nio_tlb_del(smmu, e);
-	if (list_empty(&g->entries)) {
-		hlist_del(&g->hnode);
-		kfree(g);
-	}
+	if (!g->count)
+		nio_tlb_free_group(g);
+	return work;
 }
 
-/* @size: bytes from @va, at least 1 */
-void __nio_tlb_inv_va(struct nio_smmu *smmu, u16 vmid, u16 asid,
-		      bool all_asid, u64 va, u64 size)
+/* Drop the entries of one leaf (page or block): all ASIDs if @all_asid */
+static unsigned long nio_tlb_inv_leaf(struct nio_smmu *smmu, u16 vmid,
+				      u16 asid, bool all_asid, u8 shift,
+				      u64 leaf_va)
 {
+	struct nio_tlb_entry *e;
+	struct hlist_node *tmp;
+	unsigned long work = 1;
+
+	if (all_asid) {
+		hlist_for_each_entry_safe(e, tmp,
+					  &smmu->vaa_hash[nio_vaa_hash(vmid, shift,
+								       leaf_va)],
+					  vaa_node) {
+			work++;
+			if (e->leaf_va == leaf_va && e->vmid == vmid &&
+			    e->leaf_shift == shift)
+				nio_tlb_del_one(smmu, e);
+		}
+	} else {
+		hlist_for_each_entry_safe(e, tmp,
+					  &smmu->leaf_hash[nio_leaf_hash(vmid, asid,
+									 shift,
+									 leaf_va)],
+					  leaf_node) {
+			work++;
+			if (e->leaf_va == leaf_va && e->vmid == vmid &&
+			    e->asid == asid && e->leaf_shift == shift)
+				nio_tlb_del_one(smmu, e);
+		}
+	}
+	return work;
+}
+
+/*
+ * The pages and blocks that can intersect [va, last] are those whose base
+ * is, at each leaf size cached anywhere, between va and last aligned down
+ * to it: one probe each.  Returns the number of probes, at most about
+ * 2^52 * 7, or what the lookup costs without doing it when @dry.
+ */
+static u64 nio_tlb_inv_leaves(struct nio_smmu *smmu, u16 vmid, u16 asid,
+			      bool all_asid, u64 va, u64 last, bool dry)
+{
+	u64 mask = smmu->tlb_leaf_mask, n = 0;
+
+	while (mask) {
+		unsigned int shift = __ffs64(mask);
+		u64 b;
+
+		mask &= mask - 1;
+		if (dry) {
+			n += (last >> shift) - (va >> shift) + 1;
+			continue;
+		}
+		for (b = va >> shift; b <= last >> shift; b++)
+			n += nio_tlb_inv_leaf(smmu, vmid, asid, all_asid, shift,
+					      b << shift);
+	}
+	return n;
+}
+
+/*
+ * @size: bytes from @va, at least 1.  The cost is proportional to the
+ * range: the pages and blocks it can touch are looked up (a one-page TLBI
+ * costs a few probes however much is cached), unless that takes more
+ * probes than walking what the command can drop: the entries of the ASID,
+ * or for TLBI_NH_VAA every group of the VMID.
+ */
+unsigned long __nio_tlb_inv_va(struct nio_smmu *smmu, u16 vmid, u16 asid,
+			       bool all_asid, u64 va, u64 size)
+{
+	u64 last = size - 1 > U64_MAX - va ? U64_MAX : va + size - 1;
+	unsigned long work = 1;
 	struct nio_tlb_asid *g;
 	struct hlist_node *tmp;
 	unsigned int i;
+	u64 probes;
 
 	if (!size)
-		return;
+		return 0;
 	nio_tlb_gen_bump(smmu);
 	if (!all_asid) {
 		g = nio_tlb_find_asid(smmu, vmid, asid);
-		if (g)
-			nio_tlb_inv_group_range(smmu, g, va, size);
-	} else {
-		for (i = 0; i < (1U << NIO_ASID_HASH_BITS); i++)
-			hlist_for_each_entry_safe(g, tmp, &smmu->asid_hash[i],
-						  hnode)
-				if (g->vmid == vmid)
-					nio_tlb_inv_group_range(smmu, g, va,
-								size);
+		if (!g)
+			return work;
+		probes = nio_tlb_inv_leaves(smmu, vmid, asid, false, va, last,
+					    true);
+		if (probes <= g->count)
+			return work + nio_tlb_inv_leaves(smmu, vmid, asid, false,
+							 va, last, false);
+		return work + nio_tlb_inv_group_range(smmu, g, va, last);
 	}
+
+	probes = nio_tlb_inv_leaves(smmu, vmid, 0, true, va, last, true);
+	if (probes <= smmu->tlb_count + (1U << NIO_ASID_HASH_BITS))
+		return work + nio_tlb_inv_leaves(smmu, vmid, 0, true, va, last,
+						 false);
+	work += 1U << NIO_ASID_HASH_BITS;
+	for (i = 0; i < (1U << NIO_ASID_HASH_BITS); i++)
+		hlist_for_each_entry_safe(g, tmp, &smmu->asid_hash[i], hnode)
+			if (g->vmid == vmid)
+				work += nio_tlb_inv_group_range(smmu, g, va,
+								last);
+	return work;
 }
 
 void nio_tlb_inv_va(struct nio_smmu *smmu, u16 vmid, u16 asid, bool all_asid,
@@ -564,7 +707,17 @@ static int nio_tlb_insert(struct nio_smmu *smmu, u16 vmid, u16 asid,
 	hlist_add_head_rcu(&e->hnode,
 			   &smmu->tlb_hash[nio_tlb_hash(vmid, asid, gshift,
 							e->va)]);
+	hlist_add_head(&e->leaf_node,
+		       &smmu->leaf_hash[nio_leaf_hash(vmid, asid, e->leaf_shift,
+						      e->leaf_va)]);
+	hlist_add_head(&e->vaa_node,
+		       &smmu->vaa_hash[nio_vaa_hash(vmid, e->leaf_shift,
+						    e->leaf_va)]);
 	list_add_tail(&e->asid_node, &g->entries);
+	e->group = g;
+	g->count++;
+	if (!smmu->tlb_nr_leaf[e->leaf_shift]++)
+		smmu->tlb_leaf_mask |= BIT_ULL(e->leaf_shift);
 	smmu->tlb_count++;
 	spin_unlock(&smmu->tlb_lock);
 	kfree(newg);
@@ -1437,6 +1590,107 @@ static int nio_bench_dma(struct nio_master *master, u32 pasid, u64 iova,
 	return ret;
 }
 
+/*
+ * Synthetic entries of the benchmarks, without permissions (a translation
+ * that hits one faults): a 4 KiB page at @va, or with @gshift 16 a 64 KiB
+ * page, or with @leaf_shift 21 a 4 KiB page of a 2 MiB block.
+ */
+static int nio_bench_insert(struct nio_smmu *smmu, u16 vmid, u16 asid,
+			    u8 gshift, u8 leaf_shift, u64 va)
+{
+	struct nio_tlb_res r = {
+		.leaf_va = va & ~(BIT_ULL(leaf_shift) - 1),
+		.leaf_shift = leaf_shift,
+	};
+
+	/* No walk to order against: the current generation */
+	return nio_tlb_insert(smmu, vmid, asid, gshift, va, &r,
+			      READ_ONCE(smmu->tlb_gen));
+}
+
+/*
+ * TLBI_NH_VA (@all_asid false) or TLBI_NH_VAA of one 4 KiB page with
+ * @entries other entries cached in the same VMID (0, which no vIOMMU
+ * gets), half of them in the ASID of the TLBI: 4 KiB pages, one in eight a
+ * 64 KiB page and one in eight a page of a 2 MiB block.  Each of @iters
+ * rounds caches the page and times the TLBI that drops it.
+ */
+#define NIO_BENCH_VA_BASE	BIT_ULL(32)
+
+static int nio_bench_inval_va(struct nio_smmu *smmu, bool all_asid,
+			      u32 iters, u32 entries, u64 *ns)
+{
+	const u16 vmid = 0, asid = 0xffff;
+	u64 total = 0;
+	u32 i;
+	int ret = 0;
+
+	if (entries > NIO_TLB_MAX - 1)
+		return -EINVAL;
+	/* Room for all of them, the page and nothing else */
+	if (READ_ONCE(smmu->tlb_count) + entries + 1 > NIO_TLB_MAX)
+		nio_tlb_inv_all(smmu);
+	for (i = 0; i < entries && !ret; i++) {
+		u64 va = NIO_BENCH_VA_BASE + (u64)(i >> 1) * SZ_64K;
+		u16 a = (i & 1) ? asid : 1 + (i >> 1) % 1000;
+
+		if (i % 8 == 0)
+			ret = nio_bench_insert(smmu, vmid, a, 16, 16, va);
+		else if (i % 8 == 1)
+			ret = nio_bench_insert(smmu, vmid, a, 12, 21, va);
+		else
+			ret = nio_bench_insert(smmu, vmid, a, 12, 12, va);
+		if (!(i % 1024))
+			cond_resched();
+	}
+	for (i = 0; i < iters && !ret; i++) {
+		u64 t0;
+
+		ret = nio_bench_insert(smmu, vmid, asid, 12, 12, 0);
+		t0 = ktime_get_ns();
+		nio_tlb_inv_va(smmu, vmid, asid, all_asid, 0, SZ_4K);
+		total += ktime_get_ns() - t0;
+	}
+	/* Anything that flushed the TLB meanwhile made the run meaningless */
+	if (!ret && READ_ONCE(smmu->tlb_count) < entries)
+		ret = -EAGAIN;
+	nio_tlb_inv_vmid(smmu, vmid);
+	*ns = total;
+	return ret;
+}
+
+/*
+ * Fill the TLB of the device's vIOMMU (VMID) with @entries entries without
+ * permissions: entry i is ASID 1 + i % @asids at @va + (i / @asids) pages.
+ */
+static int nio_bench_fill(struct nio_master *master, u32 asids, u32 entries,
+			  u64 va, u64 *ns)
+{
+	struct nio_smmu *smmu = master->smmu;
+	u64 t0 = ktime_get_ns();
+	u16 vmid = 0;
+	int ret = 0;
+	u32 i;
+
+	if (asids > 0xffff || entries > NIO_TLB_MAX ||
+	    va > U64_MAX - ((u64)entries << NIO_S2_SHIFT))
+		return -EINVAL;
+	spin_lock(&master->cfg_lock);
+	if (master->kind == NESTIOMMU_DOMAIN_NESTED)
+		vmid = master->nested->vsmmu->vmid;
+	spin_unlock(&master->cfg_lock);
+	if (!vmid)
+		return -EINVAL;	/* needs a nested (vIOMMU) configuration */
+	for (i = 0; i < entries && !ret; i++) {
+		ret = nio_bench_insert(smmu, vmid, 1 + i % asids, 12, 12,
+				       va + ((u64)(i / asids) << NIO_S2_SHIFT));
+		if (!(i % 1024))
+			cond_resched();
+	}
+	*ns = ktime_get_ns() - t0;
+	return ret;
+}
+
 int nio_bench(struct nio_master *master, u32 mode, u32 pasid, u64 iova,
 	      u32 iters, u32 entries, u64 *ns)
 {
@@ -1450,6 +1704,13 @@ int nio_bench(struct nio_master *master, u32 mode, u32 pasid, u64 iova,
 		return nio_bench_inval(master->smmu, iters, entries, ns);
 	case NESTIOMMU_BENCH_DMA:
 		return nio_bench_dma(master, pasid, iova, iters, ns);
+	case NESTIOMMU_BENCH_INVAL_VA:
+	case NESTIOMMU_BENCH_INVAL_VAA:
+		return nio_bench_inval_va(master->smmu,
+					  mode == NESTIOMMU_BENCH_INVAL_VAA,
+					  iters, entries, ns);
+	case NESTIOMMU_BENCH_FILL:
+		return nio_bench_fill(master, iters, entries, iova, ns);
 	default:
 		return -EINVAL;
 	}

@@ -170,6 +170,19 @@ enum nestiommu_bench_mode {
 	 * without netlink in the way (the invalidation audit's benchmark)
 	 */
 	NESTIOMMU_BENCH_DMA,
+	/*
+	 * ENTRIES synthetic entries in the VMID of the TLBI, half in its
+	 * ASID, then ITERS rounds of (cache one page, TLBI_NH_VA of it)
+	 * are timed; INVAL_VAA the same with TLBI_NH_VAA.
+	 */
+	NESTIOMMU_BENCH_INVAL_VA,
+	NESTIOMMU_BENCH_INVAL_VAA,
+	/*
+	 * Not a measurement: caches ENTRIES synthetic entries without
+	 * permissions in the device's vIOMMU, entry i in ASID 1 + i % ITERS
+	 * at IOVA + (i / ITERS) 4 KiB pages; NS is the time it took.
+	 */
+	NESTIOMMU_BENCH_FILL,
 };
 
 /* What NESTIOMMU_CMD_INJECT_FAIL makes fail on the vIOMMU */

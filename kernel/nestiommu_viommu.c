@@ -287,27 +287,18 @@ static void nio_tlbi_range(u64 data[2], u64 *va, u64 *size)
 /*
  * A run of TLBI commands in one array takes the TLB lock once (a guest's
  * unmap sends dozens in a row), but never for more than this many
- * commands, so TLB fills are not held off for long.
+ * commands or this much work (entries, buckets and probes visited: see
+ * __nio_tlb_inv_va()), nor while another CPU waits for the lock or this
+ * one should reschedule, so that TLB fills are not held off for long.
  */
 #define NIO_TLBI_LOCK_BATCH	64
+#define NIO_TLBI_LOCK_WORK	4096
 
 struct nio_tlbi_batch {
 	bool locked;
 	unsigned int count;
+	unsigned long work;
 };
-
-static void nio_tlbi_lock(struct nio_smmu *smmu, struct nio_tlbi_batch *b)
-{
-	if (b->locked && ++b->count >= NIO_TLBI_LOCK_BATCH) {
-		spin_unlock(&smmu->tlb_lock);
-		b->locked = false;
-	}
-	if (!b->locked) {
-		spin_lock(&smmu->tlb_lock);
-		b->locked = true;
-		b->count = 0;
-	}
-}
 
 static void nio_tlbi_unlock(struct nio_smmu *smmu, struct nio_tlbi_batch *b)
 {
@@ -351,6 +342,23 @@ static void nio_audit_tlbi_end(struct nio_smmu *smmu, u64 data[2], u16 vmid,
 		nio_audit_count(smmu, NESTIOMMU_AUDIT_CNT_TLBI_BROAD, 1);
 }
 
+static void nio_tlbi_lock(struct nio_smmu *smmu, struct nio_tlbi_batch *b)
+{
+	if (b->locked &&
+	    (b->count >= NIO_TLBI_LOCK_BATCH || b->work >= NIO_TLBI_LOCK_WORK ||
+	     need_resched() || spin_needbreak(&smmu->tlb_lock))) {
+		nio_tlbi_unlock(smmu, b);
+		cond_resched();
+	}
+	if (!b->locked) {
+		spin_lock(&smmu->tlb_lock);
+		b->locked = true;
+		b->count = 0;
+		b->work = 0;
+	}
+	b->count++;
+}
+
 static int nio_exec_user_cmd(struct nio_viommu *vsmmu, u64 data[2],
 			     struct nio_tlbi_batch *batch)
 {
@@ -369,36 +377,39 @@ static int nio_exec_user_cmd(struct nio_viommu *vsmmu, u64 data[2],
 		nio_count(smmu, NESTIOMMU_CNT_INV_TLBI_NSNH_ALL);
 		nio_tlbi_lock(smmu, batch);
 		nio_audit_tlbi_begin(smmu, vsmmu->vmid, true, &audit);
-		__nio_tlb_inv_vmid(smmu, vsmmu->vmid);
+		batch->work += __nio_tlb_inv_vmid(smmu, vsmmu->vmid);
 		break;
 	case CMDQ_OP_TLBI_NH_ALL:
 		nio_count(smmu, NESTIOMMU_CNT_INV_TLBI_NH_ALL);
 		nio_tlbi_lock(smmu, batch);
 		nio_audit_tlbi_begin(smmu, vsmmu->vmid, true, &audit);
-		__nio_tlb_inv_vmid(smmu, vsmmu->vmid);
+		batch->work += __nio_tlb_inv_vmid(smmu, vsmmu->vmid);
 		break;
 	case CMDQ_OP_TLBI_NH_ASID:
 		nio_count(smmu, NESTIOMMU_CNT_INV_TLBI_NH_ASID);
 		nio_tlbi_lock(smmu, batch);
 		nio_audit_tlbi_begin(smmu, vsmmu->vmid, false, &audit);
-		__nio_tlb_inv_asid(smmu, vsmmu->vmid,
-				   FIELD_GET(CMDQ_TLBI_0_ASID, data[0]));
+		batch->work +=
+			__nio_tlb_inv_asid(smmu, vsmmu->vmid,
+					   FIELD_GET(CMDQ_TLBI_0_ASID, data[0]));
 		break;
 	case CMDQ_OP_TLBI_NH_VA:
 		nio_count(smmu, NESTIOMMU_CNT_INV_TLBI_NH_VA);
 		nio_tlbi_range(data, &va, &size);
 		nio_tlbi_lock(smmu, batch);
 		nio_audit_tlbi_begin(smmu, vsmmu->vmid, false, &audit);
-		__nio_tlb_inv_va(smmu, vsmmu->vmid,
-				 FIELD_GET(CMDQ_TLBI_0_ASID, data[0]), false,
-				 va, size);
+		batch->work +=
+			__nio_tlb_inv_va(smmu, vsmmu->vmid,
+					 FIELD_GET(CMDQ_TLBI_0_ASID, data[0]),
+					 false, va, size);
 		break;
 	case CMDQ_OP_TLBI_NH_VAA:
 		nio_count(smmu, NESTIOMMU_CNT_INV_TLBI_NH_VAA);
 		nio_tlbi_range(data, &va, &size);
 		nio_tlbi_lock(smmu, batch);
 		nio_audit_tlbi_begin(smmu, vsmmu->vmid, false, &audit);
-		__nio_tlb_inv_va(smmu, vsmmu->vmid, 0, true, va, size);
+		batch->work += __nio_tlb_inv_va(smmu, vsmmu->vmid, 0, true,
+						va, size);
 		break;
 	case CMDQ_OP_ATC_INV:
 	case CMDQ_OP_CFGI_CD:
@@ -497,6 +508,13 @@ static int nio_cache_invalidate(struct iommufd_viommu *viommu,
 		u64 data[2] = { le64_to_cpu(cmds[i].cmd[0]),
 				le64_to_cpu(cmds[i].cmd[1]) };
 
+		/*
+		 * Up to 2^19 commands: let others run between them (iommufd
+		 * calls this in process context, no lock held; the TLB lock
+		 * of a run of TLBIs is dropped before by nio_tlbi_lock())
+		 */
+		if (!batch.locked)
+			cond_resched();
 		ret = nio_inject_take(vsmmu, NESTIOMMU_INJECT_INVALIDATE);
 		if (!ret)
 			ret = nio_exec_user_cmd(vsmmu, data, &batch);

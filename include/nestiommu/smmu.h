@@ -76,6 +76,12 @@ enum nio_smmu_bench_mode {
 	NIO_SMMU_BENCH_INVAL,	/* TLBI_NH_ASID with N other entries cached */
 	/* DMA reads of 4 KiB at iova inside the module */
 	NIO_SMMU_BENCH_DMA,
+	NIO_SMMU_BENCH_INVAL_VA,  /* TLBI_NH_VA of one page, N others cached */
+	NIO_SMMU_BENCH_INVAL_VAA, /* TLBI_NH_VAA of one page, N others */
+	/* not timed: N entries without permissions in the device's vIOMMU,
+	 * entry i in ASID 1 + i % iters at iova + (i / iters) 4 KiB pages
+	 */
+	NIO_SMMU_BENCH_FILL,
 };
 
 struct nio_smmu;	/* a netlink connection to the module */

@@ -49,6 +49,7 @@ _Static_assert(NIO_SMMU_INJECT_MAX_EVENTS == NESTIOMMU_INJECT_MAX_EVENTS,
 	       "inject");
 _Static_assert(NIO_SMMU_INJECT_MAX_DELAY_US == NESTIOMMU_MAX_DELAY_US,
 	       "inject");
+_Static_assert((int)NIO_SMMU_BENCH_FILL == (int)NESTIOMMU_BENCH_FILL, "bench");
 
 /*
  * A handle may be shared by threads: requests are serialised on its
