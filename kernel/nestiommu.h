@@ -353,7 +353,8 @@ struct nio_tlb_asid {
 	u16 asid;
 };
 
-#define NIO_TLB_HASH_BITS	16
+/* One bucket per entry of a full TLB (NIO_TLB_MAX): 2 MiB a table */
+#define NIO_TLB_HASH_BITS	18
 #define NIO_ASID_HASH_BITS	10
 
 struct nio_smmu {

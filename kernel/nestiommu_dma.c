@@ -20,6 +20,7 @@
 #include <linux/ktime.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
@@ -303,7 +304,8 @@ static struct nio_tlb_asid *nio_tlb_find_asid(struct nio_smmu *smmu, u16 vmid,
 	return NULL;
 }
 
-static void nio_tlb_del(struct nio_smmu *smmu, struct nio_tlb_entry *e)
+/* Out of every index; still visible to RCU readers until a grace period */
+static void nio_tlb_unlink(struct nio_smmu *smmu, struct nio_tlb_entry *e)
 {
 	hlist_del_rcu(&e->hnode);
 	hlist_del(&e->leaf_node);
@@ -312,8 +314,13 @@ static void nio_tlb_del(struct nio_smmu *smmu, struct nio_tlb_entry *e)
 	e->group->count--;
 	if (!--smmu->tlb_nr_leaf[e->leaf_shift])
 		smmu->tlb_leaf_mask &= ~BIT_ULL(e->leaf_shift);
-	kfree_rcu(e, rcu);
 	smmu->tlb_count--;
+}
+
+static void nio_tlb_del(struct nio_smmu *smmu, struct nio_tlb_entry *e)
+{
+	nio_tlb_unlink(smmu, e);
+	kfree_rcu(e, rcu);
 }
 
 static void nio_tlb_free_group(struct nio_tlb_asid *g)
@@ -1591,6 +1598,39 @@ static int nio_bench_dma(struct nio_master *master, u32 pasid, u64 iova,
 }
 
 /*
+ * Drop the benchmark's VMID and free its entries before returning, so that
+ * their deferred frees (kfree_rcu()) do not slow down the next run.
+ */
+static void nio_bench_drop_vmid(struct nio_smmu *smmu, u16 vmid)
+{
+	struct nio_tlb_entry *e, *etmp;
+	struct nio_tlb_asid *g;
+	struct hlist_node *tmp;
+	LIST_HEAD(dead);
+	unsigned int i;
+
+	spin_lock(&smmu->tlb_lock);
+	nio_tlb_gen_bump(smmu);
+	for (i = 0; i < (1U << NIO_ASID_HASH_BITS); i++) {
+		hlist_for_each_entry_safe(g, tmp, &smmu->asid_hash[i], hnode) {
+			if (g->vmid != vmid)
+				continue;
+			list_for_each_entry_safe(e, etmp, &g->entries,
+						 asid_node) {
+				nio_tlb_unlink(smmu, e);
+				list_add(&e->asid_node, &dead);
+			}
+			nio_tlb_free_group(g);
+		}
+	}
+	spin_unlock(&smmu->tlb_lock);
+	/* The lock-free lookups are RCU-sched readers */
+	synchronize_rcu();
+	list_for_each_entry_safe(e, etmp, &dead, asid_node)
+		kmem_cache_free(nio_tlb_cache[(e->gshift - 12) / 2], e);
+}
+
+/*
  * Synthetic entries of the benchmarks, without permissions (a translation
  * that hits one faults): a 4 KiB page at @va, or with @gshift 16 a 64 KiB
  * page, or with @leaf_shift 21 a 4 KiB page of a 2 MiB block.
@@ -1613,20 +1653,32 @@ static int nio_bench_insert(struct nio_smmu *smmu, u16 vmid, u16 asid,
  * @entries other entries cached in the same VMID (0, which no vIOMMU
  * gets), half of them in the ASID of the TLBI: 4 KiB pages, one in eight a
  * 64 KiB page and one in eight a page of a 2 MiB block.  Each of @iters
- * rounds caches the page and times the TLBI that drops it.
+ * rounds caches the page and times the TLBI that drops it; *@ns is the
+ * median TLBI times @iters.
  */
 #define NIO_BENCH_VA_BASE	BIT_ULL(32)
+#define NIO_BENCH_INVAL_VA_ITERS	100000
+
+static int nio_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 static int nio_bench_inval_va(struct nio_smmu *smmu, bool all_asid,
 			      u32 iters, u32 entries, u64 *ns)
 {
 	const u16 vmid = 0, asid = 0xffff;
-	u64 total = 0;
+	u64 *t;
 	u32 i;
 	int ret = 0;
 
-	if (entries > NIO_TLB_MAX - 1)
+	if (entries > NIO_TLB_MAX - 1 || iters > NIO_BENCH_INVAL_VA_ITERS)
 		return -EINVAL;
+	t = kvmalloc_array(iters, sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
 	/* Room for all of them, the page and nothing else */
 	if (READ_ONCE(smmu->tlb_count) + entries + 1 > NIO_TLB_MAX)
 		nio_tlb_inv_all(smmu);
@@ -1649,13 +1701,21 @@ static int nio_bench_inval_va(struct nio_smmu *smmu, bool all_asid,
 		ret = nio_bench_insert(smmu, vmid, asid, 12, 12, 0);
 		t0 = ktime_get_ns();
 		nio_tlb_inv_va(smmu, vmid, asid, all_asid, 0, SZ_4K);
-		total += ktime_get_ns() - t0;
+		t[i] = ktime_get_ns() - t0;
 	}
 	/* Anything that flushed the TLB meanwhile made the run meaningless */
 	if (!ret && READ_ONCE(smmu->tlb_count) < entries)
 		ret = -EAGAIN;
-	nio_tlb_inv_vmid(smmu, vmid);
-	*ns = total;
+	nio_bench_drop_vmid(smmu, vmid);
+	/*
+	 * The median, times @iters: a vCPU that the host preempts (TCG on a
+	 * loaded machine) lengthens only some TLBIs, and a sum would be theirs
+	 */
+	if (!ret) {
+		sort(t, iters, sizeof(*t), nio_cmp_u64, NULL);
+		*ns = t[iters / 2] * iters;
+	}
+	kvfree(t);
 	return ret;
 }
 

@@ -172,8 +172,9 @@ enum nestiommu_bench_mode {
 	NESTIOMMU_BENCH_DMA,
 	/*
 	 * ENTRIES synthetic entries in the VMID of the TLBI, half in its
-	 * ASID, then ITERS rounds of (cache one page, TLBI_NH_VA of it)
-	 * are timed; INVAL_VAA the same with TLBI_NH_VAA.
+	 * ASID, then ITERS (at most 100000) rounds of (cache one page,
+	 * TLBI_NH_VA of it) are timed; INVAL_VAA the same with TLBI_NH_VAA.
+	 * NS is ITERS times the median TLBI (robust to a preempted vCPU).
 	 */
 	NESTIOMMU_BENCH_INVAL_VA,
 	NESTIOMMU_BENCH_INVAL_VAA,

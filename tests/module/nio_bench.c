@@ -8,8 +8,9 @@
  *    one page with 1,000 versus 2^18 - 1 other entries of the VMID cached
  *    (a full TLB); each ratio must stay under 1.5;
  *  - 4096 TLBI_NH_VAA in one invalidation array with 2^18 entries cached
- *    in the vIOMMU take well under a second, drop exactly the entries
- *    they name, and the kernel reports no soft lockup or RCU stall;
+ *    in the vIOMMU take under 10 s (under a second in TCG), drop exactly
+ *    the entries they name, and the kernel reports no soft lockup or RCU
+ *    stall;
  *  - a BENCH of 10^7 walks does not hold the stage 2 lock throughout: an
  *    IOAS map and unmap meanwhile take well under a second, and a fatal
  *    signal ends the run.
@@ -176,8 +177,13 @@ static void vaa_array(struct nio_smmu *ctl, int fd, uint32_t viommu)
 	NT_CHECK(after == want,
 		 "exactly the named pages' entries dropped: %" PRIu64
 		 " left, want %" PRIu64, after, want);
-	NT_CHECK(ms < 1000, "%d TLBI_NH_VAA with 2^18 entries cached take "
-		 "%.1f ms < 1 s", VAA_CMDS, ms);
+	/*
+	 * Half the soft lockup threshold: under TCG this takes under a
+	 * second (before the fix, each command scanned the whole VMID:
+	 * more than 8 minutes)
+	 */
+	NT_CHECK(ms < 10000, "%d TLBI_NH_VAA with 2^18 entries cached take "
+		 "%.1f ms < 10 s", VAA_CMDS, ms);
 	/* A stall report comes from the timer tick: give it one more */
 	usleep(100000);
 	rep = lockup_report(kfd);
