@@ -62,39 +62,48 @@ static double ms_since(const struct timespec *t0)
 }
 
 /*
- * Best (noise only ever adds time) of @rounds runs of a TLBI benchmark with
- * @few and with @many other entries, alternated; returns many / few.
+ * A TLBI benchmark with @many other entries cached against @few: the
+ * median over @rounds (odd) of many_i / few_(i+1), each "many" run next to
+ * the "few" run after it (filling 2^18 entries takes seconds, the timed
+ * part milliseconds: the machine's load changes less within a pair than
+ * between pairs).  The module reports each run's median TLBI.
  */
 static double bench_ratio(struct nio_smmu *ctl, enum nio_smmu_bench_mode mode,
 			  const char *name, uint32_t iters, uint32_t few,
 			  uint32_t many, int rounds)
 {
-	uint64_t best_few = 0, best_many = 0;
-	double r;
-	int i;
+	double ratio[16], t;
+	uint64_t a = 0, b = 0;
+	int i, j;
 
+	if (rounds > 16)
+		rounds = 16;
+	NT_EXPECT(0, nio_smmu_bench(ctl, 0, 0, mode, NIO_SMMU_NO_PASID, 0,
+				    iters, few, &a),
+		  "bench %s, %u others (run 0)", name, few);
 	for (i = 0; i < rounds; i++) {
-		uint64_t a = 0, b = 0;
-
-		NT_EXPECT(0, nio_smmu_bench(ctl, 0, 0, mode,
-					    NIO_SMMU_NO_PASID, 0, iters, few,
-					    &a),
-			  "bench %s, %u others (run %d)", name, few, i);
 		NT_EXPECT(0, nio_smmu_bench(ctl, 0, 0, mode,
 					    NIO_SMMU_NO_PASID, 0, iters, many,
 					    &b),
 			  "bench %s, %u others (run %d)", name, many, i);
-		if (a && (!best_few || a < best_few))
-			best_few = a;
-		if (b && (!best_many || b < best_many))
-			best_many = b;
+		NT_EXPECT(0, nio_smmu_bench(ctl, 0, 0, mode,
+					    NIO_SMMU_NO_PASID, 0, iters, few,
+					    &a),
+			  "bench %s, %u others (run %d)", name, few, i + 1);
+		ratio[i] = a ? (double)b / a : 0;
+		printf("# %s: %.1f ns with %u others, %.1f ns with %u others "
+		       "next, ratio %.2f\n", name, (double)b / iters, many,
+		       (double)a / iters, few, ratio[i]);
 	}
-	r = best_few ? (double)best_many / best_few : 0;
-	printf("# %s (best of %d): %.1f ns with %u others, %.1f ns with %u "
-	       "others, ratio %.2f\n", name, rounds,
-	       (double)best_few / iters, few, (double)best_many / iters, many,
-	       r);
-	return r;
+	for (i = 1; i < rounds; i++)
+		for (j = i; j > 0 && ratio[j - 1] > ratio[j]; j--) {
+			t = ratio[j];
+			ratio[j] = ratio[j - 1];
+			ratio[j - 1] = t;
+		}
+	printf("# %s: median ratio of %d pairs %.2f\n", name, rounds,
+	       ratio[rounds / 2]);
+	return ratio[rounds / 2];
 }
 
 /*
