@@ -325,11 +325,11 @@ int main(int argc, char **argv)
 	 * adds time).
 	 */
 	r = bench_ratio(ctl, NIO_SMMU_BENCH_INVAL_VA, "TLBI_NH_VA of one page",
-			inval_iters, 1000, TLB_MAX - 1, 3);
+			inval_iters, 1000, TLB_MAX - 1, 5);
 	NT_CHECK(r > 0 && r <= 1.5, "TLBI_NH_VA scaling ratio %.2f <= 1.5", r);
 	r = bench_ratio(ctl, NIO_SMMU_BENCH_INVAL_VAA,
 			"TLBI_NH_VAA of one page", inval_iters, 1000,
-			TLB_MAX - 1, 3);
+			TLB_MAX - 1, 5);
 	NT_CHECK(r > 0 && r <= 1.5, "TLBI_NH_VAA scaling ratio %.2f <= 1.5",
 		 r);
 	vaa_array(ctl, fd, viommu);
