@@ -154,15 +154,12 @@ static struct json_object *resv_json(uint64_t start, uint64_t last,
 
 /*
  * sysfs prints "msi" for both hardware MSI and the software MSI window; the
- * SW_MSI window of the ARM SMMU drivers is fixed at MSI_IOVA_BASE
- * 0x8000000, MSI_IOVA_LENGTH 1 MiB (the IOMMU_OPTION_SW_MSI_START/SIZE
- * proposal never merged).
+ * ARM SMMU drivers' SW_MSI window is fixed (nio_resv_is_arm_sw_msi(); the
+ * IOMMU_OPTION_SW_MSI_START/SIZE proposal never merged).
  */
 static bool is_sw_msi(const struct nio_resv_region *r)
 {
-	return r->type == NIO_RESV_SW_MSI ||
-	       (r->type == NIO_RESV_MSI && r->start == 0x8000000 &&
-		r->last == 0x8000000 + 0x100000 - 1);
+	return r->type == NIO_RESV_SW_MSI || nio_resv_is_arm_sw_msi(r);
 }
 
 /*

@@ -5,9 +5,9 @@
  * virtio-iommu RESV_MEM properties, QEMU's msi-gpa), which host ranges
  * collide with guest RAM or devices, and an MSI window that avoids them.
  *
- * The layout file is outside input: it is parsed by a small strict JSON
- * reader of its own (the library needs only libc), fuzzed by
- * tests/fuzz/fuzz-layout.c.
+ * The layout file is outside input: it is read with jv (jv.h), the
+ * project's one strict JSON reader, which nestctl shares (the library
+ * needs only libc), and fuzzed by tests/fuzz/fuzz-layout.c.
  */
 #include "config.h"
 
@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "jv.h"
 
 #define KiB (1024ULL)
 #define MiB (1024ULL * KiB)
@@ -30,369 +31,14 @@
 /* Limits of a layout file. */
 #define LAYOUT_MAX_BYTES (1u << 20)
 #define LAYOUT_MAX_DEPTH 16
-#define LAYOUT_MAX_NODES 65536
 #define LAYOUT_MAX_REGIONS 256
 /* Host regions read from sysfs, at most. */
 #define HOST_MAX_REGIONS 64
 /* The highest IPA the advised window may end at (the module's 48 bits). */
 #define IPA_LIMIT (1ULL << 48)
-/* ARM SMMU drivers' fixed SW_MSI window (MSI_IOVA_BASE, MSI_IOVA_LENGTH). */
-#define ARM_MSI_IOVA_BASE 0x8000000ULL
-#define ARM_MSI_IOVA_LENGTH 0x100000ULL
 /* GITS_TRANSLATER is at offset 0x40 of the ITS's second 64 KiB frame. */
 #define ITS_TRANSLATER_OFFSET 0x10040ULL
 #define V2M_SETSPI_NS_OFFSET 0x40ULL
-
-/* ------------------------------------------------------------------ */
-/* A strict JSON reader (RFC 8259, integers only)                      */
-
-enum jtype { J_NULL, J_FALSE, J_TRUE, J_NUM, J_STR, J_ARR, J_OBJ };
-
-struct jnode {
-	enum jtype type;
-	int first;  /* first child (arrays, objects), -1 if none */
-	int next;   /* next sibling, -1 if none */
-	char *key;  /* member name (children of objects) */
-	char *str;  /* J_STR */
-	uint64_t num;
-	bool num_ok; /* J_NUM: an unsigned integer that fits 64 bits */
-	int line;
-};
-
-struct jparser {
-	const char *name; /* for messages */
-	const char *p, *end, *line_start;
-	int line;
-	struct jnode *nodes;
-	int nr, cap;
-	int err; /* -errno once an error was recorded */
-};
-
-static int jfail(struct jparser *jp, const char *what)
-{
-	if (!jp->err)
-		jp->err = nio_err(NULL, EINVAL,
-				  "layout %s: line %d, column %d: %s", jp->name,
-				  jp->line, (int)(jp->p - jp->line_start) + 1,
-				  what);
-	return jp->err;
-}
-
-static void jskip_ws(struct jparser *jp)
-{
-	while (jp->p < jp->end) {
-		char c = *jp->p;
-
-		if (c == '\n') {
-			jp->line++;
-			jp->line_start = jp->p + 1;
-		} else if (c != ' ' && c != '\t' && c != '\r') {
-			break;
-		}
-		jp->p++;
-	}
-}
-
-static int jnew(struct jparser *jp, enum jtype type)
-{
-	if (jp->nr == jp->cap) {
-		int cap = jp->cap ? jp->cap * 2 : 64;
-		struct jnode *n;
-
-		if (jp->nr >= LAYOUT_MAX_NODES)
-			return jfail(jp, "too many values");
-		n = realloc(jp->nodes, (size_t)cap * sizeof(*n));
-		if (!n)
-			return jp->err = nio_err(NULL, ENOMEM, "layout %s: out of memory",
-						 jp->name);
-		jp->nodes = n;
-		jp->cap = cap;
-	}
-	memset(&jp->nodes[jp->nr], 0, sizeof(jp->nodes[0]));
-	jp->nodes[jp->nr].type = type;
-	jp->nodes[jp->nr].first = -1;
-	jp->nodes[jp->nr].next = -1;
-	jp->nodes[jp->nr].line = jp->line;
-	return jp->nr++;
-}
-
-static int jhex4(const char *p)
-{
-	int v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		int c = (unsigned char)p[i], d;
-
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
-		else
-			return -1;
-		v = v * 16 + d;
-	}
-	return v;
-}
-
-/* A string at jp->p (the opening quote); *out is malloc'ed. */
-static int jstring(struct jparser *jp, char **out)
-{
-	const char *s = ++jp->p;
-	size_t len = 0;
-	char *buf, *o;
-
-	/* Bound the output by the input length (escapes only shrink). */
-	while (s < jp->end && *s != '"') {
-		if (*s == '\\')
-			s++;
-		s++;
-		len++;
-	}
-	if (s >= jp->end)
-		return jfail(jp, "unterminated string");
-	buf = malloc((size_t)(s - jp->p) + 1);
-	if (!buf)
-		return jp->err = nio_err(NULL, ENOMEM, "layout %s: out of memory",
-					 jp->name);
-	o = buf;
-	while (*jp->p != '"') {
-		unsigned char c = (unsigned char)*jp->p;
-
-		if (c < 0x20) {
-			free(buf);
-			return jfail(jp, "control character in a string");
-		}
-		if (c != '\\') {
-			*o++ = (char)c;
-			jp->p++;
-			continue;
-		}
-		jp->p++;
-		switch (*jp->p) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '/': *o++ = '/'; break;
-		case 'b': *o++ = '\b'; break;
-		case 'f': *o++ = '\f'; break;
-		case 'n': *o++ = '\n'; break;
-		case 'r': *o++ = '\r'; break;
-		case 't': *o++ = '\t'; break;
-		case 'u': {
-			int v = jp->end - jp->p > 4 ? jhex4(jp->p + 1) : -1;
-
-			/* Names are ASCII: \u escapes of anything else are refused. */
-			if (v <= 0 || v > 0x7f) {
-				free(buf);
-				return jfail(jp, "\\u escape is not a printable ASCII character");
-			}
-			*o++ = (char)v;
-			jp->p += 4;
-			break;
-		}
-		default:
-			free(buf);
-			return jfail(jp, "bad escape in a string");
-		}
-		jp->p++;
-	}
-	jp->p++;
-	*o = '\0';
-	(void)len;
-	*out = buf;
-	return 0;
-}
-
-static int jvalue(struct jparser *jp, int depth);
-
-static int jcontainer(struct jparser *jp, int depth, bool obj)
-{
-	int id = jnew(jp, obj ? J_OBJ : J_ARR), last = -1;
-	char close = obj ? '}' : ']';
-
-	if (id < 0)
-		return id;
-	if (depth > LAYOUT_MAX_DEPTH)
-		return jfail(jp, "nested too deeply");
-	jp->p++;
-	jskip_ws(jp);
-	if (jp->p < jp->end && *jp->p == close) {
-		jp->p++;
-		return id;
-	}
-	for (;;) {
-		char *key = NULL;
-		int child, ret;
-
-		jskip_ws(jp);
-		if (obj) {
-			if (jp->p >= jp->end || *jp->p != '"')
-				return jfail(jp, "expected a member name in quotes");
-			ret = jstring(jp, &key);
-			if (ret)
-				return ret;
-			jskip_ws(jp);
-			if (jp->p >= jp->end || *jp->p != ':') {
-				free(key);
-				return jfail(jp, "expected ':' after a member name");
-			}
-			jp->p++;
-		}
-		child = jvalue(jp, depth + 1);
-		if (child < 0) {
-			free(key);
-			return child;
-		}
-		jp->nodes[child].key = key;
-		if (last < 0)
-			jp->nodes[id].first = child;
-		else
-			jp->nodes[last].next = child;
-		last = child;
-		jskip_ws(jp);
-		if (jp->p < jp->end && *jp->p == ',') {
-			jp->p++;
-			jskip_ws(jp);
-			if (jp->p < jp->end && *jp->p == close)
-				return jfail(jp, obj ? "trailing ',' before '}'" :
-					     "trailing ',' before ']'");
-			continue;
-		}
-		if (jp->p < jp->end && *jp->p == close) {
-			jp->p++;
-			return id;
-		}
-		return jfail(jp, obj ? "expected ',' or '}'" : "expected ',' or ']'");
-	}
-}
-
-static int jnumber(struct jparser *jp)
-{
-	int id = jnew(jp, J_NUM);
-	uint64_t v = 0;
-	bool ok = true;
-
-	if (id < 0)
-		return id;
-	if (*jp->p == '-') {
-		ok = false;
-		jp->p++;
-	}
-	if (jp->p >= jp->end || !isdigit((unsigned char)*jp->p))
-		return jfail(jp, "bad number");
-	if (*jp->p == '0' && jp->p + 1 < jp->end &&
-	    isdigit((unsigned char)jp->p[1]))
-		return jfail(jp, "numbers have no leading zeros (write hex as a string: \"0x...\")");
-	while (jp->p < jp->end && isdigit((unsigned char)*jp->p)) {
-		unsigned int d = (unsigned int)(*jp->p - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
-			ok = false;
-		else
-			v = v * 10 + d;
-		jp->p++;
-	}
-	if (jp->p < jp->end && (*jp->p == '.' || *jp->p == 'e' || *jp->p == 'E')) {
-		ok = false;
-		if (*jp->p == '.') {
-			jp->p++;
-			if (jp->p >= jp->end || !isdigit((unsigned char)*jp->p))
-				return jfail(jp, "bad number");
-			while (jp->p < jp->end && isdigit((unsigned char)*jp->p))
-				jp->p++;
-		}
-		if (jp->p < jp->end && (*jp->p == 'e' || *jp->p == 'E')) {
-			jp->p++;
-			if (jp->p < jp->end && (*jp->p == '+' || *jp->p == '-'))
-				jp->p++;
-			if (jp->p >= jp->end || !isdigit((unsigned char)*jp->p))
-				return jfail(jp, "bad number");
-			while (jp->p < jp->end && isdigit((unsigned char)*jp->p))
-				jp->p++;
-		}
-	}
-	jp->nodes[id].num = v;
-	jp->nodes[id].num_ok = ok;
-	return id;
-}
-
-static int jliteral(struct jparser *jp, const char *word, enum jtype type)
-{
-	size_t n = strlen(word);
-
-	if ((size_t)(jp->end - jp->p) < n || memcmp(jp->p, word, n))
-		return jfail(jp, "expected a value");
-	jp->p += n;
-	return jnew(jp, type);
-}
-
-static int jvalue(struct jparser *jp, int depth)
-{
-	jskip_ws(jp);
-	if (jp->p >= jp->end)
-		return jfail(jp, "unexpected end of input");
-	switch (*jp->p) {
-	case '{':
-		return jcontainer(jp, depth, true);
-	case '[':
-		return jcontainer(jp, depth, false);
-	case '"': {
-		int id = jnew(jp, J_STR), ret;
-		char *s;
-
-		if (id < 0)
-			return id;
-		ret = jstring(jp, &s);
-		if (ret)
-			return ret;
-		jp->nodes[id].str = s;
-		return id;
-	}
-	case 't':
-		return jliteral(jp, "true", J_TRUE);
-	case 'f':
-		return jliteral(jp, "false", J_FALSE);
-	case 'n':
-		return jliteral(jp, "null", J_NULL);
-	default:
-		if (*jp->p == '-' || isdigit((unsigned char)*jp->p))
-			return jnumber(jp);
-		return jfail(jp, "expected a value");
-	}
-}
-
-static void jfree(struct jparser *jp)
-{
-	for (int i = 0; i < jp->nr; i++) {
-		free(jp->nodes[i].key);
-		free(jp->nodes[i].str);
-	}
-	free(jp->nodes);
-	jp->nodes = NULL;
-	jp->nr = jp->cap = 0;
-}
-
-static int jparse(struct jparser *jp, const char *name, const char *text,
-		  size_t len)
-{
-	int root;
-
-	memset(jp, 0, sizeof(*jp));
-	jp->name = name;
-	jp->p = jp->line_start = text;
-	jp->end = text + len;
-	jp->line = 1;
-	if (memchr(text, '\0', len))
-		return jfail(jp, "NUL byte in the input");
-	root = jvalue(jp, 0);
-	if (root < 0)
-		return root;
-	jskip_ws(jp);
-	if (jp->p != jp->end)
-		return jfail(jp, "trailing data after the layout object");
-	return root;
-}
 
 /* ------------------------------------------------------------------ */
 /* The layout: from JSON, or QEMU's virt machine                       */
@@ -419,24 +65,25 @@ NIO_API const char *nio_guest_kind_name(enum nio_guest_kind kind)
 
 /* A number: a JSON unsigned integer, or a string "0x..." or decimal. */
 static int layout_number(const char *file, const char *where,
-			 const char *field, const struct jnode *n, uint64_t *out)
+			 const char *field, const struct jv *n, uint64_t *out)
 {
 	const char *s;
 	char *end;
 
-	if (n->type == J_NUM) {
-		if (!n->num_ok)
+	/* jv refuses integers beyond 64 bits; negatives and fractions here */
+	if (n->type == JV_INT || n->type == JV_DOUBLE) {
+		if (n->type != JV_INT || n->i.neg)
 			return nio_err(NULL, EINVAL,
 				       "layout %s: %s: \"%s\" must be an unsigned integer below 2^64",
 				       file, where, field);
-		*out = n->num;
+		*out = n->i.u;
 		return 0;
 	}
-	if (n->type != J_STR)
+	if (n->type != JV_STRING)
 		return nio_err(NULL, EINVAL,
 			       "layout %s: %s: \"%s\" must be a number or a string like \"0x40000000\"",
 			       file, where, field);
-	s = n->str;
+	s = n->s;
 	if (!isdigit((unsigned char)s[0]) ||
 	    (s[0] == '0' && s[1] && s[1] != 'x' && s[1] != 'X'))
 		goto bad;
@@ -482,60 +129,59 @@ static int layout_check(const char *file, struct layout *l)
 	return 0;
 }
 
-static int layout_region(const char *file, struct jparser *jp, int id,
+static int layout_region(const char *file, const struct jv *n,
 			 uint32_t index, uint64_t page, struct nio_guest_region *r)
 {
-	const struct jnode *n = &jp->nodes[id];
 	bool have_start = false, have_size = false, have_kind = false;
 	char where[64];
-	int ret, c;
+	int ret;
 
 	snprintf(where, sizeof(where), "regions[%u]", index);
-	if (n->type != J_OBJ)
+	if (n->type != JV_OBJECT)
 		return nio_err(NULL, EINVAL, "layout %s: %s is not an object",
 			       file, where);
 	/* The name first: every later message names the region. */
-	for (c = n->first; c >= 0; c = jp->nodes[c].next) {
-		const struct jnode *m = &jp->nodes[c];
+	jv_foreach_member(n, mem) {
+		const struct jv *m = &mem->val;
 
-		if (strcmp(m->key, "name"))
+		if (strcmp(mem->key, "name"))
 			continue;
-		if (m->type != J_STR || !m->str[0] ||
-		    strlen(m->str) >= sizeof(r->name))
+		if (m->type != JV_STRING || !m->s[0] ||
+		    strlen(m->s) >= sizeof(r->name))
 			return nio_err(NULL, EINVAL,
 				       "layout %s: %s: \"name\" must be a string of 1 to %zu characters",
 				       file, where, sizeof(r->name) - 1);
-		for (const char *s = m->str; *s; s++)
+		for (const char *s = m->s; *s; s++)
 			if (!isprint((unsigned char)*s))
 				return nio_err(NULL, EINVAL,
 					       "layout %s: %s: \"name\" has a non-printable character",
 					       file, where);
-		snprintf(r->name, sizeof(r->name), "%s", m->str);
+		snprintf(r->name, sizeof(r->name), "%s", m->s);
 		snprintf(where, sizeof(where), "region \"%s\"", r->name);
 	}
 	if (!r->name[0])
 		return nio_err(NULL, EINVAL, "layout %s: %s has no \"name\"",
 			       file, where);
-	for (c = n->first; c >= 0; c = jp->nodes[c].next) {
-		const struct jnode *m = &jp->nodes[c];
+	jv_foreach_member(n, mem) {
+		const struct jv *m = &mem->val;
 
-		if (!strcmp(m->key, "name"))
+		if (!strcmp(mem->key, "name"))
 			continue;
-		if (!strcmp(m->key, "start")) {
+		if (!strcmp(mem->key, "start")) {
 			if ((ret = layout_number(file, where, "start", m, &r->start)))
 				return ret;
 			have_start = true;
-		} else if (!strcmp(m->key, "size")) {
+		} else if (!strcmp(mem->key, "size")) {
 			if ((ret = layout_number(file, where, "size", m, &r->size)))
 				return ret;
 			have_size = true;
-		} else if (!strcmp(m->key, "kind")) {
+		} else if (!strcmp(mem->key, "kind")) {
 			unsigned int k;
 
-			for (k = 0; m->type == J_STR && k <= NIO_GUEST_GICV2M; k++)
-				if (!strcmp(m->str, kind_names[k]))
+			for (k = 0; m->type == JV_STRING && k <= NIO_GUEST_GICV2M; k++)
+				if (!strcmp(m->s, kind_names[k]))
 					break;
-			if (m->type != J_STR || k > NIO_GUEST_GICV2M)
+			if (m->type != JV_STRING || k > NIO_GUEST_GICV2M)
 				return nio_err(NULL, EINVAL,
 					       "layout %s: %s: \"kind\" must be \"ram\", \"device\", \"its\" or \"gicv2m\"",
 					       file, where);
@@ -544,7 +190,7 @@ static int layout_region(const char *file, struct jparser *jp, int id,
 		} else {
 			return nio_err(NULL, EINVAL,
 				       "layout %s: %s: unknown member \"%s\" (known: name, kind, start, size)",
-				       file, where, m->key);
+				       file, where, mem->key);
 		}
 	}
 	if (!have_start || !have_size || !have_kind)
@@ -569,38 +215,37 @@ static int layout_region(const char *file, struct jparser *jp, int id,
 static int layout_from_json(const char *file, const char *text, size_t len,
 			    struct layout *l)
 {
-	struct jparser jp;
-	const struct jnode *top;
+	const struct jv *regions = NULL;
 	uint64_t page = 4096;
-	int root, regions = -1, c, ret = 0;
-	uint32_t count = 0;
+	struct jv *top;
+	char msg[256];
+	uint32_t count;
+	int ret = 0;
 
-	root = jparse(&jp, file, text, len);
-	if (root < 0) {
-		jfree(&jp);
-		return root;
-	}
-	top = &jp.nodes[root];
-	if (top->type != J_OBJ) {
+	top = jv_parse_depth(text, len, LAYOUT_MAX_DEPTH, msg, sizeof(msg));
+	if (!top)
+		return nio_err(NULL, errno == ENOMEM ? ENOMEM : EINVAL,
+			       "layout %s: %s", file, msg);
+	if (top->type != JV_OBJECT) {
 		ret = nio_err(NULL, EINVAL,
 			      "layout %s: the layout must be a JSON object with \"regions\"",
 			      file);
 		goto out;
 	}
 	snprintf(l->name, sizeof(l->name), "%s", file);
-	for (c = top->first; c >= 0; c = jp.nodes[c].next) {
-		const struct jnode *m = &jp.nodes[c];
+	jv_foreach_member(top, mem) {
+		const struct jv *m = &mem->val;
 
-		if (!strcmp(m->key, "name")) {
-			if (m->type != J_STR || !m->str[0] ||
-			    strlen(m->str) >= sizeof(l->name)) {
+		if (!strcmp(mem->key, "name")) {
+			if (m->type != JV_STRING || !m->s[0] ||
+			    strlen(m->s) >= sizeof(l->name)) {
 				ret = nio_err(NULL, EINVAL,
 					      "layout %s: \"name\" must be a string of 1 to %zu characters",
 					      file, sizeof(l->name) - 1);
 				goto out;
 			}
-			snprintf(l->name, sizeof(l->name), "%s", m->str);
-		} else if (!strcmp(m->key, "page-size")) {
+			snprintf(l->name, sizeof(l->name), "%s", m->s);
+		} else if (!strcmp(mem->key, "page-size")) {
 			if ((ret = layout_number(file, "the layout", "page-size", m, &page)))
 				goto out;
 			if (page < 4096 || page > GiB || (page & (page - 1))) {
@@ -609,27 +254,26 @@ static int layout_from_json(const char *file, const char *text, size_t len,
 					      file);
 				goto out;
 			}
-		} else if (!strcmp(m->key, "regions")) {
-			if (m->type != J_ARR) {
+		} else if (!strcmp(mem->key, "regions")) {
+			if (m->type != JV_ARRAY) {
 				ret = nio_err(NULL, EINVAL,
 					      "layout %s: \"regions\" must be an array",
 					      file);
 				goto out;
 			}
-			regions = c;
+			regions = m;
 		} else {
 			ret = nio_err(NULL, EINVAL,
 				      "layout %s: unknown member \"%s\" (known: name, page-size, regions)",
-				      file, m->key);
+				      file, mem->key);
 			goto out;
 		}
 	}
-	if (regions < 0) {
+	if (!regions) {
 		ret = nio_err(NULL, EINVAL, "layout %s: \"regions\" is missing", file);
 		goto out;
 	}
-	for (c = jp.nodes[regions].first; c >= 0; c = jp.nodes[c].next)
-		count++;
+	count = jv_len(regions);
 	if (!count || count > LAYOUT_MAX_REGIONS) {
 		ret = nio_err(NULL, EINVAL,
 			      "layout %s: \"regions\" must have 1 to %d entries (it has %u)",
@@ -641,15 +285,16 @@ static int layout_from_json(const char *file, const char *text, size_t len,
 		ret = nio_err(NULL, ENOMEM, "layout %s: out of memory", file);
 		goto out;
 	}
-	for (c = jp.nodes[regions].first; c >= 0; c = jp.nodes[c].next) {
-		ret = layout_region(file, &jp, c, l->n, page, &l->r[l->n]);
+	for (uint32_t i = 0; i < count; i++) {
+		ret = layout_region(file, jv_idx(regions, i), l->n, page,
+				    &l->r[l->n]);
 		if (ret)
 			goto out;
 		l->n++;
 	}
 	ret = layout_check(file, l);
 out:
-	jfree(&jp);
+	jv_free(top);
 	return ret;
 }
 
@@ -838,10 +483,8 @@ static int host_regions(const char *device, const char *root,
 		 * alike: nestiommu.ko's only region is its SW_MSI window, and
 		 * the ARM SMMU drivers' is MSI_IOVA_BASE, 1 MiB.
 		 */
-		if (r->type == NIO_RESV_MSI &&
-		    (out->instance >= 0 ||
-		     (r->start == ARM_MSI_IOVA_BASE &&
-		      r->last == ARM_MSI_IOVA_BASE + ARM_MSI_IOVA_LENGTH - 1)))
+		if ((r->type == NIO_RESV_MSI && out->instance >= 0) ||
+		    nio_resv_is_arm_sw_msi(r))
 			r->type = NIO_RESV_SW_MSI;
 	}
 	return 0;

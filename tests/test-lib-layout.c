@@ -169,13 +169,22 @@ START_TEST(test_bad_layouts)
 	ck_layout_fails("{\"regions\": []}", EINVAL, "\"regions\" must have 1 to 256 entries (it has 0)");
 	ck_layout_fails("{\"name\": \"x\"}", EINVAL, "\"regions\" is missing");
 	ck_layout_fails("[]", EINVAL, "must be a JSON object with \"regions\"");
-	ck_layout_fails("{\"regions\": [1,]}", EINVAL, "line 1, column 16: trailing ',' before ']'");
-	ck_layout_fails("{\"regions\": [\n{\"name\": \"a\" \"kind\": 1}]}", EINVAL, "line 2, column 14: expected ',' or '}'");
+	ck_layout_fails("{\"regions\": [1,]}", EINVAL, "malformed JSON at line 1 column 16: trailing ',' before ']'");
+	ck_layout_fails("{\"regions\": [\n{\"name\": \"a\" \"kind\": 1}]}", EINVAL, "malformed JSON at line 2 column 14: expected ',' or '}'");
 	ck_layout_fails("{\"regions\": 1} x", EINVAL, "trailing data");
 	ck_layout_fails("[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]", EINVAL, "nested too deeply");
 	ck_layout_fails("{\"page-size\": 3000, \"regions\": []}", EINVAL, "\"page-size\" must be a power of two");
 	ck_layout_fails("{\"regions\": [{\"name\": \"\\u00e9\", \"kind\": \"ram\", \"start\": 0, \"size\": 4096}]}",
-			EINVAL, "\\u escape is not a printable ASCII character");
+			EINVAL, "regions[0]: \"name\" has a non-printable character");
+	/* jv's strictness, as nestctl's: duplicate keys, 2^64, leading zeros */
+	ck_layout_fails("{\"regions\": [{\"name\": \"a\", \"name\": \"b\", \"kind\": \"ram\", \"start\": 0, \"size\": 4096}]}",
+			EINVAL, "malformed JSON at line 1 column 28: duplicate key \"name\"");
+	ck_layout_fails("{\"regions\": [{\"name\": \"a\", \"kind\": \"ram\", \"start\": 18446744073709551616, \"size\": 4096}]}",
+			EINVAL, "out of the 64-bit range");
+	ck_layout_fails("{\"regions\": [{\"name\": \"a\", \"kind\": \"ram\", \"start\": 0, \"size\": 04096}]}",
+			EINVAL, "column 63: numbers have no leading zeros");
+	ck_layout_fails("{\"regions\": [{\"name\": \"a\", \"kind\": \"ram\", \"start\": 0.5, \"size\": 4096}]}",
+			EINVAL, "region \"a\": \"start\" must be an unsigned integer");
 }
 END_TEST
 

@@ -354,6 +354,21 @@ struct nio_resv_region {
 	enum nio_resv_type type;
 };
 /*
+ * The ARM SMMU drivers' fixed SW_MSI window (MSI_IOVA_BASE and
+ * MSI_IOVA_LENGTH of arm-smmu-v3 and arm-smmu; the kernel has no option
+ * to move it).  sysfs prints "msi" for it and for hardware MSI ranges
+ * alike: nio_resv_is_arm_sw_msi() tells it apart by its range, as
+ * nio_device_guest_layout() and nestctl do.  Since 0.3 (constants and an
+ * inline function: no symbols).
+ */
+#define NIO_ARM_SW_MSI_BASE 0x8000000ULL
+#define NIO_ARM_SW_MSI_SIZE 0x100000ULL
+static inline bool nio_resv_is_arm_sw_msi(const struct nio_resv_region *r)
+{
+	return r->type == NIO_RESV_MSI && r->start == NIO_ARM_SW_MSI_BASE &&
+	       r->last == NIO_ARM_SW_MSI_BASE + NIO_ARM_SW_MSI_SIZE - 1;
+}
+/*
  * The reserved regions of the device's IOMMU group.  *num is capacity in,
  * count out (-EMSGSIZE with the count needed when too small).
  */

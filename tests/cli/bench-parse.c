@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * bench-parse: what reading a plan costs nestctl with its own parser
- * (cli/jv.c) and with json-c, side by side in one process.
+ * (lib/jv.c) and with json-c, side by side in one process.
  *
  *   bench-parse PLAN [ROUNDS] [NESTCTL_MS C_MS [NESTCTL_MIN_MS C_MIN_MS]]
  *   bench-parse --strictness
@@ -22,7 +22,7 @@
  * target (<= 1.5, bench-apply's bound); the same from the minima when
  * they are given (on a loaded host the least disturbed runs).
  *
- * --strictness parses inputs that cli/jv.c refuses with json-c (strict
+ * --strictness parses inputs that jv (lib/jv.c) refuses with json-c (strict
  * mode, UTF-8 validation, the same depth limit) and prints what json-c
  * makes of each: what nestctl would accept if it parsed with json-c.
  *
@@ -43,7 +43,7 @@
 
 #include <json.h>
 
-#include "../../cli/jv.h"
+#include "jv.h"
 
 /* The walk's result, so that the compiler keeps the walk. */
 static volatile unsigned long long sink;

@@ -1,10 +1,14 @@
-// SPDX-License-Identifier: GPL-2.0-or-later
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * jv: a strict JSON parser into one arena (see jv.h).
  *
- * Why nestctl reads JSON with this and not with json-c, which writes all
- * its output (issue 10 item 5: keep one JSON stack, json-c unless a
- * benchmark shows it cannot meet the apply target):
+ * The project has one JSON reader, this, shared by the library (layout
+ * files of nio_device_guest_layout(); the library must stay libc-only, so
+ * it cannot read with json-c) and nestctl (plans, codec fields, keep
+ * requests), and one writer, json-c, which writes all of nestctl's output
+ * (issue 10 item 5: keep one JSON stack, json-c unless a benchmark shows
+ * it cannot meet the apply target).  Why nestctl does not read with
+ * json-c too:
  *
  * Speed is not the reason.  tests/cli/bench-parse reads bench-apply's
  * 1,000-step plan (65 KB) both ways and walks it as apply does; in the
@@ -27,9 +31,11 @@
  * UTF-8, raw control characters and single-quoted names; its errors give
  * a byte offset, not a line and column.  Parsing with json-c and keeping
  * these checks would need a second pass over the text as long as this
- * parser, i.e. two JSON readers instead of one.  So nestctl keeps one
- * reader (this) and one writer (json-c); revisit when json-c refuses
- * these inputs (bench-parse --strictness then says "refused").
+ * parser, i.e. two JSON readers instead of one.  And the library would
+ * still need a reader of its own.  So the project keeps one reader (this,
+ * in the library, hidden from its ABI, and linked into nestctl from
+ * libjv.la) and one writer (json-c); revisit nestctl's side when json-c
+ * refuses these inputs (bench-parse --strictness then says "refused").
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -68,8 +74,8 @@ struct parser {
 	size_t nmems, capmems;
 	char *msg;
 	size_t msglen;
-	int depth;
-	bool failed;
+	int depth, max_depth;
+	bool failed, nomem;
 };
 
 static void *arena_alloc(struct doc *d, size_t size)
@@ -115,6 +121,15 @@ static bool fail(struct parser *ps, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(ps->msg + n, ps->msglen - n, fmt, ap);
 		va_end(ap);
+	}
+	return false;
+}
+
+static bool oom(struct parser *ps)
+{
+	if (!ps->failed) {
+		ps->failed = ps->nomem = true;
+		snprintf(ps->msg, ps->msglen, "out of memory");
 	}
 	return false;
 }
@@ -224,7 +239,7 @@ static bool parse_string(struct parser *ps, const char **out, uint32_t *outlen)
 
 		buf = arena_alloc(ps->doc, n + 1);
 		if (!buf)
-			return fail(ps, "out of memory");
+			return oom(ps);
 		memcpy(buf, ps->p, n);
 		buf[n] = '\0';
 		*out = buf;
@@ -235,7 +250,7 @@ static bool parse_string(struct parser *ps, const char **out, uint32_t *outlen)
 	/* escapes: the result is never longer than the source */
 	buf = arena_alloc(ps->doc, (size_t)(ps->end - ps->p) + 1);
 	if (!buf)
-		return fail(ps, "out of memory");
+		return oom(ps);
 	o = buf;
 	q = ps->p;
 	while (q < ps->end && *q != '"') {
@@ -333,7 +348,10 @@ static bool parse_number(struct parser *ps, struct jv *v)
 	}
 	digits = q;
 	if (q < ps->end && *q == '0') {
-		q++;
+		if (++q < ps->end && *q >= '0' && *q <= '9') {
+			ps->p = q - 1;
+			return fail(ps, "numbers have no leading zeros (write hex as a string: \"0x...\")");
+		}
 	} else if (q < ps->end && *q >= '1' && *q <= '9') {
 		while (q < ps->end && *q >= '0' && *q <= '9') {
 			unsigned int d = (unsigned int)(*q - '0');
@@ -402,7 +420,7 @@ static bool push_val(struct parser *ps, const struct jv *v)
 		struct jv *n = realloc(ps->vals, cap * sizeof(*n));
 
 		if (!n)
-			return fail(ps, "out of memory");
+			return oom(ps);
 		ps->vals = n;
 		ps->capvals = cap;
 	}
@@ -417,7 +435,7 @@ static bool push_mem(struct parser *ps, const char *key, const struct jv *v)
 		struct jmember *n = realloc(ps->mems, cap * sizeof(*n));
 
 		if (!n)
-			return fail(ps, "out of memory");
+			return oom(ps);
 		ps->mems = n;
 		ps->capmems = cap;
 	}
@@ -449,6 +467,9 @@ static bool parse_array(struct parser *ps, struct jv *v)
 		skip_ws(ps);
 		if (ps->p < ps->end && *ps->p == ',') {
 			ps->p++;
+			skip_ws(ps);
+			if (ps->p < ps->end && *ps->p == ']')
+				return fail(ps, "trailing ',' before ']'");
 			continue;
 		}
 		if (ps->p < ps->end && *ps->p == ']') {
@@ -463,7 +484,7 @@ static bool parse_array(struct parser *ps, struct jv *v)
 	v->n = (uint32_t)n;
 	v->items = arena_alloc(ps->doc, n * sizeof(struct jv));
 	if (!v->items)
-		return fail(ps, "out of memory");
+		return oom(ps);
 	memcpy(v->items, ps->vals + base, n * sizeof(struct jv));
 	ps->nvals = base;
 	return true;
@@ -580,7 +601,7 @@ static bool parse_members(struct parser *ps, size_t base, struct keyset *ks)
 			return false;
 		if (!member_is_new(ps, ks, base, &nomem)) {
 			if (nomem)
-				return fail(ps, "out of memory");
+				return oom(ps);
 			ps->p = keypos;
 			return fail(ps, "duplicate key \"%.64s%s\"", key,
 				    klen > 64 ? "..." : "");
@@ -588,6 +609,9 @@ static bool parse_members(struct parser *ps, size_t base, struct keyset *ks)
 		skip_ws(ps);
 		if (ps->p < ps->end && *ps->p == ',') {
 			ps->p++;
+			skip_ws(ps);
+			if (ps->p < ps->end && *ps->p == '}')
+				return fail(ps, "trailing ',' before '}'");
 			continue;
 		}
 		if (ps->p < ps->end && *ps->p == '}') {
@@ -615,7 +639,7 @@ static bool parse_object(struct parser *ps, struct jv *v)
 	v->n = (uint32_t)n;
 	v->members = arena_alloc(ps->doc, n * sizeof(struct jmember));
 	if (!v->members)
-		return fail(ps, "out of memory");
+		return oom(ps);
 	if (n) /* ps->mems is NULL before the first member */
 		memcpy(v->members, ps->mems + base, n * sizeof(struct jmember));
 	ps->nmems = base;
@@ -629,7 +653,7 @@ static bool parse_value(struct parser *ps, struct jv *v)
 	memset(v, 0, sizeof(*v));
 	if (ps->p >= ps->end)
 		return fail(ps, "unexpected end of input");
-	if (++ps->depth > JV_MAX_DEPTH)
+	if (++ps->depth > ps->max_depth)
 		return fail(ps, "nested too deeply");
 	switch (*ps->p) {
 	case '{':
@@ -668,15 +692,24 @@ static bool parse_value(struct parser *ps, struct jv *v)
 
 struct jv *jv_parse(const char *text, size_t len, char *msg, size_t msglen)
 {
+	return jv_parse_depth(text, len, JV_MAX_DEPTH, msg, msglen);
+}
+
+struct jv *jv_parse_depth(const char *text, size_t len, int max_depth,
+			  char *msg, size_t msglen)
+{
 	struct parser ps = {
 		.p = text, .start = text, .end = text + len,
 		.msg = msg, .msglen = msglen,
+		.max_depth = max_depth < 1 || max_depth > JV_MAX_DEPTH ?
+			     JV_MAX_DEPTH : max_depth,
 	};
 	struct doc *d = calloc(1, sizeof(*d));
 	bool ok;
 
 	if (!d) {
 		snprintf(msg, msglen, "out of memory");
+		errno = ENOMEM;
 		return NULL;
 	}
 	ps.doc = d;
@@ -691,6 +724,7 @@ struct jv *jv_parse(const char *text, size_t len, char *msg, size_t msglen)
 	free(ps.mems);
 	if (!ok) {
 		jv_free(&d->root);
+		errno = ps.nomem ? ENOMEM : EINVAL;
 		return NULL;
 	}
 	return &d->root;

@@ -1,15 +1,19 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * jv: nestctl's JSON input documents (plans, codec fields, requests).
- * Why nestctl parses with its own code and writes with json-c is in
- * jv.c's header.  Input is read-only, so it is parsed into one arena:
+ * jv: the project's one JSON reader, for the library's layout files
+ * (nio_device_guest_layout()) and nestctl's input documents (plans, codec
+ * fields, requests).  Library-internal: compiled into libnestiommu with
+ * hidden visibility (not in the ABI) and linked into nestctl from the
+ * libjv.la convenience library.  Why it is kept over json-c, which writes
+ * nestctl's output, is in jv.c's header.  Needs only libc.
+ * Input is read-only, so it is parsed into one arena:
  * values are contiguous, objects keep their members in order (lookups are
  * linear: steps have a handful of keys).  The parser is strict RFC 8259
  * JSON, rejects duplicate keys and integers beyond 64 bits, and reports
  * the line and column of an error.
  */
-#ifndef NESTCTL_JV_H
-#define NESTCTL_JV_H
+#ifndef NESTIOMMU_JV_H
+#define NESTIOMMU_JV_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -53,9 +57,14 @@ struct jmember {
 
 /*
  * Parse len bytes of text (one value, nothing but whitespace after it).
- * Returns the root, or NULL with a message in msg.  Free with jv_free().
+ * Returns the root, or NULL with a message in msg ("malformed JSON at
+ * line L column C: ...", or "out of memory") and errno set to EINVAL or
+ * ENOMEM.  Free with jv_free().
  */
 struct jv *jv_parse(const char *text, size_t len, char *msg, size_t msglen);
+/* The same, taking at most max_depth (1 to JV_MAX_DEPTH) levels of nesting. */
+struct jv *jv_parse_depth(const char *text, size_t len, int max_depth,
+			  char *msg, size_t msglen);
 void jv_free(struct jv *root);
 /*
  * Length of the UTF-8 sequence at p (n bytes available): 1 to 4, or 0 if
