@@ -413,6 +413,33 @@ static bool parse_number(struct parser *ps, struct jv *v)
 
 static bool parse_value(struct parser *ps, struct jv *v);
 
+/*
+ * After an item of an array or object closed by close: 1 when another
+ * follows (past the ','), 0 at the end (past close), -1 on an error.
+ */
+static int after_item(struct parser *ps, char close)
+{
+	skip_ws(ps);
+	if (ps->p < ps->end && *ps->p == ',') {
+		ps->p++;
+		skip_ws(ps);
+		if (ps->p < ps->end && *ps->p == close) {
+			fail(ps, "trailing ',' before '%c'", close);
+			return -1;
+		}
+		return 1;
+	}
+	if (ps->p < ps->end && *ps->p == close) {
+		ps->p++;
+		return 0;
+	}
+	if (ps->p < ps->end)
+		fail(ps, "expected ',' or '%c'", close);
+	else
+		fail(ps, "unexpected end of input");
+	return -1;
+}
+
 static bool push_val(struct parser *ps, const struct jv *v)
 {
 	if (ps->nvals == ps->capvals) {
@@ -460,24 +487,16 @@ static bool parse_array(struct parser *ps, struct jv *v)
 	}
 	for (;;) {
 		struct jv item;
+		int more;
 
 		skip_ws(ps);
 		if (!parse_value(ps, &item) || !push_val(ps, &item))
 			return false;
-		skip_ws(ps);
-		if (ps->p < ps->end && *ps->p == ',') {
-			ps->p++;
-			skip_ws(ps);
-			if (ps->p < ps->end && *ps->p == ']')
-				return fail(ps, "trailing ',' before ']'");
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p == ']') {
-			ps->p++;
+		more = after_item(ps, ']');
+		if (more < 0)
+			return false;
+		if (!more)
 			break;
-		}
-		return fail(ps, ps->p < ps->end ? "expected ',' or ']'"
-						: "unexpected end of input");
 	}
 	n = ps->nvals - base;
 	v->type = JV_ARRAY;
@@ -582,6 +601,7 @@ static bool parse_members(struct parser *ps, size_t base, struct keyset *ks)
 		bool nomem = false;
 		uint32_t klen;
 		struct jv val;
+		int more;
 
 		skip_ws(ps);
 		if (ps->p >= ps->end)
@@ -606,20 +626,11 @@ static bool parse_members(struct parser *ps, size_t base, struct keyset *ks)
 			return fail(ps, "duplicate key \"%.64s%s\"", key,
 				    klen > 64 ? "..." : "");
 		}
-		skip_ws(ps);
-		if (ps->p < ps->end && *ps->p == ',') {
-			ps->p++;
-			skip_ws(ps);
-			if (ps->p < ps->end && *ps->p == '}')
-				return fail(ps, "trailing ',' before '}'");
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p == '}') {
-			ps->p++;
+		more = after_item(ps, '}');
+		if (more < 0)
+			return false;
+		if (!more)
 			break;
-		}
-		return fail(ps, ps->p < ps->end ? "expected ',' or '}'"
-						: "unexpected end of input");
 	}
 	return true;
 }

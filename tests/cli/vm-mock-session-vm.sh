@@ -28,7 +28,7 @@ if [ "${BENCH:-}" = 1 ]; then
 	set -- "$@" --prog "$bench:/usr/local/bin/bench-apply" \
 		--prog "$parse:/usr/local/bin/bench-parse"
 	# bench-parse: the same plan read with jv and with json-c, and the
-	# ratio apply would have with json-c (cli/jv.c's header).
+	# ratio apply would have with json-c (lib/jv.c's header).
 	payload="$payload; rc=\$?; bench-parse --strictness; for v in '' 65536 '4096 mock'; do
 		out=\$(bench-apply run 1000 /usr/local/bin/nestctl 11 \$v); echo \"\$out\"
 		n=\$(echo \"\$out\" | sed 's/.*\"nestctl-median-ms\":\\([0-9.]*\\).*/\\1/')
