@@ -141,6 +141,16 @@ NIO_API int nio_smmu_open(struct nio_smmu **out)
 		ret = nio_errno_from_nl(ret);
 		goto err;
 	}
+	/*
+	 * libnl sets a 32 KiB receive buffer: a DMA read's reply (up to
+	 * 32 KiB of data, a 64 KiB skb) fills it, the kernel drops the ACK
+	 * behind it (ENOBUFS) and later requests read the wrong replies.
+	 */
+	ret = nl_socket_set_buffer_size(smmu->sk, 1 << 20, 0);
+	if (ret) {
+		ret = nio_errno_from_nl(ret);
+		goto err;
+	}
 	/* The module's explanations come as extended ack attributes */
 	setsockopt(nl_socket_get_fd(smmu->sk), SOL_NETLINK, NETLINK_EXT_ACK,
 		   &one, sizeof(one));

@@ -118,6 +118,22 @@ int main(void)
 					       0x100000, rb, 16),
 			  "DMA read");
 		NT_CHECK(rb[0] == 0x5a, "read the buffer's bytes");
+		{
+			/* the reply outgrows libnl's default receive buffer */
+			static char big[32768];
+
+			NT_EXPECT(0, nio_smmu_dma_read(ctl, 0, 0,
+						       NIO_SMMU_NO_PASID,
+						       0x100000, big,
+						       sizeof(big)),
+				  "DMA read of 32 KiB (the documented maximum)");
+			NT_CHECK(!memcmp(big, buf, sizeof(big)),
+				 "the 32 KiB match the buffer");
+			NT_EXPECT(0, nio_smmu_dma_read(ctl, 0, 0,
+						       NIO_SMMU_NO_PASID,
+						       0x100000, rb, 16),
+				  "the handle still works after it");
+		}
 		NT_EXPECT(EFAULT, nio_smmu_dma_read(ctl, 0, 0,
 						    NIO_SMMU_NO_PASID,
 						    0x100000 + 16 * PAGE, rb, 4),
