@@ -87,6 +87,10 @@ run_suite arm64-upstream-smmuv3 "$top_srcdir/tests/arm64/run.sh"
 # upstream arm-smmu-v3 and over a nestiommu.ko PCIe function;
 # NESTIOMMU_QEMU_ACCEL=skip skips it
 run_suite qemu-accel-smmuv3 "$top_srcdir/tests/qemu-accel/run.sh"
+# last: nestiommu.ko's uAPI fuzzed (nio_fuzz, seeded) on the
+# KASAN/UBSAN/lockdep variant of the testbed kernel, which a cold cache
+# builds here (once; cached like the others); NIO_FUZZ_SEED repeats a run
+run_suite nestiommu.ko-sanitizers "$top_srcdir/tests/module/fuzz-kasan.sh"
 
 echo "==== VM tier: every suite ($(($(date +%s) - tier_start)) s)"
 cat "$summary"
