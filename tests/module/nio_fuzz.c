@@ -103,6 +103,7 @@ static bool sane_errno(int e)
 	case EMSGSIZE: case E2BIG: case EAGAIN: case EBADF: case ENXIO:
 	case ENOTTY: case EDOM: case ENOMSG: case EBADMSG: case EACCES:
 	case ESRCH: case ETIMEDOUT: case EINTR:
+	case EBADFD:	/* a descriptor that is not an iommufd */
 		return true;
 	default:
 		return false;
