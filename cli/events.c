@@ -44,8 +44,6 @@ static int64_t mono_ms(void)
 static int do_events_watch(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct jv *plan;
-	struct json_object *out;
 	struct pollfd pfd[65];
 	struct pobj *q[65];
 	struct nio_smmu *asmmu = NULL;
@@ -54,7 +52,6 @@ static int do_events_watch(int argc, char **argv)
 	const char *src = NULL;
 	struct session s;
 	int64_t end;
-	char msg[512];
 	int ret, nq = 0;
 
 	for (int i = 0; i < argc; i++) {
@@ -79,26 +76,9 @@ static int do_events_watch(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	if (!src)
 		goto watch;
-	plan = load_json_arg(src, msg, sizeof(msg));
-	if (!plan)
-		return err_report(EXIT_USAGE, errno, NULL, "events watch: %s", msg);
-	if (!plan_check(plan, &out)) {
-		jv_free(plan);
-		return report_plan_error(EXIT_USAGE, out);
-	}
-	ret = session_open(&s);
-	if (ret < 0) {
-		jv_free(plan);
-		return err_lib(ret, "events watch: cannot open /dev/iommu");
-	}
-	ret = session_run(&s, plan, &out);
-	jv_free(plan);
-	if (ret) {
-		ret = report_plan_error(ret, out);
-		session_close(&s);
+	ret = session_start(&s, "events watch", src);
+	if (ret)
 		return ret;
-	}
-	json_object_put(out);
 	for (size_t i = 0; i < s.nobjs && nq < 64; i++) {
 		struct pobj *o = &s.objs[i];
 

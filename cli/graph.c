@@ -469,33 +469,13 @@ static struct json_object *graph_json(const struct graph *g)
 /* Run a plan on a fresh context and take its graph before teardown. */
 static int graph_of_plan(const char *src, struct json_object **doc)
 {
-	struct json_object *out;
 	struct session s;
-	struct jv *plan;
-	char msg[512];
 	int ret;
 
-	plan = load_json_arg(src, msg, sizeof(msg));
-	if (!plan)
-		return err_report(EXIT_USAGE, errno, NULL, "graph: %s", msg);
 	/* a recording (libnestiommu-record) is a plan: {"steps", "recorded"} */
-	if (!plan_check(plan, &out)) {
-		jv_free(plan);
-		return report_plan_error(EXIT_USAGE, out);
-	}
-	ret = session_open(&s);
-	if (ret < 0) {
-		jv_free(plan);
-		return err_lib(ret, "graph: cannot open /dev/iommu");
-	}
-	ret = session_run(&s, plan, &out);
-	jv_free(plan);
-	if (ret) {
-		ret = report_plan_error(ret, out);
-		session_close(&s);
+	ret = session_start(&s, "graph", src);
+	if (ret)
 		return ret;
-	}
-	json_object_put(out);
 	*doc = session_graph(&s);
 	session_close(&s);
 	return EXIT_OK;

@@ -293,6 +293,36 @@ struct jv *plan_check(struct jv *plan, struct json_object **err)
 	return steps_in;
 }
 
+int session_start(struct session *s, const char *cmd, const char *src)
+{
+	struct json_object *out;
+	struct jv *plan;
+	char msg[512];
+	int ret;
+
+	plan = load_json_arg(src, msg, sizeof(msg));
+	if (!plan)
+		return err_report(EXIT_USAGE, errno, NULL, "%s: %s", cmd, msg);
+	if (!plan_check(plan, &out)) {
+		jv_free(plan);
+		return report_plan_error(EXIT_USAGE, out);
+	}
+	ret = session_open(s);
+	if (ret < 0) {
+		jv_free(plan);
+		return err_lib(ret, "%s: cannot open /dev/iommu", cmd);
+	}
+	ret = session_run(s, plan, &out);
+	jv_free(plan);
+	if (ret) {
+		ret = report_plan_error(ret, out);
+		session_close(s);
+		return ret;
+	}
+	json_object_put(out);
+	return EXIT_OK;
+}
+
 int session_run(struct session *s, struct jv *plan,
 		struct json_object **out)
 {

@@ -66,6 +66,13 @@ void session_close(struct session *s);
  */
 int session_run(struct session *s, struct jv *plan,
 		struct json_object **out);
+/*
+ * Load the plan named by @src (inline JSON, a file or "-"), run it on a
+ * fresh session in @s and drop its result: for commands that then work on
+ * the objects it made.  Returns EXIT_OK with @s open, or the exit code
+ * (the error printed, naming @cmd) with @s closed.
+ */
+int session_start(struct session *s, const char *cmd, const char *src);
 /* Check a plan's shape without a context (NULL and *err on error). */
 struct jv *plan_check(struct jv *plan, struct json_object **err);
 /* Print a plan error object (taken over); returns code. */
