@@ -21,7 +21,7 @@
  * and "nio_audit bench FILE" (the normal module) measure TLB-hit cost and
  * DMA throughput inside the module (BENCH HIT and DMA) without the audit
  * code, and with it off and on, appending to FILE; vm-run.sh alternates
- * the two modules three times, then "nio_audit report FILE" prints the
+ * the two modules five times, then "nio_audit report FILE" prints the
  * best of each side by side with their ratios and checks that off costs
  * nothing measurable.
  */
@@ -530,7 +530,7 @@ static int bench_report(const char *file)
 	fclose(f);
 	NT_CHECK(hit[0] > 0 && hit[1] > 0 && hit[2] > 0 && mibs[0] > 0 &&
 		 mibs[1] > 0 && mibs[2] > 0,
-		 "results of all three (%d module loads)", rows);
+		 "results of all three kinds (%d module loads)", rows);
 	if (!(hit[0] > 0 && mibs[0] > 0))
 		return nt_done();
 	printf("# %-22s %12s %12s %12s\n", "", "no audit", "audit off",
@@ -545,7 +545,7 @@ static int bench_report(const char *file)
 	       mibs[1] / mibs[0], mibs[2] / mibs[0]);
 	/*
 	 * Off costs one predictable branch per hit (1.00 on a quiet
-	 * machine); under TCG on a loaded shared machine the best of three
+	 * machine); under TCG on a loaded shared machine the best of five
 	 * module loads still varies by 20% or more, so the bound is what
 	 * noise cannot reach and any real work on the hit path would: a
 	 * fresh walk is 50 to 250 times a hit.

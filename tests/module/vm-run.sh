@@ -86,9 +86,9 @@ fi
 
 case " $TESTS " in *" nio_audit "*)
 	if command -v nio_audit >/dev/null && [ -f /lib/nestiommu-noaudit.ko ]; then
-		step "invalidation audit benchmark: module built without it / audit off / on (3 rounds)"
+		step "invalidation audit benchmark: module built without it / audit off / on (5 rounds)"
 		rm -f /tmp/audit-bench
-		for r in 1 2 3; do
+		for r in 1 2 3 4 5; do
 			insmod /lib/nestiommu-noaudit.ko || fail "insmod nestiommu-noaudit.ko"
 			nio_audit bench-base /tmp/audit-bench >/tmp/audit-out 2>&1 ||
 				{ cat /tmp/audit-out; fail "nio_audit bench-base (round $r)"; }
